@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Plexus: a message-bus plugin mesh over ZeroMQ.
+///
+/// Targets depend in one direction:
+/// `CZeroMQ` ← `ZeroMQ` ← `PlexusProtocol` ← `PlexusClient` ← `PlexusPlugin`
+///                                          ← `PlexusBroker`
+/// and the executables (`plexus`, `plexus-bench`, example plugins) sit on top.
+let package = Package(
+    name: "plexus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "plexus", targets: ["plexus"]),
+        .executable(name: "plexus-bench", targets: ["plexus-bench"]),
+        .executable(name: "greeter", targets: ["greeter"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .library(name: "PlexusProtocol", targets: ["PlexusProtocol"]),
+        .library(name: "PlexusClient", targets: ["PlexusClient"]),
+        .library(name: "PlexusPlugin", targets: ["PlexusPlugin"]),
+        .library(name: "PlexusBroker", targets: ["PlexusBroker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Debian's libzmq3-dev. No pkgConfig: Debian's libzmq.pc makes every build warn.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "PlexusProtocol"),
+        .target(
+            name: "PlexusClient",
+            dependencies: ["ZeroMQ", "PlexusProtocol"]
+        ),
+        .target(
+            name: "PlexusPlugin",
+            dependencies: [
+                "ZeroMQ", "PlexusProtocol", "PlexusClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PlexusBroker",
+            dependencies: [
+                "ZeroMQ", "PlexusProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "plexus",
+            dependencies: [
+                "PlexusBroker", "PlexusClient", "PlexusProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "plexus-bench",
+            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "greeter",
+            dependencies: ["PlexusPlugin"],
+            path: "plugins/greeter"
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
+        .testTarget(
+            name: "PlexusBrokerTests",
+            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

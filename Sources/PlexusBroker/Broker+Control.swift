@@ -1,0 +1,137 @@
+import Logging
+import PlexusProtocol
+import ZeroMQ
+
+/// The control endpoint: client requests (`PLXC01`) and plugin sessions (`PLXP01`).
+extension Broker {
+    /// Control messages handled per wake-up before the loop looks at the other sockets again.
+    static let controlBatch = 256
+
+    func serveControl() {
+        for _ in 0..<Self.controlBatch {
+            let frames: [[UInt8]]
+            do {
+                guard let received = try control.receiveMultipart(dontWait: true, maxFrames: PlexusConstants.maxControlFrames + 3)
+                else { return }
+                frames = received
+            } catch {
+                logger.error("control receive failed", metadata: ["error": "\(error)"])
+                return
+            }
+            handleControl(frames)
+        }
+    }
+
+    private func handleControl(_ frames: [[UInt8]]) {
+        guard let (envelope, body) = ControlEnvelope.split(frames) else { return }
+        let wall = Clock.wallMicroseconds()
+        let monotonic = Clock.monotonicMilliseconds()
+        // Any message from a session's connection is a sign of life.
+        let hasSession = registry.touch(route: envelope.routingID, wall: wall, monotonic: monotonic)
+        let message: ControlMessage
+        do throws(ControlDecodingError) {
+            message = try ControlMessage.decode(body)
+        } catch {
+            badInput.record("control", error.error.message, metadata: ["code": "\(error.error.code)"], now: monotonic, logger: logger)
+            sendControl(envelope, error.reply)
+            return
+        }
+        switch message {
+        case .client(let request):
+            sendControl(envelope, answer(request, from: envelope).encode())
+        case .plugin(let pluginMessage):
+            handlePlugin(pluginMessage, from: envelope, hasSession: hasSession, wall: wall, monotonic: monotonic)
+        }
+    }
+
+    // MARK: Client protocol
+
+    private func answer(_ request: ClientRequest, from envelope: ControlEnvelope) -> ClientReply {
+        let id = request.requestID
+        switch request.command {
+        case .ping:
+            let uptime = Double(Clock.monotonicMilliseconds() - startedMonotonic) / 1000
+            return .ok(requestID: id, body: [JSONCoding.encode(PingReply(
+                time: Clock.wallMicroseconds(), broker: brokerID, version: PlexusConstants.version, uptimeSeconds: uptime))])
+        case .discover:
+            return .ok(requestID: id, body: [JSONCoding.encode(DiscoverReply(
+                broker: brokerID, control: endpoints.control, eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut,
+                heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness))])
+        case .publish(let event):
+            let (headerSource, others) = EventCodec.splitSource(event.headers)
+            let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
+            let seq = publish(topic: event.topic, payload: event.payload, source: source,
+                              headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
+            return .ok(requestID: id, body: [JSONCoding.encode(PublishReply(seq: seq))])
+        case .plugins:
+            return .ok(requestID: id, body: [JSONCoding.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()))])
+        case .stats:
+            let subscriptionCount = statistics.subscriptions.count
+            return .ok(requestID: id, body: [JSONCoding.encode(StatsReply(
+                eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
+                malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount))])
+        }
+    }
+
+    // MARK: Plugin sessions
+
+    private func handlePlugin(_ message: PluginMessage, from envelope: ControlEnvelope, hasSession: Bool,
+                              wall: Int64, monotonic: Int64) {
+        if case .register(let registration) = message {
+            register(registration, from: envelope, wall: wall, monotonic: monotonic)
+            return
+        }
+        guard hasSession else {
+            // Typically a plugin that outlived a broker restart: tell it to register again.
+            badInput.record("plugin", "\(message.name) from a connection without a session", now: monotonic, logger: logger)
+            sendControl(envelope, BrokerMessage.error(ProtocolError(.notRegistered, "no session: send REGISTER first")).encode())
+            return
+        }
+        switch message {
+        case .register: break
+        case .heartbeat: break  // already counted as a sign of life
+        case .ready:
+            if let session = registry.setState(.running, route: envelope.routingID) {
+                logger.info("plugin running", metadata: session.logMetadata)
+                publishLifecycle("plexus.plugin.running", session: session)
+            }
+        case .goodbye(let reason):
+            if var session = registry.remove(route: envelope.routingID) {
+                session.state = .stopping
+                logger.info("plugin said goodbye", metadata: session.logMetadata.merging(["reason": "\(reason ?? "")"]) { $1 })
+                publishLifecycle("plexus.plugin.stopped", session: session, reason: reason ?? "goodbye")
+            }
+        }
+    }
+
+    private func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
+        let outcome = registry.register(registration, routingID: envelope.routingID, wall: wall, monotonic: monotonic)
+        guard let session = registry.session(instance: registration.instance) else { return }
+        if case .replaced(let previous) = outcome {
+            publishLifecycle("plexus.plugin.stopped", session: previous, reason: "replaced by \(registration.instance) on the same connection")
+        }
+        let welcome = Welcome(
+            instance: registration.instance, broker: brokerID,
+            config: configuration.pluginConfigs[registration.name] ?? .object([:]),
+            heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness,
+            eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut)
+        sendControl(envelope, BrokerMessage.welcome(welcome).encode())
+        logger.info(outcome == .reconnected ? "plugin re-registered" : "plugin registered", metadata: session.logMetadata)
+        publishLifecycle("plexus.plugin.registered", session: session)
+    }
+
+    // MARK: Sending
+
+    /// Sends to a control peer without ever blocking the loop; a peer that is gone or not reading loses
+    /// the message (it will time out and retry, or be evicted).
+    func sendControl(_ envelope: ControlEnvelope, _ body: [[UInt8]]) {
+        do {
+            if try !control.send(multipart: envelope.wrap(body), dontWait: true) {
+                logger.debug("control reply dropped: peer not reading")
+            }
+        } catch {
+            // EHOSTUNREACH (ROUTER_MANDATORY): the peer disconnected before its answer.
+            logger.debug("control reply dropped", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Logging
+import PlexusProtocol
+import ZeroMQ
+
+/// The event path: receive from `events_in`, validate, stamp, count, forward to `events_out`.
+extension Broker {
+    /// Events handled per wake-up before the loop looks at the other sockets again, so that a flood of
+    /// events cannot starve the control endpoint.
+    static let eventBatch = 512
+
+    /// Drains up to `eventBatch` events from `events_in`. Frames are moved, not copied: the topic and
+    /// payload messages received from SUB are handed to XPUB as they are.
+    func forwardEvents() {
+        let topic = Message()
+        let payload = Message()
+        let headers = Message()
+        for _ in 0..<Self.eventBatch {
+            do {
+                guard try eventsIn.receive(into: topic, dontWait: true) else { return }
+                guard topic.hasMore else {
+                    rejectEvent("event has 1 frame; expected [topic, payload, headers?]")
+                    continue
+                }
+                try eventsIn.receive(into: payload)
+                var headersJSON: [UInt8]? = nil
+                var source = PlexusConstants.anonymousSource
+                if payload.hasMore {
+                    try eventsIn.receive(into: headers)
+                    if headers.hasMore {
+                        let extra = try drainRest()
+                        rejectEvent("event has \(3 + extra) frames; expected at most 3")
+                        continue
+                    }
+                    if headers.count > 0 {
+                        switch Self.parseHeaders(headers.bytes) {
+                        case .success(let parsed):
+                            source = parsed.source ?? source
+                            headersJSON = parsed.othersJSON
+                        case .failure(let error):
+                            rejectEvent(error.message)
+                            continue
+                        }
+                    }
+                }
+                let parsedTopic = topic.withUnsafeBytes { Topic.parse($0) }
+                guard case .success(let topicName) = parsedTopic else {
+                    if case .failure(let error) = parsedTopic { rejectEvent(error.message) }
+                    continue
+                }
+                stamp(topic: topicName, payloadBytes: payload.count, source: source, headersJSON: headersJSON)
+                try eventsOut.send(topic, more: true)
+                try eventsOut.send(payload, more: true)
+                _ = try metaBuffer.withUnsafeBytes { raw throws(ZMQError) in try eventsOut.send(raw) }
+                statistics.recordForwarded()
+            } catch {
+                logger.error("event forwarding failed", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    /// Reads the rest of an over-long multipart message so the socket stays in step; returns how many.
+    private func drainRest() throws(ZMQError) -> Int {
+        let scratch = Message()
+        var count = 0
+        repeat {
+            try eventsIn.receive(into: scratch)
+            count += 1
+        } while scratch.hasMore
+        return count
+    }
+
+    private func rejectEvent(_ reason: String) {
+        badInput.record("events", reason, now: Clock.monotonicMilliseconds(), logger: logger)
+    }
+
+    /// Decodes a headers frame into the publisher's source and the re-encoded other headers.
+    static func parseHeaders(_ frame: [UInt8]) -> Result<(source: String?, othersJSON: [UInt8]?), ProtocolError> {
+        do throws(ProtocolError) {
+            let (source, others) = EventCodec.splitSource(try EventCodec.decodeHeaders(frame))
+            if let source, source.isEmpty || source.utf8.count > 255 {
+                throw ProtocolError.bad("header 'source' must be 1–255 bytes")
+            }
+            return .success((source, others.isEmpty ? nil : JSONCoding.encode(others)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Assigns the next sequence number, counts the event and writes its META frame into `metaBuffer`.
+    @discardableResult
+    func stamp(topic: String, payloadBytes: Int, source: String, headersJSON: [UInt8]?) -> UInt64 {
+        sequence += 1
+        statistics.recordAccepted(topic: topic, bytes: payloadBytes, seq: sequence)
+        EventCodec.writeMeta(into: &metaBuffer, seq: sequence, time: Clock.wallMicroseconds(), source: source,
+                             headersJSON: headersJSON)
+        return sequence
+    }
+
+    /// Stamps and forwards an event that did not come through `events_in`: acknowledged publishes and the
+    /// broker's own events. Returns its sequence number.
+    @discardableResult
+    func publish(topic: String, payload: [UInt8], source: String, headersJSON: [UInt8]?) -> UInt64 {
+        let seq = stamp(topic: topic, payloadBytes: payload.count, source: source, headersJSON: headersJSON)
+        do {
+            try eventsOut.send(Array(topic.utf8), more: true)
+            try eventsOut.send(payload, more: true)
+            _ = try metaBuffer.withUnsafeBytes { raw throws(ZMQError) in try eventsOut.send(raw) }
+            statistics.recordForwarded()
+        } catch {
+            statistics.recordDropped()
+            logger.error("event forwarding failed", metadata: ["error": "\(error)", "topic": "\(topic)"])
+        }
+        return seq
+    }
+
+    /// Publishes a `plexus.plugin.*` event about a session.
+    func publishLifecycle(_ topic: String, session: Registry.Session, reason: String? = nil) {
+        let info = session.info(nowMonotonic: Clock.monotonicMilliseconds(), reason: reason)
+        publish(topic: topic, payload: JSONCoding.encode(info), source: PlexusConstants.brokerSource, headersJSON: nil)
+    }
+
+    /// Applies subscription messages from the XPUB socket (subscribers joining or leaving prefixes).
+    func readSubscriptions() {
+        for _ in 0..<Self.eventBatch {
+            guard let frames = try? eventsOut.receiveMultipart(dontWait: true, maxFrames: 4) else { return }
+            if frames.count != 1 || !statistics.applySubscription(frames[0]) {
+                badInput.record("subscriptions", "unexpected message on events_out", now: Clock.monotonicMilliseconds(), logger: logger)
+            }
+        }
+    }
+}

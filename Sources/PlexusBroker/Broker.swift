@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import PlexusProtocol
+import Synchronization
+import ZeroMQ
+
+/// The Plexus broker: one poll loop that owns the control ROUTER, the events SUB and XPUB sockets,
+/// the registry and the event counters.
+///
+/// `init` binds every endpoint (so bind errors surface at once); `run()` then serves on the calling
+/// thread until `requestStop()` is called from any thread. Everything but `requestStop()` and the
+/// immutable properties is touched only by the thread inside `run()`, which is why the class can be
+/// `@unchecked Sendable`.
+///
+/// ```swift
+/// let broker = try Broker(configuration: BrokerConfiguration(controlEndpoint: "tcp://127.0.0.1:*"))
+/// let thread = Thread { broker.run() }
+/// thread.start()
+/// // ...
+/// broker.requestStop()
+/// ```
+public final class Broker: @unchecked Sendable {
+    /// The endpoints actually bound, ports resolved.
+    public let endpoints: BoundEndpoints
+    /// A fresh id per broker run, so that plugins can tell a restart.
+    public let brokerID: String
+    let configuration: BrokerConfiguration
+    let logger: Logger
+
+    // Loop-owned state. Only `run()` and the methods it calls touch these.
+    let context: ZMQContext
+    let control: Socket
+    let eventsIn: Socket
+    let eventsOut: Socket
+    private let wakeReceiver: Socket
+    var registry = Registry()
+    var statistics: EventStatistics
+    var badInput = BadInputLog()
+    var sequence: UInt64 = 0
+    var metaBuffer: [UInt8] = []
+    let startedMonotonic = Clock.monotonicMilliseconds()
+
+    // Shared with other threads.
+    private let wakeSender: Mutex<Socket>
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Binds the broker's endpoints. Throws `ZMQError` when an endpoint cannot be bound.
+    public init(configuration: BrokerConfiguration, logger: Logger = Logger(label: "plexus.broker")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.statistics = EventStatistics(maxTrackedTopics: configuration.maxTrackedTopics)
+        self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
+        context = try ZMQContext(ioThreads: 1)
+
+        control = try context.socket(.router)
+        try control.setRouterMandatory(true)
+        // A reconnecting plugin may reuse its routing id; the new connection wins.
+        try control.setRouterHandover(true)
+        try control.setMaxMessageSize(PlexusConstants.maxMessageBytes)
+        let boundControl = try control.bind(configuration.controlEndpoint)
+
+        eventsIn = try context.socket(.sub)
+        try eventsIn.setMaxMessageSize(PlexusConstants.maxMessageBytes)
+        try eventsIn.setReceiveHighWaterMark(configuration.eventsHighWaterMark)
+        try eventsIn.subscribe([])
+        let boundIn = try eventsIn.bind(configuration.eventsInEndpoint)
+
+        eventsOut = try context.socket(.xpub)
+        try eventsOut.setSendHighWaterMark(configuration.eventsHighWaterMark)
+        try eventsOut.setXPubVerbose(true)
+        let boundOut = try eventsOut.bind(configuration.eventsOutEndpoint)
+
+        let wakeEndpoint = "inproc://plexus-wake-\(brokerID)"
+        wakeReceiver = try context.socket(.pull)
+        try wakeReceiver.bind(wakeEndpoint)
+        let sender = try context.socket(.push)
+        try sender.connect(wakeEndpoint)
+        wakeSender = Mutex(sender)
+
+        endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
+        metaBuffer.reserveCapacity(512)
+    }
+
+    /// Asks the loop to stop: attached plugins are told `DISCONNECT`, then `run()` returns.
+    /// Safe to call from any thread, any number of times.
+    public func requestStop() {
+        guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wakeSender.withLock { socket in _ = try? socket.send([1], dontWait: true) }
+    }
+
+    /// Waits until `run()` has returned.
+    public func waitUntilFinished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = finished.withLock { state in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Serves until `requestStop()`. Call it once, on a thread of its own.
+    public func run() {
+        logger.info("broker ready", metadata: [
+            "broker": "\(brokerID)", "control": "\(endpoints.control)",
+            "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
+        ])
+        var poller = Poller()
+        let controlIndex = poller.add(control)
+        let eventsInIndex = poller.add(eventsIn)
+        let eventsOutIndex = poller.add(eventsOut)
+        let wakeIndex = poller.add(wakeReceiver)
+        let interval = Int64(configuration.heartbeatIntervalMilliseconds)
+        var nextTick = Clock.monotonicMilliseconds() + interval
+
+        while !stopRequested.load(ordering: .acquiring) {
+            let timeout = max(0, nextTick - Clock.monotonicMilliseconds())
+            do {
+                try poller.poll(timeoutMilliseconds: Int(timeout))
+            } catch {
+                logger.critical("poll failed; stopping", metadata: ["error": "\(error)"])
+                break
+            }
+            // Events first: they are the bulk of the traffic and the latency-sensitive path.
+            if poller.isReadable(eventsInIndex) { forwardEvents() }
+            if poller.isReadable(controlIndex) { serveControl() }
+            if poller.isReadable(eventsOutIndex) { readSubscriptions() }
+            if poller.isReadable(wakeIndex) { _ = try? wakeReceiver.receiveMultipart(dontWait: true) }
+
+            let now = Clock.monotonicMilliseconds()
+            if now >= nextTick {
+                tick(now: now)
+                nextTick = now + interval
+            }
+        }
+        shutDown()
+        let waiters = finished.withLock { state in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Heartbeats out, expired sessions evicted.
+    private func tick(now: Int64) {
+        let heartbeat = BrokerMessage.heartbeat.encode()
+        for route in registry.routingIDs {
+            sendControl(ControlEnvelope(routingID: route), heartbeat)
+        }
+        for session in registry.evictExpired(monotonic: now, expiryMilliseconds: configuration.expiryMilliseconds) {
+            logger.warning("plugin lost: no heartbeat within the liveness window", metadata: session.logMetadata)
+            publishLifecycle("plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
+        }
+        badInput.rollWindow(now: now, logger: logger)
+    }
+
+    /// Tells every attached plugin that the broker is going away, then closes the sockets.
+    private func shutDown() {
+        let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
+        for route in registry.routingIDs {
+            sendControl(ControlEnvelope(routingID: route), notice)
+        }
+        // Give the notices a moment to leave before the sockets close.
+        try? control.setLinger(milliseconds: 500)
+        logger.info("broker stopped", metadata: ["broker": "\(brokerID)", "sessions": "\(registry.count)"])
+        control.close()
+        eventsIn.close()
+        eventsOut.close()
+        wakeReceiver.close()
+        wakeSender.withLock { $0.close() }
+    }
+}
+
+extension Registry.Session {
+    var logMetadata: Logger.Metadata {
+        ["plugin": "\(registration.name)", "instance": "\(registration.instance)", "pid": "\(registration.pid)"]
+    }
+}

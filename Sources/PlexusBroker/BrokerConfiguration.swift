@@ -1,0 +1,61 @@
+import PlexusProtocol
+
+/// Everything a broker needs to start: where to bind, how to judge liveness, and the plugins' config.
+public struct BrokerConfiguration: Sendable {
+    /// The control endpoint (ROUTER). A port `*` binds an ephemeral port.
+    public var controlEndpoint: String
+    /// Where publishers' PUB sockets connect (the broker binds SUB).
+    public var eventsInEndpoint: String
+    /// Where subscribers' SUB sockets connect (the broker binds XPUB).
+    public var eventsOutEndpoint: String
+    /// How often heartbeats go out and liveness is checked.
+    public var heartbeatIntervalMilliseconds: Int
+    /// Heartbeats a plugin may miss before it is evicted.
+    public var heartbeatLiveness: Int
+    /// The `config:` block of each plugin in the topology, by plugin name.
+    public var pluginConfigs: [String: JSONValue]
+    /// Outbound queue limit per subscriber (messages), `ZMQ_SNDHWM` of the XPUB socket.
+    public var eventsHighWaterMark: Int32
+    /// The most distinct topics that get their own counters; the rest are counted under `(other)`.
+    public var maxTrackedTopics: Int
+
+    public init(controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
+                eventsInEndpoint: String = PlexusConstants.defaultEventsInEndpoint,
+                eventsOutEndpoint: String = PlexusConstants.defaultEventsOutEndpoint,
+                heartbeatIntervalMilliseconds: Int = PlexusConstants.heartbeatIntervalMilliseconds,
+                heartbeatLiveness: Int = PlexusConstants.heartbeatLiveness,
+                pluginConfigs: [String: JSONValue] = [:],
+                eventsHighWaterMark: Int32 = 100_000,
+                maxTrackedTopics: Int = 10_000) {
+        self.controlEndpoint = controlEndpoint
+        self.eventsInEndpoint = eventsInEndpoint
+        self.eventsOutEndpoint = eventsOutEndpoint
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.heartbeatLiveness = heartbeatLiveness
+        self.pluginConfigs = pluginConfigs
+        self.eventsHighWaterMark = eventsHighWaterMark
+        self.maxTrackedTopics = maxTrackedTopics
+    }
+
+    /// The silence after which a plugin counts as gone.
+    public var expiryMilliseconds: Int { heartbeatIntervalMilliseconds * heartbeatLiveness }
+}
+
+/// The endpoints a running broker actually bound (ports resolved). Written to `--ready-file` as JSON.
+public struct BoundEndpoints: Codable, Sendable, Equatable {
+    public var control: String
+    public var eventsIn: String
+    public var eventsOut: String
+
+    public init(control: String, eventsIn: String, eventsOut: String) {
+        self.control = control
+        self.eventsIn = eventsIn
+        self.eventsOut = eventsOut
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case control
+        case eventsIn = "events_in"
+        case eventsOut = "events_out"
+    }
+}

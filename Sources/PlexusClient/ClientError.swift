@@ -1,0 +1,28 @@
+import PlexusProtocol
+import ZeroMQ
+
+/// Why a client call failed. Every case prints as one clear line for the CLI.
+public enum ClientError: Error, CustomStringConvertible, Sendable {
+    /// No answer within the timeout.
+    case timeout(command: String, endpoint: String, seconds: Double)
+    /// The broker answered `ERR`.
+    case rejected(ProtocolError)
+    /// libzmq failed (bad endpoint, …).
+    case transport(ZMQError)
+    /// The answer did not follow the protocol.
+    case badReply(String)
+
+    public var description: String {
+        switch self {
+        case .timeout(let command, let endpoint, let seconds):
+            "no answer to \(command) from \(endpoint) within \(Self.format(seconds)) s (is the broker running?)"
+        case .rejected(let error): "broker refused: \(error.message) [\(error.error) \(error.code)]"
+        case .transport(let error): "ZeroMQ error: \(error)"
+        case .badReply(let reason): "unexpected answer from the broker: \(reason)"
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import PlexusProtocol
+import ZeroMQ
+
+/// A blocking client of the broker's control endpoint (`PLXC01` over a DEALER socket).
+///
+/// Every call waits at most `timeout` seconds and then throws `ClientError.timeout`; it never hangs.
+/// Not thread-safe: use one client per thread.
+///
+/// ```swift
+/// let client = try ControlClient(endpoint: "tcp://127.0.0.1:7700", timeout: 2)
+/// let (pong, roundTrip) = try client.ping()
+/// ```
+public final class ControlClient {
+    public let endpoint: String
+    public var timeout: Double
+    private let context: ZMQContext
+    private let socket: Socket
+    private var nextRequest: UInt64 = 0
+
+    public init(endpoint: String, timeout: Double = 5, context: ZMQContext? = nil) throws(ClientError) {
+        self.endpoint = endpoint
+        self.timeout = timeout
+        do {
+            self.context = try context ?? ZMQContext()
+            socket = try self.context.socket(.dealer)
+            try socket.connect(endpoint)
+        } catch let error as ZMQError {
+            throw .transport(error)
+        } catch {
+            throw .badReply("\(error)")
+        }
+    }
+
+    /// Sends a command and returns the body frames of the `OK` reply.
+    public func request(_ command: ClientCommand) throws(ClientError) -> [[UInt8]] {
+        nextRequest += 1
+        let requestID = Array(String(nextRequest).utf8)
+        let frames = [[UInt8]()] + ClientRequest(requestID: requestID, command: command).encode()
+        let deadline = Date().addingTimeInterval(timeout)
+        do {
+            guard try socket.send(multipart: frames, dontWait: true) else {
+                throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout)
+            }
+            var poller = Poller()
+            poller.add(socket)
+            while true {
+                let remaining = deadline.timeIntervalSinceNow
+                guard remaining > 0 else { throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout) }
+                guard try poller.poll(timeoutMilliseconds: Int((remaining * 1000).rounded(.up))) > 0 else { continue }
+                guard let reply = try socket.receiveMultipart(dontWait: true) else { continue }
+                guard let (_, body) = ControlEnvelope.split([[]] + reply) else { continue }
+                let decoded = try ClientReply.decode(body)
+                // A late answer to an earlier, timed-out request: skip it.
+                guard decoded.requestID == requestID else { continue }
+                switch decoded {
+                case .ok(_, let body): return body
+                case .error(_, let error): throw ClientError.rejected(error)
+                }
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch let error as ZMQError {
+            throw .transport(error)
+        } catch let error as ProtocolError {
+            throw .badReply(error.message)
+        } catch {
+            throw .badReply("\(error)")
+        }
+    }
+
+    /// Sends a command without waiting for the answer. The socket lingers up to `timeout` so that the
+    /// message still leaves when the caller exits right away; it is lost if the broker stays unreachable.
+    public func send(_ command: ClientCommand) throws(ClientError) {
+        let frames = [[UInt8]()] + ClientRequest(requestID: [], command: command).encode()
+        do {
+            try socket.setLinger(milliseconds: Int32(min(timeout * 1000, Double(Int32.max))))
+            try socket.send(multipart: frames)
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    /// Sends a command and decodes the first body frame as JSON.
+    public func request<T: Decodable>(_ command: ClientCommand, as type: T.Type) throws(ClientError) -> T {
+        let body = try request(command)
+        guard let first = body.first else { throw .badReply("\(command.name) reply has no body") }
+        do throws(ProtocolError) {
+            return try JSONCoding.decode(T.self, from: first, what: "\(command.name) reply")
+        } catch {
+            throw .badReply(error.message)
+        }
+    }
+
+    /// Round trip to the broker; returns its answer and the measured round-trip time in seconds.
+    public func ping() throws(ClientError) -> (PingReply, Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let reply = try request(.ping, as: PingReply.self)
+        return (reply, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    /// The broker's endpoints, wildcard hosts resolved against the control endpoint.
+    public func discover() throws(ClientError) -> DiscoverReply {
+        var reply = try request(.discover, as: DiscoverReply.self)
+        reply.eventsIn = EndpointAddress.resolve(reply.eventsIn, relativeTo: endpoint)
+        reply.eventsOut = EndpointAddress.resolve(reply.eventsOut, relativeTo: endpoint)
+        return reply
+    }
+
+    /// Acknowledged publish; returns the event's sequence number.
+    public func publish(_ event: PublishRequest) throws(ClientError) -> UInt64 {
+        try request(.publish(event), as: PublishReply.self).seq
+    }
+
+    /// The registry.
+    public func plugins() throws(ClientError) -> [InstanceInfo] {
+        try request(.plugins, as: [InstanceInfo].self)
+    }
+
+    /// The event bus counters.
+    public func stats() throws(ClientError) -> StatsReply {
+        try request(.stats, as: StatsReply.self)
+    }
+}

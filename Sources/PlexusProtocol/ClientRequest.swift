@@ -1,0 +1,146 @@
+/// An event handed to the broker: by `PUBLISH` on the control endpoint or as frames on `events_in`.
+public struct PublishRequest: Sendable, Equatable {
+    public var topic: String
+    public var payload: [UInt8]
+    /// Headers other than the publisher's `source`.
+    public var headers: [String: String]
+
+    public init(topic: String, payload: [UInt8], headers: [String: String] = [:]) {
+        self.topic = topic
+        self.payload = payload
+        self.headers = headers
+    }
+}
+
+/// The commands of the client protocol `PLXC01` (docs/PROTOCOL.md, section 3).
+public enum ClientCommand: Sendable, Equatable {
+    case ping
+    case discover
+    case publish(PublishRequest)
+    case plugins
+    case stats
+
+    /// The command's name on the wire.
+    public var name: String {
+        switch self {
+        case .ping: "PING"
+        case .discover: "DISCOVER"
+        case .publish: "PUBLISH"
+        case .plugins: "PLUGINS"
+        case .stats: "STATS"
+        }
+    }
+}
+
+/// A client request: `[ "PLXC01", COMMAND, REQUEST_ID, ...arguments ]` (after the envelope).
+public struct ClientRequest: Sendable, Equatable {
+    public var requestID: [UInt8]
+    public var command: ClientCommand
+
+    public init(requestID: [UInt8], command: ClientCommand) {
+        self.requestID = requestID
+        self.command = command
+    }
+
+    /// The frames to send, starting with the header (a DEALER prepends the empty delimiter).
+    public func encode() -> [[UInt8]] {
+        var frames = [ProtocolHeader.client.frame, Array(command.name.utf8), requestID]
+        if case .publish(let event) = command {
+            frames.append(Array(event.topic.utf8))
+            frames.append(event.payload)
+            if !event.headers.isEmpty { frames.append(JSONCoding.encode(event.headers)) }
+        }
+        return frames
+    }
+
+    /// Decodes the frames after the header: `[COMMAND, REQUEST_ID, ...arguments]`.
+    /// On failure the error carries whatever request id could be read, for the reply.
+    public static func decode(_ frames: ArraySlice<[UInt8]>) throws(ClientDecodingError) -> ClientRequest {
+        guard let commandFrame = frames.first else {
+            throw ClientDecodingError(requestID: [], error: .bad("missing command frame"))
+        }
+        let rest = frames.dropFirst()
+        guard let requestID = rest.first else {
+            throw ClientDecodingError(requestID: [], error: .bad("missing request id frame"))
+        }
+        guard requestID.count <= PlexusConstants.maxRequestIDBytes else {
+            throw ClientDecodingError(requestID: [], error: .bad("request id is longer than \(PlexusConstants.maxRequestIDBytes) bytes"))
+        }
+        let arguments = Array(rest.dropFirst())
+        do throws(ProtocolError) {
+            let command = try decodeCommand(commandFrame, arguments)
+            return ClientRequest(requestID: requestID, command: command)
+        } catch {
+            throw ClientDecodingError(requestID: requestID, error: error)
+        }
+    }
+
+    private static func decodeCommand(_ frame: [UInt8], _ arguments: [[UInt8]]) throws(ProtocolError) -> ClientCommand {
+        let name = String(decoding: frame.prefix(32), as: UTF8.self)
+        func noArguments(_ command: ClientCommand) throws(ProtocolError) -> ClientCommand {
+            guard arguments.isEmpty else { throw .bad("\(name) takes no arguments") }
+            return command
+        }
+        switch name {
+        case "PING": return try noArguments(.ping)
+        case "DISCOVER": return try noArguments(.discover)
+        case "PLUGINS": return try noArguments(.plugins)
+        case "STATS": return try noArguments(.stats)
+        case "PUBLISH":
+            guard arguments.count == 2 || arguments.count == 3 else {
+                throw .bad("PUBLISH takes TOPIC, PAYLOAD and optional HEADERS frames")
+            }
+            let topic = try EventCodec.decodeTopic(arguments[0])
+            let headers = arguments.count == 3 ? try EventCodec.decodeHeaders(arguments[2]) : [:]
+            return .publish(PublishRequest(topic: topic, payload: arguments[1], headers: headers))
+        default:
+            throw ProtocolError(.unknownCommand, "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS or STATS)")
+        }
+    }
+}
+
+/// A client request that could not be decoded, with the request id to answer under.
+public struct ClientDecodingError: Error, Sendable, Equatable {
+    public var requestID: [UInt8]
+    public var error: ProtocolError
+}
+
+/// A reply of the client protocol: `[ "PLXC01", "OK"|"ERR", REQUEST_ID, ...body ]`.
+public enum ClientReply: Sendable, Equatable {
+    case ok(requestID: [UInt8], body: [[UInt8]])
+    case error(requestID: [UInt8], ProtocolError)
+
+    /// The frames to send, starting with the header.
+    public func encode() -> [[UInt8]] {
+        switch self {
+        case .ok(let requestID, let body):
+            return [ProtocolHeader.client.frame, Array("OK".utf8), requestID] + body
+        case .error(let requestID, let error):
+            return [ProtocolHeader.client.frame, Array("ERR".utf8), requestID, JSONCoding.encode(error)]
+        }
+    }
+
+    /// The request id the reply answers.
+    public var requestID: [UInt8] {
+        switch self {
+        case .ok(let id, _), .error(let id, _): id
+        }
+    }
+
+    /// Decodes a reply from the frames after the empty delimiter (header first).
+    public static func decode(_ frames: ArraySlice<[UInt8]>) throws(ProtocolError) -> ClientReply {
+        guard frames.count >= 3, ProtocolHeader(frame: frames[frames.startIndex]) == .client else {
+            throw .bad("not a PLXC01 reply")
+        }
+        let status = frames[frames.startIndex + 1]
+        let requestID = frames[frames.startIndex + 2]
+        let body = Array(frames.dropFirst(3))
+        switch String(decoding: status, as: UTF8.self) {
+        case "OK": return .ok(requestID: requestID, body: body)
+        case "ERR":
+            guard let frame = body.first else { throw .bad("ERR reply without an error body") }
+            return .error(requestID: requestID, try JSONCoding.decode(ProtocolError.self, from: frame, what: "error body"))
+        default: throw .bad("unknown reply status")
+        }
+    }
+}

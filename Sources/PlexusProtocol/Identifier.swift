@@ -1,0 +1,16 @@
+/// Rules for plugin names and instance ids: `[A-Za-z0-9_.-]{1,128}`.
+public enum Identifier {
+    public static let maxLength = 128
+
+    /// Returns why `value` is not a valid name or instance id, or `nil`.
+    public static func validationError(_ value: String, what: String) -> String? {
+        if value.isEmpty { return "\(what) is empty" }
+        if value.utf8.count > maxLength { return "\(what) is longer than \(maxLength) characters" }
+        let allowed = value.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+        return allowed ? nil : "\(what) '\(value)' may only contain letters, digits, '_', '-' and '.'"
+    }
+}

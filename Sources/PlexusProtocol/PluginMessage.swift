@@ -1,0 +1,113 @@
+/// A message a plugin sends on its session: `[ "PLXP01", COMMAND, ...arguments ]` (docs/PROTOCOL.md, section 4).
+public enum PluginMessage: Sendable, Equatable {
+    case register(Registration)
+    case ready
+    case heartbeat
+    case goodbye(reason: String?)
+
+    /// The command's name on the wire.
+    public var name: String {
+        switch self {
+        case .register: "REGISTER"
+        case .ready: "READY"
+        case .heartbeat: "HEARTBEAT"
+        case .goodbye: "GOODBYE"
+        }
+    }
+
+    /// The frames to send, starting with the header.
+    public func encode() -> [[UInt8]] {
+        var frames = [ProtocolHeader.plugin.frame, Array(name.utf8)]
+        switch self {
+        case .register(let registration): frames.append(JSONCoding.encode(registration))
+        case .goodbye(let reason?): frames.append(JSONCoding.encode(Reason(reason: reason)))
+        case .ready, .heartbeat, .goodbye(nil): break
+        }
+        return frames
+    }
+
+    /// Decodes the frames after the header.
+    public static func decode(_ frames: ArraySlice<[UInt8]>) throws(ProtocolError) -> PluginMessage {
+        guard let commandFrame = frames.first else { throw .bad("missing command frame") }
+        let arguments = Array(frames.dropFirst())
+        let name = String(decoding: commandFrame.prefix(32), as: UTF8.self)
+        switch name {
+        case "REGISTER":
+            guard arguments.count == 1 else { throw .bad("REGISTER takes one JSON frame") }
+            let registration = try JSONCoding.decode(Registration.self, from: arguments[0], what: "registration")
+            try registration.validate()
+            return .register(registration)
+        case "READY": return .ready
+        case "HEARTBEAT": return .heartbeat
+        case "GOODBYE":
+            return .goodbye(reason: try Reason.decodeOptional(arguments))
+        default:
+            throw ProtocolError(.unknownCommand, "unknown plugin command '\(name)'")
+        }
+    }
+}
+
+/// A message the broker sends on a plugin session.
+public enum BrokerMessage: Sendable, Equatable {
+    case welcome(Welcome)
+    case heartbeat
+    /// Stop working, say goodbye and exit.
+    case stop(reason: String?)
+    /// The broker is going away; keep running and reconnect.
+    case disconnect(reason: String?)
+    case error(ProtocolError)
+
+    public var name: String {
+        switch self {
+        case .welcome: "WELCOME"
+        case .heartbeat: "HEARTBEAT"
+        case .stop: "STOP"
+        case .disconnect: "DISCONNECT"
+        case .error: "ERR"
+        }
+    }
+
+    /// The frames to send, starting with the header.
+    public func encode() -> [[UInt8]] {
+        var frames = [ProtocolHeader.plugin.frame, Array(name.utf8)]
+        switch self {
+        case .welcome(let welcome): frames.append(JSONCoding.encode(welcome))
+        case .stop(let reason?), .disconnect(let reason?): frames.append(JSONCoding.encode(Reason(reason: reason)))
+        case .error(let error): frames.append(JSONCoding.encode(error))
+        case .heartbeat, .stop(nil), .disconnect(nil): break
+        }
+        return frames
+    }
+
+    /// Decodes the frames after the empty delimiter, header first.
+    public static func decode(_ frames: ArraySlice<[UInt8]>) throws(ProtocolError) -> BrokerMessage {
+        guard let header = frames.first, ProtocolHeader(frame: header) == .plugin else {
+            throw .bad("not a PLXP01 message")
+        }
+        guard let commandFrame = frames.dropFirst().first else { throw .bad("missing command frame") }
+        let arguments = Array(frames.dropFirst(2))
+        switch String(decoding: commandFrame.prefix(32), as: UTF8.self) {
+        case "WELCOME":
+            guard let body = arguments.first else { throw .bad("WELCOME without a body") }
+            return .welcome(try JSONCoding.decode(Welcome.self, from: body, what: "welcome"))
+        case "HEARTBEAT": return .heartbeat
+        case "STOP": return .stop(reason: try Reason.decodeOptional(arguments))
+        case "DISCONNECT": return .disconnect(reason: try Reason.decodeOptional(arguments))
+        case "ERR":
+            guard let body = arguments.first else { throw .bad("ERR without a body") }
+            return .error(try JSONCoding.decode(ProtocolError.self, from: body, what: "error body"))
+        default:
+            throw ProtocolError(.unknownCommand, "unknown broker command")
+        }
+    }
+}
+
+/// `{"reason": "..."}`, the optional body of GOODBYE, STOP and DISCONNECT.
+struct Reason: Codable {
+    var reason: String?
+
+    static func decodeOptional(_ arguments: [[UInt8]]) throws(ProtocolError) -> String? {
+        guard let frame = arguments.first, !frame.isEmpty else { return nil }
+        return try JSONCoding.decode(Reason.self, from: frame, what: "reason").reason
+    }
+}

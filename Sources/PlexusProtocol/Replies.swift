@@ -1,0 +1,107 @@
+/// The body of a `PING` reply.
+public struct PingReply: Codable, Sendable, Equatable {
+    public var pong: Bool
+    /// The broker's clock, microseconds since the Unix epoch.
+    public var time: Int64
+    public var broker: String
+    public var version: String
+    public var uptimeSeconds: Double
+
+    public init(time: Int64, broker: String, version: String, uptimeSeconds: Double) {
+        self.pong = true
+        self.time = time
+        self.broker = broker
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pong, time, broker, version
+        case uptimeSeconds = "uptime_s"
+    }
+}
+
+/// The body of a `DISCOVER` reply: where the broker's endpoints are.
+public struct DiscoverReply: Codable, Sendable, Equatable {
+    public var `protocol`: Int
+    public var broker: String
+    public var control: String
+    public var eventsIn: String
+    public var eventsOut: String
+    public var heartbeatMilliseconds: Int
+    public var liveness: Int
+
+    public init(broker: String, control: String, eventsIn: String, eventsOut: String, heartbeatMilliseconds: Int,
+                liveness: Int) {
+        self.protocol = PlexusConstants.protocolVersion
+        self.broker = broker
+        self.control = control
+        self.eventsIn = eventsIn
+        self.eventsOut = eventsOut
+        self.heartbeatMilliseconds = heartbeatMilliseconds
+        self.liveness = liveness
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case `protocol`, broker, control, liveness
+        case eventsIn = "events_in"
+        case eventsOut = "events_out"
+        case heartbeatMilliseconds = "heartbeat_ms"
+    }
+}
+
+/// The body of a `PUBLISH` reply.
+public struct PublishReply: Codable, Sendable, Equatable {
+    /// The sequence number the event was stamped with.
+    public var seq: UInt64
+    public init(seq: UInt64) { self.seq = seq }
+}
+
+/// Per-topic counters in a `STATS` reply.
+public struct TopicStats: Codable, Sendable, Equatable {
+    public var count: UInt64
+    public var bytes: UInt64
+    public var lastSeq: UInt64
+
+    public init(count: UInt64 = 0, bytes: UInt64 = 0, lastSeq: UInt64 = 0) {
+        self.count = count
+        self.bytes = bytes
+        self.lastSeq = lastSeq
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case count, bytes
+        case lastSeq = "last_seq"
+    }
+}
+
+/// The body of a `STATS` reply.
+public struct StatsReply: Codable, Sendable, Equatable {
+    /// Events accepted into the bus.
+    public var eventsIn: UInt64
+    /// Events forwarded to subscribers.
+    public var eventsOut: UInt64
+    /// Events the outbound socket could not take (high-water mark).
+    public var dropped: UInt64
+    /// Bad input by kind (`events`, `control`, `plugin`).
+    public var malformed: [String: UInt64]
+    public var topics: [String: TopicStats]
+    /// Distinct subscription prefixes currently held by subscribers.
+    public var subscriptions: Int
+
+    public init(eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
+                topics: [String: TopicStats], subscriptions: Int) {
+        self.eventsIn = eventsIn
+        self.eventsOut = eventsOut
+        self.dropped = dropped
+        self.malformed = malformed
+        self.topics = topics
+        self.subscriptions = subscriptions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dropped, malformed, topics, subscriptions
+        case eventsIn = "events_in"
+        case eventsOut = "events_out"
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PlexusBroker
+import PlexusProtocol
+import ServiceLifecycle
+
+/// `plexus broker`: bind the endpoints and serve until SIGINT or SIGTERM.
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker", abstract: "Run the broker.")
+
+    @Option(help: "The topology file (endpoints from its broker: section, plugin config blocks).")
+    var topology: String?
+
+    @Option(help: "Control endpoint (ROUTER). A port '*' binds an ephemeral port.")
+    var control: String?
+
+    @Option(name: .customLong("events-in"), help: "Endpoint publishers' PUB sockets connect to.")
+    var eventsIn: String?
+
+    @Option(name: .customLong("events-out"), help: "Endpoint subscribers' SUB sockets connect to.")
+    var eventsOut: String?
+
+    @Option(name: .customLong("ready-file"), help: "When ready, write the bound endpoints here as JSON.")
+    var readyFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "plexus.broker")
+
+        var configuration = BrokerConfiguration()
+        if let topology {
+            do {
+                let parsed = try Topology.load(path: topology)
+                configuration.pluginConfigs = parsed.pluginConfigs
+                configuration.controlEndpoint = parsed.broker.control ?? configuration.controlEndpoint
+                configuration.eventsInEndpoint = parsed.broker.eventsIn ?? configuration.eventsInEndpoint
+                configuration.eventsOutEndpoint = parsed.broker.eventsOut ?? configuration.eventsOutEndpoint
+                configuration.heartbeatIntervalMilliseconds = parsed.broker.heartbeatMilliseconds ?? configuration.heartbeatIntervalMilliseconds
+                configuration.heartbeatLiveness = parsed.broker.liveness ?? configuration.heartbeatLiveness
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+        configuration.controlEndpoint = control ?? configuration.controlEndpoint
+        configuration.eventsInEndpoint = eventsIn ?? configuration.eventsInEndpoint
+        configuration.eventsOutEndpoint = eventsOut ?? configuration.eventsOutEndpoint
+
+        let broker: Broker
+        do {
+            broker = try Broker(configuration: configuration, logger: logger)
+        } catch {
+            throw fail("cannot start the broker: \(error)")
+        }
+        if let readyFile { try writeReadyFile(broker.endpoints, to: readyFile) }
+
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: BrokerService(broker: broker))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+
+    /// Writes atomically (temporary file, then rename) so that a watcher never reads half a file.
+    private func writeReadyFile(_ endpoints: BoundEndpoints, to path: String) throws {
+        let data = JSONCoding.encode(endpoints)
+        do {
+            try Data(data).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw fail("cannot write the ready file \(path): \(error.localizedDescription)")
+        }
+    }
+}

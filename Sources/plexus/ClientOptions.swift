@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import PlexusClient
+
+/// Options every client command shares.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The broker's control endpoint (default: $PLEXUS_BROKER, else tcp://127.0.0.1:7700).")
+    var broker: String?
+
+    @Option(help: "Give up after this many seconds.")
+    var timeout: Double = 5
+
+    var endpoint: String {
+        broker ?? EndpointAddress.controlFromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be greater than 0") }
+    }
+
+    func client() throws -> ControlClient {
+        try ControlClient(endpoint: endpoint, timeout: timeout)
+    }
+}
+
+/// Prints one clear line to standard error and exits non-zero: how every client command fails.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("plexus: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
+/// Runs `body`, turning any error into `fail`.
+func runClient(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw fail("\(error)")
+    }
+}
+
+/// Writes a line to standard output and flushes, so that pipes see each line at once.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import PlexusClient
+import PlexusProtocol
+
+/// `plexus publish TOPIC [DATA]`: put an event on the bus through the control endpoint.
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish an event.",
+        discussion: """
+            The event goes through the control endpoint, so it reaches the broker even from a short-lived \
+            process. With --ack the command waits for the broker's confirmation and prints the sequence \
+            number it stamped; without it, the command returns once the event is handed to ZeroMQ.
+            """)
+
+    @Argument(help: "Dot-separated topic, e.g. user.created.")
+    var topic: String
+
+    @Argument(help: "The payload; '-' or absent reads standard input.")
+    var data: String?
+
+    @Option(name: .customLong("header"), help: "A header K=V (repeatable).")
+    var headers: [String] = []
+
+    @Flag(help: "Wait for the broker's acknowledgement and print the sequence number.")
+    var ack = false
+
+    @OptionGroup var options: ClientOptions
+
+    func validate() throws {
+        if let problem = Topic.validationError(topic) { throw ValidationError("invalid topic: \(problem)") }
+        for header in headers where !header.contains("=") || header.hasPrefix("=") {
+            throw ValidationError("--header takes KEY=VALUE, got '\(header)'")
+        }
+    }
+
+    func run() throws {
+        try runClient {
+            let payload: [UInt8]
+            if let data, data != "-" {
+                payload = Array(data.utf8)
+            } else {
+                payload = Array(FileHandle.standardInput.readDataToEndOfFile())
+            }
+            var headerMap: [String: String] = [:]
+            for header in headers {
+                let parts = header.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                headerMap[String(parts[0])] = String(parts[1])
+            }
+            let client = try options.client()
+            let event = PublishRequest(topic: topic, payload: payload, headers: headerMap)
+            if ack {
+                let seq = try client.publish(event)
+                emit("published \(topic) seq=\(seq)")
+            } else {
+                try client.send(.publish(event))
+            }
+        }
+    }
+}
