@@ -32,7 +32,7 @@ public final class Broker: @unchecked Sendable {
     let control: Socket
     let eventsIn: Socket
     let eventsOut: Socket
-    private let wakeReceiver: Socket
+    private let waker: Waker
     var registry = Registry()
     var statistics: EventStatistics
     var badInput = BadInputLog()
@@ -41,7 +41,6 @@ public final class Broker: @unchecked Sendable {
     let startedMonotonic = Clock.monotonicMilliseconds()
 
     // Shared with other threads.
-    private let wakeSender: Mutex<Socket>
     private let stopRequested = Atomic<Bool>(false)
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
@@ -71,12 +70,7 @@ public final class Broker: @unchecked Sendable {
         try eventsOut.setXPubVerbose(true)
         let boundOut = try eventsOut.bind(configuration.eventsOutEndpoint)
 
-        let wakeEndpoint = "inproc://plexus-wake-\(brokerID)"
-        wakeReceiver = try context.socket(.pull)
-        try wakeReceiver.bind(wakeEndpoint)
-        let sender = try context.socket(.push)
-        try sender.connect(wakeEndpoint)
-        wakeSender = Mutex(sender)
+        waker = try Waker(context: context, name: brokerID)
 
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
         metaBuffer.reserveCapacity(512)
@@ -86,7 +80,7 @@ public final class Broker: @unchecked Sendable {
     /// Safe to call from any thread, any number of times.
     public func requestStop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        wakeSender.withLock { socket in _ = try? socket.send([1], dontWait: true) }
+        waker.signal()
     }
 
     /// Waits until `run()` has returned.
@@ -111,7 +105,7 @@ public final class Broker: @unchecked Sendable {
         let controlIndex = poller.add(control)
         let eventsInIndex = poller.add(eventsIn)
         let eventsOutIndex = poller.add(eventsOut)
-        let wakeIndex = poller.add(wakeReceiver)
+        let wakeIndex = poller.add(waker.receiver)
         let interval = Int64(configuration.heartbeatIntervalMilliseconds)
         var nextTick = Clock.monotonicMilliseconds() + interval
 
@@ -127,7 +121,7 @@ public final class Broker: @unchecked Sendable {
             if poller.isReadable(eventsInIndex) { forwardEvents() }
             if poller.isReadable(controlIndex) { serveControl() }
             if poller.isReadable(eventsOutIndex) { readSubscriptions() }
-            if poller.isReadable(wakeIndex) { _ = try? wakeReceiver.receiveMultipart(dontWait: true) }
+            if poller.isReadable(wakeIndex) { waker.drain() }
 
             let now = Clock.monotonicMilliseconds()
             if now >= nextTick {
@@ -169,8 +163,7 @@ public final class Broker: @unchecked Sendable {
         control.close()
         eventsIn.close()
         eventsOut.close()
-        wakeReceiver.close()
-        wakeSender.withLock { $0.close() }
+        waker.close()
     }
 }
 

@@ -1,0 +1,59 @@
+import Foundation
+import PlexusClient
+import PlexusProtocol
+
+/// A Plexus plugin written in Swift.
+///
+/// Declare who the plugin is and what it listens to; the SDK registers it with the broker, delivers its
+/// config, sends heartbeats, reconnects when the broker goes away, and calls the hooks.
+///
+/// ```swift
+/// @main
+/// struct Greeter: Plugin {
+///     let name = "greeter"
+///     let type = "example"
+///     let version = "1.0.0"
+///     let subscriptions = ["user.created"]
+///
+///     func handle(event: ReceivedEvent, context: PluginContext) async throws {
+///         try context.publish("user.welcome", text: "welcome!")
+///     }
+/// }
+/// ```
+/// The control endpoint comes from `PLEXUS_BROKER` (else `tcp://127.0.0.1:7700`).
+public protocol Plugin: Sendable {
+    /// The plugin's name, which also selects its `config:` block in the broker's topology.
+    var name: String { get }
+    /// A free-form kind (`example`, `storage`, …) that topology dependencies can name.
+    var type: String { get }
+    /// The plugin's version, reported in the registry.
+    var version: String { get }
+    /// Subscription patterns (`user.created`, `user.*`, `user.>`); matching events go to `handle`.
+    var subscriptions: [String] { get }
+
+    /// Called once the broker has welcomed the plugin, before it reports ready. Throwing ends the plugin.
+    func start(context: PluginContext) async throws
+    /// Called for each event matching `subscriptions`, one at a time, in arrival order.
+    func handle(event: ReceivedEvent, context: PluginContext) async throws
+    /// Called once when the plugin is told to stop (by the broker, SIGTERM or SIGINT).
+    func stop(context: PluginContext) async
+    /// Called when the broker delivers a new config block (after a re-registration).
+    func reload(config: JSONValue, context: PluginContext) async throws
+
+    /// The `@main` entry point needs a way to build the plugin.
+    init()
+}
+
+extension Plugin {
+    public var subscriptions: [String] { [] }
+    public func start(context: PluginContext) async throws {}
+    public func handle(event: ReceivedEvent, context: PluginContext) async throws {}
+    public func stop(context: PluginContext) async {}
+    public func reload(config: JSONValue, context: PluginContext) async throws {}
+
+    /// Runs the plugin until it is stopped; what `@main` calls.
+    public static func main() async {
+        let code = await PluginRuntime(plugin: Self(), options: PluginOptions()).run()
+        exit(code)
+    }
+}

@@ -1,0 +1,88 @@
+import Logging
+import PlexusClient
+import PlexusProtocol
+import Synchronization
+import ZeroMQ
+
+/// What a plugin's hooks get: its identity, its config, a logger, and publishing.
+///
+/// Thread-safe: hooks may publish from any task.
+public final class PluginContext: Sendable {
+    /// This process's instance id.
+    public let instance: String
+    /// A logger with `plugin` and `instance` metadata.
+    public let logger: Logger
+    private let state: Mutex<State>
+
+    struct State {
+        var config: JSONValue = .object([:])
+        var publisher: Socket?
+        var eventsIn: String?
+    }
+
+    init(instance: String, logger: Logger) {
+        self.instance = instance
+        self.logger = logger
+        state = Mutex(State())
+    }
+
+    /// The plugin's `config:` block from the broker's topology (an empty object when there is none).
+    public var config: JSONValue { state.withLock { $0.config } }
+
+    /// Decodes the config block into a `Decodable` type.
+    public func config<T: Decodable>(as type: T.Type) throws -> T { try config.decode(T.self) }
+
+    /// Publishes an event (fire-and-forget) with this instance as its `source`.
+    public func publish(_ topic: String, payload: [UInt8], headers: [String: String] = [:]) throws {
+        if let problem = Topic.validationError(topic) { throw ProtocolError.bad(problem) }
+        var headers = headers
+        headers["source"] = instance
+        let frames = [Array(topic.utf8), payload, JSONCoding.encode(headers)]
+        try state.withLock { state in
+            guard let publisher = state.publisher else {
+                throw ProtocolError(.unavailable, "not connected to a broker yet")
+            }
+            try publisher.send(multipart: frames)
+        }
+    }
+
+    /// Publishes UTF-8 text.
+    public func publish(_ topic: String, text: String, headers: [String: String] = [:]) throws {
+        try publish(topic, payload: Array(text.utf8), headers: headers)
+    }
+
+    /// Publishes a value encoded as JSON.
+    public func publish<T: Encodable>(_ topic: String, json value: T, headers: [String: String] = [:]) throws {
+        try publish(topic, payload: JSONCoding.encode(value), headers: headers)
+    }
+
+    // MARK: Runtime side
+
+    func setConfig(_ config: JSONValue) -> Bool {
+        state.withLock { state in
+            defer { state.config = config }
+            return state.config != config
+        }
+    }
+
+    /// Points the publisher at `endpoint` (called by the session loop after each WELCOME).
+    func connectPublisher(to endpoint: String, context: ZMQContext) throws {
+        try state.withLock { state in
+            guard state.eventsIn != endpoint else { return }
+            state.publisher?.close()
+            let socket = try context.socket(.pub)
+            try socket.setSendHighWaterMark(100_000)
+            try socket.connect(endpoint)
+            state.publisher = socket
+            state.eventsIn = endpoint
+        }
+    }
+
+    func closePublisher() {
+        state.withLock { state in
+            state.publisher?.close()
+            state.publisher = nil
+            state.eventsIn = nil
+        }
+    }
+}

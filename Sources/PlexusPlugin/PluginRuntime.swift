@@ -1,0 +1,99 @@
+import Dispatch
+import Foundation
+import Logging
+import PlexusClient
+import PlexusProtocol
+import ZeroMQ
+
+/// Drives a `Plugin`: starts the session loop, calls the hooks in order, handles SIGTERM/SIGINT.
+///
+/// Most plugins never see it: `@main` and `Plugin.main()` use it. Tests and embedders can run a plugin
+/// with explicit options: `await PluginRuntime(plugin: p, options: o).run()`.
+public struct PluginRuntime<P: Plugin>: Sendable {
+    public let plugin: P
+    public let options: PluginOptions
+
+    public init(plugin: P, options: PluginOptions) {
+        self.plugin = plugin
+        self.options = options
+    }
+
+    /// Runs until stopped; returns the process exit code (0 after a clean stop).
+    public func run() async -> Int32 {
+        let instance = options.instance ?? "\(plugin.name)-\(getpid())"
+        var logger = options.logger
+        logger[metadataKey: "plugin"] = "\(plugin.name)"
+        logger[metadataKey: "instance"] = "\(instance)"
+        let context = PluginContext(instance: instance, logger: logger)
+        let loop: SessionLoop
+        let zmq: ZMQContext
+        do {
+            let patterns = try PatternSet(plugin.subscriptions)
+            let registration = Registration(
+                name: plugin.name, type: plugin.type, version: plugin.version, instance: instance, pid: getpid(),
+                subscriptions: plugin.subscriptions, language: "swift")
+            try registration.validate()
+            zmq = try ZMQContext()
+            loop = try SessionLoop(registration: registration, patterns: patterns, options: options, context: context, zmq: zmq)
+        } catch {
+            logger.error("cannot start the plugin", metadata: ["error": "\(error)"])
+            return 2
+        }
+
+        let signals = Self.watchSignals { name in loop.send(.stop(reason: name)) }
+        defer { signals.forEach { $0.cancel() } }
+        let thread = Thread { loop.run() }
+        thread.name = "plexus-plugin-session"
+        thread.start()
+
+        var exitCode: Int32 = 0
+        var started = false
+        var stopReason = "stopped"
+        reports: for await report in loop.reports {
+            switch report {
+            case .welcomed(let welcome, let first):
+                let changed = context.setConfig(welcome.config)
+                do {
+                    if !started {
+                        try await plugin.start(context: context)
+                        started = true
+                    } else if changed {
+                        try await plugin.reload(config: welcome.config, context: context)
+                    }
+                    loop.send(.ready)
+                } catch {
+                    logger.error(first ? "start failed" : "reload failed", metadata: ["error": "\(error)"])
+                    exitCode = 1
+                    stopReason = "start failed: \(error)"
+                    break reports
+                }
+            case .event(let event):
+                do {
+                    try await plugin.handle(event: event, context: context)
+                } catch {
+                    logger.error("event handler failed", metadata: ["topic": "\(event.topic)", "error": "\(error)"])
+                }
+            case .stopRequested(let reason):
+                stopReason = reason
+                break reports
+            }
+        }
+        if started { await plugin.stop(context: context) }
+        loop.send(.goodbye(reason: stopReason))
+        // Drain until the loop finishes, so its sockets are closed before the context goes.
+        for await _ in loop.reports {}
+        logger.info("plugin stopped", metadata: ["reason": "\(stopReason)"])
+        return exitCode
+    }
+
+    /// Turns SIGTERM and SIGINT into a graceful stop.
+    private static func watchSignals(_ onSignal: @escaping @Sendable (String) -> Void) -> [any DispatchSourceSignal] {
+        [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { signalNumber, name in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { onSignal(name) }
+            source.resume()
+            return source
+        }
+    }
+}
