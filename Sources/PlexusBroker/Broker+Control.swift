@@ -66,7 +66,7 @@ extension Broker {
         case .plugins:
             return .ok(requestID: id, body: [JSONCoding.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()))])
         case .stats:
-            let subscriptionCount = statistics.subscriptions.count
+            let subscriptionCount = statistics.subscriptions.values.reduce(0, +)
             return .ok(requestID: id, body: [JSONCoding.encode(StatsReply(
                 eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
                 malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount))])

@@ -86,7 +86,7 @@ public struct StatsReply: Codable, Sendable, Equatable {
     /// Bad input by kind (`events`, `control`, `plugin`).
     public var malformed: [String: UInt64]
     public var topics: [String: TopicStats]
-    /// Distinct subscription prefixes currently held by subscribers.
+    /// Subscriptions currently held: one per subscriber and prefix.
     public var subscriptions: Int
 
     public init(eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
