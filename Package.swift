@@ -74,7 +74,8 @@ let package = Package(
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
-            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"]
+            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

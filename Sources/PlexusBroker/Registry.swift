@@ -56,6 +56,7 @@ public struct Registry: Sendable {
     public func session(instance: String) -> Session? { sessions[instance] }
 
     /// Opens or re-opens a session.
+    @discardableResult
     public mutating func register(_ registration: Registration, routingID: [UInt8], attached: Bool = true,
                                   wall: Int64, monotonic: Int64) -> RegisterOutcome {
         var outcome = RegisterOutcome.added

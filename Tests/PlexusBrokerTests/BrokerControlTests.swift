@@ -1,0 +1,131 @@
+import Foundation
+import PlexusClient
+import PlexusProtocol
+import Testing
+import ZeroMQ
+
+@Suite("Broker control endpoint (live broker process)", .serialized)
+struct BrokerControlTests {
+    @Test("ping, discover, acknowledged publish and stats")
+    func basics() throws {
+        let broker = try BrokerProcess()
+        defer { broker.stop() }
+        let client = try broker.client()
+
+        let (pong, roundTrip) = try client.ping()
+        #expect(pong.pong && pong.version == PlexusConstants.version)
+        #expect(roundTrip < 5)
+
+        let discovered = try client.discover()
+        #expect(discovered.control == broker.endpoints.control)
+        #expect(discovered.eventsIn == broker.endpoints.eventsIn)
+        #expect(discovered.eventsOut == broker.endpoints.eventsOut)
+        #expect(discovered.heartbeatMilliseconds == 1000 && discovered.liveness == 3)
+
+        let first = try client.publish(PublishRequest(topic: "t.one", payload: [1]))
+        let second = try client.publish(PublishRequest(topic: "t.one", payload: [2, 3]))
+        #expect(second == first + 1)
+        let stats = try client.stats()
+        #expect(stats.topics["t.one"] == TopicStats(count: 2, bytes: 3, lastSeq: second))
+        #expect(stats.eventsIn == stats.eventsOut)
+    }
+
+    @Test("unknown commands and headers get clear errors; REQ clients work; unregistered sessions get 401")
+    func protocolErrors() throws {
+        let broker = try BrokerProcess()
+        defer { broker.stop() }
+        let context = try ZMQContext()
+        let dealer = try context.socket(.dealer)
+        try dealer.setReceiveTimeout(milliseconds: 5_000)
+        try dealer.connect(broker.control)
+
+        func ask(_ frames: [[UInt8]]) throws -> [[UInt8]] {
+            try dealer.send(multipart: [[]] + frames)
+            return try #require(try dealer.receiveMultipart())
+        }
+        let unknown = try ClientReply.decode(try ask([Array("PLXC01".utf8), Array("FROB".utf8), Array("r1".utf8)]).dropFirst())
+        guard case .error(let id, let error) = unknown else { Issue.record("expected ERR"); return }
+        #expect(id == Array("r1".utf8))
+        #expect(error.code == 405 && error.error == "unknown_command")
+
+        let header = try ClientReply.decode(try ask([Array("ZMTP99".utf8), Array("PING".utf8)]).dropFirst())
+        guard case .error(_, let headerError) = header else { Issue.record("expected ERR"); return }
+        #expect(headerError.code == 426)
+
+        let orphan = try BrokerMessage.decode(try ask(PluginMessage.heartbeat.encode()).dropFirst())
+        guard case .error(let orphanError) = orphan else { Issue.record("expected ERR"); return }
+        #expect(orphanError.code == 401)
+
+        let req = try context.socket(.req)
+        try req.setReceiveTimeout(milliseconds: 5_000)
+        try req.connect(broker.control)
+        try req.send(multipart: ClientRequest(requestID: [], command: .ping).encode())
+        let reply = try ClientReply.decode(try #require(try req.receiveMultipart())[...])
+        guard case .ok(_, let body) = reply else { Issue.record("expected OK"); return }
+        #expect(try JSONCoding.decode(PingReply.self, from: body[0], what: "ping").pong)
+
+        let stats = try broker.client().stats()
+        #expect(stats.malformed["control"] == 2)
+        #expect(stats.malformed["plugin"] == 1)
+    }
+
+    @Test("CLI: publish --ack, publish from stdin, subscribe --json, plugins --json, ping")
+    func cli() throws {
+        let broker = try BrokerProcess()
+        defer { broker.stop() }
+        let subscribe = try ChildProcess.plexus(["subscribe", "cli.>", "--json", "--count", "2", "--timeout", "20",
+                                                 "--broker", broker.control], name: "subscribe")
+        defer { subscribe.stop() }
+        #expect(try broker.waitForSubscriptions(1))
+
+        let acked = try runPlexus(["publish", "cli.one", #"{"n":1}"#, "--ack", "--header", "trace=t1", "--broker", broker.control])
+        #expect(acked.status == 0)
+        #expect(acked.stdout.contains("seq="))
+        let piped = try runPlexus(["publish", "cli.two", "-", "--broker", broker.control], stdin: Data([0xFF, 0x00, 0x41]))
+        #expect(piped.status == 0, "\(piped.stderr)")
+
+        #expect(subscribe.waitForExit(timeout: 20) == 0, "\(subscribe.stderr)")
+        let lines = try subscribe.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        #expect(lines.count == 2)
+        #expect(lines.first?["topic"] as? String == "cli.one")
+        #expect(lines.first?["data"] as? String == #"{"n":1}"#)
+        #expect((lines.first?["headers"] as? [String: String])?["trace"] == "t1")
+        #expect(lines.first?["time"] is String && lines.first?["source"] is String)
+        let firstSeq = lines.first?["seq"] as? Int ?? 0
+        #expect(lines.last?["seq"] as? Int == firstSeq + 1)
+        #expect(lines.last?["data_base64"] as? String == Data([0xFF, 0x00, 0x41]).base64EncodedString())
+
+        let plugins = try runPlexus(["plugins", "--json", "--broker", broker.control])
+        #expect(plugins.status == 0)
+        #expect(plugins.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        let ping = try runPlexus(["ping", "--broker", broker.control])
+        #expect(ping.status == 0 && ping.stdout.contains("pong"))
+    }
+
+    @Test("CLI client commands fail within --timeout with one clear line")
+    func cliTimeout() throws {
+        let started = Date()
+        for command in [["ping"], ["plugins"], ["publish", "a.b", "x", "--ack"], ["subscribe", "a"]] {
+            let result = try runPlexus(command + ["--broker", "tcp://127.0.0.1:9", "--timeout", "0.5"])
+            #expect(result.status != 0, "\(command)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("no answer"), "\(command): \(result.stderr)")
+        }
+        #expect(Date().timeIntervalSince(started) < 15)
+        let bad = try runPlexus(["publish", "a..b", "x"])
+        #expect(bad.status != 0 && bad.stderr.contains("empty token"))
+    }
+
+    @Test("broker exits 0 on SIGTERM and SIGINT, and reports a port already in use")
+    func signalsAndBindErrors() throws {
+        for signal in [SIGTERM, SIGINT] {
+            let broker = try BrokerProcess()
+            let clash = try runPlexus(["broker", "--control", broker.control, "--events-in", "tcp://127.0.0.1:*",
+                                       "--events-out", "tcp://127.0.0.1:*"])
+            #expect(clash.status != 0)
+            #expect(clash.stderr.contains("Address already in use"), "\(clash.stderr)")
+            broker.child.signal(signal)
+            #expect(broker.child.waitForExit(timeout: 10) == 0)
+        }
+    }
+}
