@@ -27,6 +27,10 @@ public final class Socket: @unchecked Sendable {
 
     deinit { close() }
 
+    /// The libzmq socket handle, for C APIs this wrapper does not cover (e.g. `zmq_proxy`).
+    /// The socket still owns it: never close it through the C API.
+    public var rawHandle: UnsafeMutableRawPointer { handle }
+
     /// Closes the socket; later calls fail with `ENOTSOCK`. Closing twice is harmless.
     public func close() {
         guard !isClosed else { return }

@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import PlexusBroker
+import PlexusProtocol
+import ZeroMQ
+
+/// `plexus-bench`: the broker against raw-libzmq baselines measured in the same run.
+///
+///     swift run -c release plexus-bench [--quick]
+///
+/// Prints each figure, its baseline and the ratio. Medians of several repetitions; compare figures
+/// from one run only (this VM's idle CPUs sleep, which moves absolute numbers between runs).
+@main
+struct Bench {
+    static func main() throws {
+        let quick = CommandLine.arguments.contains("--quick")
+        let repetitions = quick ? 1 : 5
+        let context = try ZMQContext(ioThreads: 1)
+        var rows: [(String, String, String, String)] = []
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let broker = try Broker(configuration: BrokerConfiguration(
+            controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*",
+            eventsHighWaterMark: 0))
+        let brokerThread = Thread { broker.run() }
+        brokerThread.start()
+        let proxy = try ProxyBaseline(context: context)
+
+        print("plexus-bench: libzmq \(ZMQContext.version.major).\(ZMQContext.version.minor).\(ZMQContext.version.patch), "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(repetitions)")
+        for size in [64, 1024] {
+            let count = quick ? 50_000 : (size == 64 ? 500_000 : 200_000)
+            func median(_ publishTo: String?, _ subscribeTo: String?, frames: Int) throws -> Double {
+                let runs = try (0..<repetitions).map { _ in
+                    try Throughput(context: context, publishTo: publishTo, subscribeTo: subscribeTo, payloadSize: size,
+                                   count: count, framesPerMessage: frames).run()
+                }
+                return runs.sorted()[runs.count / 2]
+            }
+            // Direct PUB→SUB: the publisher binds, the subscriber connects.
+            let direct = try median(nil, nil, frames: 2)
+            let proxied = try median(proxy.inbound, proxy.outbound, frames: 2)
+            let plexus = try median(broker.endpoints.eventsIn, broker.endpoints.eventsOut, frames: 3)
+            rows.append(("events \(size) B: broker", rate(plexus), "zmq_proxy \(rate(proxied))", ratio(plexus / proxied)))
+            rows.append(("events \(size) B: broker", rate(plexus), "direct \(rate(direct))", ratio(plexus / direct)))
+            rows.append(("events \(size) B: zmq_proxy", rate(proxied), "direct \(rate(direct))", ratio(proxied / direct)))
+        }
+
+        let samples = quick ? 2_000 : 20_000
+        let echo = try RoundTrip.Echo(context: context)
+        let raw = try RoundTrip.measure(context: context, endpoint: echo.endpoint, request: [[], Array("ping".utf8)], count: samples)
+        let ping = [[UInt8]()] + ClientRequest(requestID: Array("1".utf8), command: .ping).encode()
+        let control = try RoundTrip.measure(context: context, endpoint: broker.endpoints.control, request: ping, count: samples)
+        for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
+            let ours = RoundTrip.percentile(control, p)
+            let base = RoundTrip.percentile(raw, p)
+            rows.append(("control round trip \(label)", micros(ours), "raw echo \(micros(base))", ratio(ours / base)))
+        }
+        echo.stop()
+        proxy.stop()
+        broker.requestStop()
+        while brokerThread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+
+        let header = ("measure", "plexus", "baseline", "ratio")
+        let widths = [rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, 6]
+        func line(_ row: (String, String, String, String)) -> String {
+            [row.0.padding(toLength: widths[0], withPad: " ", startingAt: 0),
+             row.1.padding(toLength: max(widths[1], 6), withPad: " ", startingAt: 0),
+             row.2.padding(toLength: widths[2], withPad: " ", startingAt: 0), row.3].joined(separator: "  ")
+        }
+        print(line(header))
+        rows.forEach { print(line($0)) }
+    }
+
+    static func rate(_ perSecond: Double) -> String { String(format: "%.2f M msg/s", perSecond / 1e6) }
+    static func micros(_ value: Double) -> String { String(format: "%.0f µs", value) }
+    static func ratio(_ value: Double) -> String { String(format: "%.2f×", value) }
+}

@@ -1,0 +1,40 @@
+import CZeroMQ
+import Foundation
+import ZeroMQ
+
+/// libzmq's own forwarder, `zmq_proxy` between XSUB and XPUB, on a thread: the baseline the broker's
+/// forwarding loop is held to.
+final class ProxyBaseline: @unchecked Sendable {
+    let inbound: String
+    let outbound: String
+    private let frontend: Socket
+    private let backend: Socket
+    private let control: Socket
+    private let steer: Socket
+    private let thread: Thread
+
+    init(context: ZMQContext) throws {
+        frontend = try context.socket(.xsub)
+        try frontend.setReceiveHighWaterMark(0)
+        inbound = try frontend.bind("tcp://127.0.0.1:*")
+        backend = try context.socket(.xpub)
+        try backend.setSendHighWaterMark(0)
+        outbound = try backend.bind("tcp://127.0.0.1:*")
+        let endpoint = "inproc://proxy-control-\(UUID().uuidString)"
+        control = try context.socket(.pair)
+        try control.bind(endpoint)
+        steer = try context.socket(.pair)
+        try steer.connect(endpoint)
+        let (frontend, backend, control) = (frontend, backend, control)
+        thread = Thread {
+            zmq_proxy_steerable(frontend.rawHandle, backend.rawHandle, nil, control.rawHandle)
+        }
+        thread.start()
+    }
+
+    func stop() {
+        _ = try? steer.send(Array("TERMINATE".utf8))
+        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+        for socket in [frontend, backend, control, steer] { socket.close() }
+    }
+}
