@@ -11,9 +11,7 @@ extension Broker {
     /// Drains up to `eventBatch` events from `events_in`. Frames are moved, not copied: the topic and
     /// payload messages received from SUB are handed to XPUB as they are.
     func forwardEvents() {
-        let topic = Message()
-        let payload = Message()
-        let headers = Message()
+        let (topic, payload, headers) = (inbound.topic, inbound.payload, inbound.headers)
         for _ in 0..<Self.eventBatch {
             do {
                 guard try eventsIn.receive(into: topic, dontWait: true) else { return }
@@ -42,20 +40,32 @@ extension Broker {
                         }
                     }
                 }
-                let parsedTopic = topic.withUnsafeBytes { Topic.parse($0) }
-                guard case .success(let topicName) = parsedTopic else {
-                    if case .failure(let error) = parsedTopic { rejectEvent(error.message) }
-                    continue
-                }
-                stamp(topic: topicName, payloadBytes: payload.count, source: source, headersJSON: headersJSON)
+                guard let counter = counter(forTopicIn: topic) else { continue }
+                let seq = stamp(counter: counter, payloadBytes: payload.count)
+                let meta = metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
                 try eventsOut.send(topic, more: true)
                 try eventsOut.send(payload, more: true)
-                _ = try metaBuffer.withUnsafeBytes { raw throws(ZMQError) in try eventsOut.send(raw) }
+                try eventsOut.send(meta)
                 statistics.recordForwarded()
             } catch {
                 logger.error("event forwarding failed", metadata: ["error": "\(error)"])
                 return
             }
+        }
+    }
+
+    /// The counter for the topic in `frame`, validating the topic the first time it is seen;
+    /// `nil` (and counted as bad input) for an invalid topic.
+    private func counter(forTopicIn frame: Message) -> TopicCounter? {
+        if let cached = frame.withUnsafeBytes({ topicCache.lookup($0) }) { return cached.counter }
+        switch frame.withUnsafeBytes({ Topic.parse($0) }) {
+        case .success(let name):
+            let counter = statistics.counter(for: name)
+            topicCache.insert(TopicCache.Entry(bytes: frame.bytes, name: name, counter: counter))
+            return counter
+        case .failure(let error):
+            rejectEvent(error.message)
+            return nil
         }
     }
 
@@ -87,25 +97,25 @@ extension Broker {
         }
     }
 
-    /// Assigns the next sequence number, counts the event and writes its META frame into `metaBuffer`.
+    /// Assigns the next sequence number and counts the event.
     @discardableResult
-    func stamp(topic: String, payloadBytes: Int, source: String, headersJSON: [UInt8]?) -> UInt64 {
-        sequence += 1
-        statistics.recordAccepted(topic: topic, bytes: payloadBytes, seq: sequence)
-        EventCodec.writeMeta(into: &metaBuffer, seq: sequence, time: Clock.wallMicroseconds(), source: source,
-                             headersJSON: headersJSON)
+    func stamp(counter: TopicCounter, payloadBytes: Int) -> UInt64 {
+        sequence &+= 1
+        statistics.recordAccepted()
+        counter.record(bytes: payloadBytes, seq: sequence)
         return sequence
     }
 
     /// Stamps and forwards an event that did not come through `events_in`: acknowledged publishes and the
-    /// broker's own events. Returns its sequence number.
+    /// broker's own events. The topic must be valid. Returns its sequence number.
     @discardableResult
     func publish(topic: String, payload: [UInt8], source: String, headersJSON: [UInt8]?) -> UInt64 {
-        let seq = stamp(topic: topic, payloadBytes: payload.count, source: source, headersJSON: headersJSON)
+        let seq = stamp(counter: statistics.counter(for: topic), payloadBytes: payload.count)
+        let meta = metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
         do {
             try eventsOut.send(Array(topic.utf8), more: true)
             try eventsOut.send(payload, more: true)
-            _ = try metaBuffer.withUnsafeBytes { raw throws(ZMQError) in try eventsOut.send(raw) }
+            try eventsOut.send(meta)
             statistics.recordForwarded()
         } catch {
             statistics.recordDropped()

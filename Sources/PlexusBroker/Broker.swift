@@ -37,7 +37,10 @@ public final class Broker: @unchecked Sendable {
     var statistics: EventStatistics
     var badInput = BadInputLog()
     var sequence: UInt64 = 0
-    var metaBuffer: [UInt8] = []
+    let metaEncoder = EventMetaEncoder()
+    var topicCache = TopicCache()
+    /// Frames the event path receives into, allocated once.
+    let inbound = (topic: Message(), payload: Message(), headers: Message())
     let startedMonotonic = Clock.monotonicMilliseconds()
 
     // Shared with other threads.
@@ -50,7 +53,7 @@ public final class Broker: @unchecked Sendable {
         self.logger = logger
         self.statistics = EventStatistics(maxTrackedTopics: configuration.maxTrackedTopics)
         self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
-        context = try ZMQContext(ioThreads: 1)
+        context = try ZMQContext(ioThreads: configuration.ioThreads)
 
         control = try context.socket(.router)
         try control.setRouterMandatory(true)
@@ -73,7 +76,6 @@ public final class Broker: @unchecked Sendable {
         waker = try Waker(context: context, name: brokerID)
 
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
-        metaBuffer.reserveCapacity(512)
     }
 
     /// Asks the loop to stop: attached plugins are told `DISCONNECT`, then `run()` returns.

@@ -18,6 +18,10 @@ public struct BrokerConfiguration: Sendable {
     public var eventsHighWaterMark: Int32
     /// The most distinct topics that get their own counters; the rest are counted under `(other)`.
     public var maxTrackedTopics: Int
+    /// libzmq I/O threads. libzmq's per-frame work in these threads, not the broker loop, limits the
+    /// forwarding of small events; on a machine with cores to spare, 2 lets inbound and outbound
+    /// connections be served in parallel (on the 2-core reference machine it made no difference).
+    public var ioThreads: Int32
 
     public init(controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
                 eventsInEndpoint: String = PlexusConstants.defaultEventsInEndpoint,
@@ -26,7 +30,8 @@ public struct BrokerConfiguration: Sendable {
                 heartbeatLiveness: Int = PlexusConstants.heartbeatLiveness,
                 pluginConfigs: [String: JSONValue] = [:],
                 eventsHighWaterMark: Int32 = 100_000,
-                maxTrackedTopics: Int = 10_000) {
+                maxTrackedTopics: Int = 10_000,
+                ioThreads: Int32 = 1) {
         self.controlEndpoint = controlEndpoint
         self.eventsInEndpoint = eventsInEndpoint
         self.eventsOutEndpoint = eventsOutEndpoint
@@ -35,6 +40,7 @@ public struct BrokerConfiguration: Sendable {
         self.pluginConfigs = pluginConfigs
         self.eventsHighWaterMark = eventsHighWaterMark
         self.maxTrackedTopics = maxTrackedTopics
+        self.ioThreads = ioThreads
     }
 
     /// The silence after which a plugin counts as gone.

@@ -8,27 +8,33 @@ struct EventStatistics {
     static let overflowTopic = "(other)"
 
     let maxTrackedTopics: Int
-    private(set) var topics: [String: TopicStats] = [:]
+    private(set) var counters: [String: TopicCounter] = [:]
     private(set) var eventsIn: UInt64 = 0
     private(set) var eventsOut: UInt64 = 0
     private(set) var dropped: UInt64 = 0
-    /// Distinct subscription prefixes with how many subscribers hold each.
+    /// Subscription prefixes with how many subscribers hold each.
     private(set) var subscriptions: [[UInt8]: Int] = [:]
 
     init(maxTrackedTopics: Int) {
         self.maxTrackedTopics = maxTrackedTopics
     }
 
-    mutating func recordAccepted(topic: String, bytes: Int, seq: UInt64) {
-        eventsIn &+= 1
-        let key = topics[topic] != nil || topics.count < maxTrackedTopics ? topic : Self.overflowTopic
-        topics[key, default: TopicStats()].count &+= 1
-        topics[key, default: TopicStats()].bytes &+= UInt64(bytes)
-        topics[key, default: TopicStats()].lastSeq = seq
+    /// The counter an event on `topic` counts into (created on first use, `(other)` past the limit).
+    mutating func counter(for topic: String) -> TopicCounter {
+        if let counter = counters[topic] { return counter }
+        let key = counters.count < maxTrackedTopics ? topic : Self.overflowTopic
+        if let overflow = counters[key] { return overflow }
+        let counter = TopicCounter()
+        counters[key] = counter
+        return counter
     }
 
+    mutating func recordAccepted() { eventsIn &+= 1 }
     mutating func recordForwarded() { eventsOut &+= 1 }
     mutating func recordDropped() { dropped &+= 1 }
+
+    /// Per-topic counters as reported by `STATS`.
+    var topics: [String: TopicStats] { counters.mapValues(\.snapshot) }
 
     /// Applies an XPUB subscription message: first byte 1 (subscribe) or 0 (unsubscribe), then the prefix.
     /// Returns `false` for a message that is neither.

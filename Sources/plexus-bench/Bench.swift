@@ -27,27 +27,36 @@ struct Bench {
             controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*",
             eventsHighWaterMark: 0))
         let brokerThread = Thread { broker.run() }
+        brokerThread.name = "plexus-broker"
         brokerThread.start()
-        let proxy = try ProxyBaseline(context: context)
+        let proxy = try ProxyBaseline()
+        let twoFrames = try FrameCostBaseline(extraFrame: false)
+        let threeFrames = try FrameCostBaseline(extraFrame: true)
 
         print("plexus-bench: libzmq \(ZMQContext.version.major).\(ZMQContext.version.minor).\(ZMQContext.version.patch), "
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(repetitions)")
         for size in [64, 1024] {
             let count = quick ? 50_000 : (size == 64 ? 500_000 : 200_000)
-            func median(_ publishTo: String?, _ subscribeTo: String?, frames: Int) throws -> Double {
-                let runs = try (0..<repetitions).map { _ in
-                    try Throughput(context: context, publishTo: publishTo, subscribeTo: subscribeTo, payloadSize: size,
-                                   count: count, framesPerMessage: frames).run()
-                }
-                return runs.sorted()[runs.count / 2]
+            func measure(_ publishTo: String?, _ subscribeTo: String?, frames: Int) throws -> Double {
+                try Throughput(context: context, publishTo: publishTo, subscribeTo: subscribeTo, payloadSize: size,
+                               count: count, framesPerMessage: frames).run()
             }
-            // Direct PUB→SUB: the publisher binds, the subscriber connects.
-            let direct = try median(nil, nil, frames: 2)
-            let proxied = try median(proxy.inbound, proxy.outbound, frames: 2)
-            let plexus = try median(broker.endpoints.eventsIn, broker.endpoints.eventsOut, frames: 3)
-            rows.append(("events \(size) B: broker", rate(plexus), "zmq_proxy \(rate(proxied))", ratio(plexus / proxied)))
-            rows.append(("events \(size) B: broker", rate(plexus), "direct \(rate(direct))", ratio(plexus / direct)))
-            rows.append(("events \(size) B: zmq_proxy", rate(proxied), "direct \(rate(direct))", ratio(proxied / direct)))
+            // Interleaved, so that a noisy moment of this shared VM hits all three paths alike.
+            var direct: [Double] = [], proxied: [Double] = [], plexus: [Double] = [], m2: [Double] = [], m3: [Double] = []
+            for _ in 0..<repetitions {
+                direct.append(try measure(nil, nil, frames: 2))  // the publisher binds, the subscriber connects
+                proxied.append(try measure(proxy.inbound, proxy.outbound, frames: 2))
+                plexus.append(try measure(broker.endpoints.eventsIn, broker.endpoints.eventsOut, frames: 3))
+                m2.append(try measure(twoFrames.inbound, twoFrames.outbound, frames: 2))
+                m3.append(try measure(threeFrames.inbound, threeFrames.outbound, frames: 3))
+            }
+            let (d, p, b) = (median(direct), median(proxied), median(plexus))
+            rows.append(("events \(size) B: broker", rate(b), "zmq_proxy \(rate(p))", ratio(b / p)))
+            rows.append(("events \(size) B: bare loop, 2 frames", rate(median(m2)), "zmq_proxy \(rate(p))", ratio(median(m2) / p)))
+            rows.append(("events \(size) B: bare loop, 3 frames", rate(median(m3)), "zmq_proxy \(rate(p))", ratio(median(m3) / p)))
+            rows.append(("events \(size) B: broker", rate(b), "bare 3 frames \(rate(median(m3)))", ratio(b / median(m3))))
+            rows.append(("events \(size) B: broker", rate(b), "direct \(rate(d))", ratio(b / d)))
+            rows.append(("events \(size) B: zmq_proxy", rate(p), "direct \(rate(d))", ratio(p / d)))
         }
 
         let samples = quick ? 2_000 : 20_000
@@ -62,6 +71,8 @@ struct Bench {
         }
         echo.stop()
         proxy.stop()
+        twoFrames.stop()
+        threeFrames.stop()
         broker.requestStop()
         while brokerThread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
 
@@ -76,6 +87,7 @@ struct Bench {
         rows.forEach { print(line($0)) }
     }
 
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     static func rate(_ perSecond: Double) -> String { String(format: "%.2f M msg/s", perSecond / 1e6) }
     static func micros(_ value: Double) -> String { String(format: "%.0f µs", value) }
     static func ratio(_ value: Double) -> String { String(format: "%.2f×", value) }

@@ -3,7 +3,8 @@ import Foundation
 import ZeroMQ
 
 /// libzmq's own forwarder, `zmq_proxy` between XSUB and XPUB, on a thread: the baseline the broker's
-/// forwarding loop is held to.
+/// forwarding loop is held to. It gets a ZeroMQ context (and so an I/O thread) of its own, as the broker
+/// does, so that both forwarders stand as they would in a process of their own.
 final class ProxyBaseline: @unchecked Sendable {
     let inbound: String
     let outbound: String
@@ -12,8 +13,11 @@ final class ProxyBaseline: @unchecked Sendable {
     private let control: Socket
     private let steer: Socket
     private let thread: Thread
+    private let context: ZMQContext
 
-    init(context: ZMQContext) throws {
+    init() throws {
+        let context = try ZMQContext(ioThreads: 1)
+        self.context = context
         frontend = try context.socket(.xsub)
         try frontend.setReceiveHighWaterMark(0)
         inbound = try frontend.bind("tcp://127.0.0.1:*")

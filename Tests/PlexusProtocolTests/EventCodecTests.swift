@@ -82,3 +82,23 @@ struct EventCodecTests {
         #expect(try value.decode(Config.self).a == 1)
     }
 }
+
+@Suite("EventMetaEncoder")
+struct EventMetaEncoderTests {
+    @Test("writes exactly what the reference writeMeta writes, as source and headers change")
+    func matchesReference() {
+        let encoder = EventMetaEncoder()
+        let cases: [(UInt64, Int64, String, [UInt8]?)] = [
+            (1, 0, "anonymous", nil), (9, 10, "anonymous", nil), (10, 1_732_200_000_123_456, "anonymous", nil),
+            (UInt64.max, Int64.max, "a\"b\\c\n", JSONCoding.encode(["k": "v"])),
+            (42, 7, "anonymous", JSONCoding.encode(["k": "v"])), (43, 8, "x", nil),
+            (44, -5, String(repeating: "é", count: 200), JSONCoding.encode([String(repeating: "k", count: 500): "v"])),
+        ]
+        for (seq, time, source, headers) in cases {
+            var reference: [UInt8] = []
+            EventCodec.writeMeta(into: &reference, seq: seq, time: time, source: source, headersJSON: headers)
+            let fast = Array(encoder.encode(seq: seq, time: time, source: source, headersJSON: headers))
+            #expect(fast == reference, "seq \(seq) source \(source.prefix(10))")
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import PlexusProtocol
+
+/// The counters of one topic. A class so that the hot path can hold it (through `TopicCache`) and count
+/// an event without a dictionary lookup.
+final class TopicCounter {
+    var count: UInt64 = 0
+    var bytes: UInt64 = 0
+    var lastSeq: UInt64 = 0
+
+    @inline(__always)
+    func record(bytes payloadBytes: Int, seq: UInt64) {
+        count &+= 1
+        bytes &+= UInt64(payloadBytes)
+        lastSeq = seq
+    }
+
+    var snapshot: TopicStats { TopicStats(count: count, bytes: bytes, lastSeq: lastSeq) }
+}
