@@ -1,0 +1,28 @@
+"""Plexus plugin SDK for Python (protocol version 1, docs/PROTOCOL.md).
+
+Needs only pyzmq. The main types:
+
+- :class:`Plugin`: subclass or instantiate, subscribe to patterns, ``run()``.
+- :class:`Event`: what handlers receive (``topic``, ``data``, ``text``, ``json()``, ``seq``, ``time``,
+  ``source``, ``headers``).
+- :class:`Client`: the ``PLXC01`` request/reply client (PING, DISCOVER, PUBLISH, PLUGINS, STATS).
+- :class:`PlexusError` (``code``, ``error``, ``message``), :class:`PlexusTimeout`,
+  :class:`ProtocolError`.
+- :class:`Pattern` / :func:`compile_pattern`: subscription patterns; :func:`validate_topic`.
+"""
+
+from .client import Client
+from .context import PluginContext
+from .errors import PlexusError, PlexusTimeout, ProtocolError
+from .event import Event
+from .patterns import Pattern, compile_pattern
+from .plugin import Plugin, handler
+from .protocol import DEFAULT_CONTROL, ENV_BROKER, PROTOCOL_VERSION, validate_topic
+
+__version__ = "1.0.0"
+
+__all__ = [
+    "Client", "Event", "Pattern", "PlexusError", "PlexusTimeout", "Plugin", "PluginContext",
+    "ProtocolError", "compile_pattern", "handler", "validate_topic",
+    "DEFAULT_CONTROL", "ENV_BROKER", "PROTOCOL_VERSION",
+]

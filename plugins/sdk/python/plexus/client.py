@@ -1,0 +1,145 @@
+"""A synchronous client for the ``PLXC01`` request/reply protocol (docs/PROTOCOL.md, section 3)."""
+
+import logging
+import os
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+import zmq
+
+from . import protocol as P
+from .errors import PlexusError, PlexusTimeout, ProtocolError
+
+log = logging.getLogger("plexus.client")
+
+#: How often ``on_wait`` runs while a request waits for its reply (seconds).
+WAIT_SLICE = 0.1
+
+
+class Client:
+    """Talks ``PLXC01`` to the broker's control endpoint over one DEALER socket.
+
+    ``endpoint`` defaults to ``$PLEXUS_BROKER``, else ``tcp://127.0.0.1:7700``. ``timeout`` (seconds) is
+    the default deadline of each request. ``on_wait``, when given, is called about every 100 ms while a
+    request waits (the plugin runtime uses it to keep heartbeating). Requests run one at a time; a Client
+    is not thread-safe (ZeroMQ sockets are not). Use it as a context manager or call :meth:`close`.
+
+    Every method raises :class:`PlexusError` on an ``ERR`` reply, :class:`PlexusTimeout` (code 504)
+    when no reply arrives in time, and :class:`ProtocolError` when the reply is malformed.
+    """
+
+    def __init__(self, endpoint: Optional[str] = None, timeout: float = 5.0,
+                 context: Optional[zmq.Context] = None,
+                 on_wait: Optional[Callable[[], None]] = None) -> None:
+        self.endpoint = endpoint or os.environ.get(P.ENV_BROKER) or P.DEFAULT_CONTROL
+        self.timeout = timeout
+        self.on_wait = on_wait
+        self._ctx = context or zmq.Context.instance()
+        self._socket: Optional[zmq.Socket] = None
+        self._next_id = 0
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def ping(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``PING``: ``{"pong": true, "time", "broker", "version", "uptime_s"}``."""
+        return self._json(self.request(P.PING, timeout=timeout), "PING reply")
+
+    def discover(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``DISCOVER``: the broker's endpoints and heartbeat settings. Wildcard hosts in the endpoints
+        are replaced by the host of this client's control endpoint."""
+        info = self._json(self.request(P.DISCOVER, timeout=timeout), "DISCOVER reply")
+        for key in ("control", "events_in", "events_out"):
+            if isinstance(info.get(key), str):
+                info[key] = P.resolve_endpoint(info[key], self.endpoint)
+        return info
+
+    def publish(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
+                timeout: Optional[float] = None) -> int:
+        """Acknowledged ``PUBLISH``: returns the sequence number the broker stamped the event with.
+        ``data`` may be bytes, str (UTF-8) or anything JSON-serializable."""
+        request_id = self._new_id()
+        frames = P.encode_publish(request_id, topic, data, headers)
+        body = self._json(self._exchange(frames, request_id, timeout), "PUBLISH reply")
+        seq = body.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise ProtocolError(f"PUBLISH reply: 'seq' must be an integer, got {seq!r}")
+        return seq
+
+    def plugins(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``PLUGINS``: the list of instance objects."""
+        body = self.request(P.PLUGINS, timeout=timeout)
+        if not body:
+            raise ProtocolError("PLUGINS reply without a body")
+        result = P.decode_json(body[0], "PLUGINS reply")
+        if not isinstance(result, list):
+            raise ProtocolError(f"PLUGINS reply: expected a JSON array, got {type(result).__name__}")
+        return result
+
+    def stats(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``STATS``: counters of the broker."""
+        return self._json(self.request(P.STATS, timeout=timeout), "STATS reply")
+
+    def request(self, command: bytes, *args: bytes, timeout: Optional[float] = None) -> List[bytes]:
+        """Sends any ``PLXC01`` command with a fresh request id; returns the ``OK`` body frames."""
+        request_id = self._new_id()
+        return self._exchange(P.encode_request(command, request_id, *args), request_id, timeout)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the socket (LINGER 0: unanswered requests are dropped). The Client stays usable;
+        the next request opens a new socket."""
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _new_id(self) -> bytes:
+        self._next_id += 1
+        return str(self._next_id).encode("ascii")
+
+    def _sock(self) -> zmq.Socket:
+        if self._socket is None:
+            sock = self._ctx.socket(zmq.DEALER)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.connect(self.endpoint)
+            self._socket = sock
+        return self._socket
+
+    def _exchange(self, frames: List[bytes], request_id: bytes, timeout: Optional[float]) -> List[bytes]:
+        sock = self._sock()
+        sock.send_multipart(frames)
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                # A late reply, or a request still queued for a broker that is down, must not surface
+                # later (a stale PUBLISH would be a duplicate): drop the socket with everything in it.
+                self.close()
+                raise PlexusTimeout(f"no reply to {frames[2].decode()} from {self.endpoint} "
+                                    f"within {self.timeout if timeout is None else timeout:g} s")
+            slice_s = min(remaining, WAIT_SLICE) if self.on_wait else remaining
+            if not sock.poll(int(slice_s * 1000) + 1, zmq.POLLIN):
+                if self.on_wait:
+                    self.on_wait()
+                continue
+            reply = P.decode_reply(sock.recv_multipart())
+            # An ERR with an empty id answers a request the broker could not read (e.g. 426); since
+            # requests run one at a time it is ours.
+            if reply.request_id != request_id and (reply.ok or reply.request_id):
+                log.debug("dropping reply to an earlier request %r", reply.request_id)
+                continue
+            if not reply.ok:
+                raise PlexusError.from_body(reply.body[0] if reply.body else None)
+            return reply.body
+
+    @staticmethod
+    def _json(body: List[bytes], what: str) -> Dict[str, Any]:
+        if not body:
+            raise ProtocolError(f"{what} without a body")
+        return P.decode_json_object(body[0], what)

@@ -1,0 +1,551 @@
+"""The plugin runtime: :class:`Plugin` (docs/PROTOCOL.md, sections 4 and 5).
+
+One thread does everything: a ``zmq.Poller`` watches the session DEALER, the events SUB socket and a
+wake-up socket pair (for signals and :meth:`Plugin.stop` from other threads). Handlers run on that thread
+and may publish directly, because ZeroMQ sockets must not be shared between threads.
+"""
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import zmq
+
+from . import protocol as P
+from .client import Client
+from .context import PluginContext
+from .errors import PlexusError, ProtocolError
+from .event import Event
+from .patterns import Pattern
+
+log = logging.getLogger("plexus")
+
+Handler = Callable[[Event], Any]
+
+#: Longest backoff between registration attempts (seconds), per section 4.
+MAX_BACKOFF = 5.0
+#: How long closing sockets may wait to flush GOODBYE and last events, so that exit never hangs (ms).
+LINGER_MS = 1000
+#: Receive high-water mark of the events SUB socket (messages).
+SUB_RCVHWM = 100_000
+#: Events handled per poll round before timers are looked at again.
+EVENT_BATCH = 256
+
+# Session states.
+_WAITING = "waiting"          # no DEALER; open one at _retry_at
+_REGISTERING = "registering"  # REGISTER sent, waiting for WELCOME until _retry_at
+_ACTIVE = "active"            # welcomed; heartbeating
+
+
+def handler(pattern: str) -> Callable[[Handler], Handler]:
+    """Marks a method of a :class:`Plugin` subclass as the handler of ``pattern`` (may be stacked)::
+
+        class Audit(Plugin):
+            @handler("user.*")
+            def on_user(self, event): ...
+    """
+    Pattern(pattern)  # fail at class definition, not at run time
+
+    def mark(fn: Handler) -> Handler:
+        fn.__dict__.setdefault("_plexus_patterns", []).append(pattern)
+        return fn
+    return mark
+
+
+class Plugin:
+    """A Plexus plugin: subclass it (override the ``on_*`` hooks) or instantiate it and pass hooks.
+
+    ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
+    defaults to ``NAME-PID``; ``services`` is sent in ``REGISTER`` (empty for now). ``subscriptions``
+    lists patterns whose events go to :meth:`on_event`. ``broker`` is the control endpoint (default
+    ``$PLEXUS_BROKER``, else ``tcp://127.0.0.1:7700``). Each of these may also be a class attribute.
+    The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload`` replace the hooks of an instance.
+
+    After :meth:`run` received ``WELCOME``: ``config`` (dict), ``welcome`` (the decoded body).
+    """
+
+    name: str = ""
+    type: str = ""
+    version: str = ""
+    services: Sequence[Any] = ()
+    subscriptions: Sequence[str] = ()
+
+    def __init__(self, name: Optional[str] = None, type: Optional[str] = None,  # noqa: A002 - protocol's name
+                 version: Optional[str] = None, instance: Optional[str] = None,
+                 services: Optional[Sequence[Any]] = None, subscriptions: Optional[Sequence[str]] = None,
+                 broker: Optional[str] = None, *,
+                 on_start: Optional[Callable[[PluginContext], Any]] = None,
+                 on_event: Optional[Handler] = None,
+                 on_stop: Optional[Callable[[], Any]] = None,
+                 on_reload: Optional[Callable[[Dict[str, Any]], Any]] = None) -> None:
+        self.name = P.validate_name(name if name is not None else self.name, "plugin name")
+        self.type = str(type if type is not None else self.type)
+        self.version = str(version if version is not None else self.version)
+        self.instance = P.validate_name(instance or f"{self.name}-{os.getpid()}", "instance id")
+        self.services = list(services if services is not None else self.services)
+        self.broker = broker
+        self.log = logging.getLogger(f"plexus.{self.name}")
+        self.config: Dict[str, Any] = {}
+        self.welcome: Dict[str, Any] = {}
+        for hook, fn in (("on_start", on_start), ("on_event", on_event),
+                         ("on_stop", on_stop), ("on_reload", on_reload)):
+            if fn is not None:
+                setattr(self, hook, fn)
+
+        self._subs: List[Tuple[Pattern, Handler]] = []
+        self._ctx: Optional[zmq.Context] = None
+        self._dealer: Optional[zmq.Socket] = None
+        self._pub: Optional[zmq.Socket] = None
+        self._sub: Optional[zmq.Socket] = None
+        self._client: Optional[Client] = None
+        self._poller = zmq.Poller()
+        self._wake_r: Optional[socket.socket] = None
+        self._wake_w: Optional[socket.socket] = None
+        self._endpoints: Tuple[Optional[str], Optional[str]] = (None, None)
+        self._state = _WAITING
+        self._session = False      # the broker knows us (WELCOME seen on the current DEALER)
+        self._started = False      # on_start completed
+        self._stop_reason: Optional[str] = None
+        self._interval = P.HEARTBEAT_INTERVAL_MS / 1000
+        self._liveness = P.HEARTBEAT_LIVENESS
+        self._backoff = self._interval
+        self._backoff_used = self._backoff
+        self._retry_at = 0.0
+        self._last_recv = 0.0
+        self._last_send = 0.0
+        self._malformed = 0
+
+        for pattern in (subscriptions if subscriptions is not None else self.subscriptions):
+            self.subscribe(pattern)
+        for attr, patterns in _marked_methods(self.__class__).items():
+            for pattern in patterns:
+                self.subscribe(pattern, getattr(self, attr))
+
+    # -- hooks (override or pass to __init__) ---------------------------------------------------
+
+    def on_start(self, ctx: PluginContext) -> None:
+        """Called once, after the first ``WELCOME`` and before ``READY``; ``ctx.config`` holds the
+        configuration. Keep it short: the broker's liveness window runs meanwhile."""
+
+    def on_event(self, event: Event) -> None:
+        """Receives events of the patterns subscribed without their own handler."""
+        self.log.debug("event %s seq=%d (no handler)", event.topic, event.seq)
+
+    def on_stop(self) -> None:
+        """Called once when the plugin stops (broker ``STOP``, signal, :meth:`stop`), before
+        ``GOODBYE``. Publishing from here still works."""
+
+    def on_reload(self, config: Dict[str, Any]) -> None:
+        """Called when the broker delivers a different config. Protocol v1 has no ``RELOAD`` command;
+        today this happens when a re-registration (after a broker restart) brings a changed config."""
+        self.log.info("config changed; override on_reload() to apply it")
+
+    # -- subscriptions ------------------------------------------------------------------------
+
+    def subscribe(self, pattern: str, handler: Optional[Handler] = None) -> Handler:
+        """Delivers events matching ``pattern`` to ``handler`` (default :meth:`on_event`). Works
+        before and during :meth:`run`. Returns the handler. Raises ``ProtocolError`` for a bad pattern."""
+        compiled = Pattern(pattern)
+        fn = handler if handler is not None else (lambda event: self.on_event(event))
+        self._subs.append((compiled, fn))
+        if self._sub is not None:
+            self._sub.setsockopt(zmq.SUBSCRIBE, compiled.prefix)
+        return handler if handler is not None else self.on_event
+
+    def on(self, pattern: str) -> Callable[[Handler], Handler]:
+        """Decorator form of :meth:`subscribe`: ``@plugin.on("user.*")``."""
+        def register(fn: Handler) -> Handler:
+            self.subscribe(pattern, fn)
+            return fn
+        return register
+
+    @property
+    def patterns(self) -> List[str]:
+        """The subscribed patterns, in order (duplicates kept), as sent in ``REGISTER``."""
+        return [str(p) for p, _ in self._subs]
+
+    # -- publishing -----------------------------------------------------------------------------
+
+    def publish(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None) -> None:
+        """Fire-and-forget publish on ``events_in``. ``data``: bytes, str (UTF-8) or JSON-serializable.
+        Header ``source`` defaults to the instance id. Call it from the thread running :meth:`run`,
+        from ``on_start`` on. Raises ``ProtocolError`` for an invalid topic."""
+        if self._pub is None:
+            raise RuntimeError("publish() needs the events endpoint from WELCOME: call it from on_start on")
+        h = P.check_headers(headers)
+        h.setdefault("source", self.instance)
+        self._pub.send_multipart(P.encode_event(topic, data, h), zmq.NOBLOCK)
+
+    def publish_ack(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
+                    timeout: float = 5.0) -> int:
+        """Acknowledged publish (``PLXC01 PUBLISH`` on a dedicated DEALER): returns the event's seq.
+        Blocks up to ``timeout`` seconds while still heartbeating. Raises :class:`PlexusError` on
+        ``ERR`` and :class:`PlexusTimeout` when the broker does not answer."""
+        if self._client is None:
+            self._client = Client(self._control(), timeout, self._ctx or zmq.Context.instance(),
+                                  on_wait=self._tick)
+        h = P.check_headers(headers)
+        h.setdefault("source", self.instance)
+        return self._client.publish(topic, data, h, timeout=timeout)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def stop(self, reason: str = "stopped") -> None:
+        """Asks :meth:`run` to finish: ``on_stop``, ``GOODBYE`` with ``reason``, return. Safe from
+        any thread and from signal handlers."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"\0")
+            except OSError:
+                pass  # buffer full: a wake-up is already pending
+
+    def run(self, broker: Optional[str] = None, handle_signals: bool = True) -> None:
+        """Connects, registers and serves until stopped by the broker (``STOP``), SIGTERM/SIGINT
+        (when ``handle_signals`` and on the main thread) or :meth:`stop`. Survives broker restarts.
+        Raises :class:`PlexusError` when the broker rejects the registration (code 400), and whatever
+        ``on_start`` raises."""
+        if broker:
+            self.broker = broker
+        self._stop_reason = None
+        self._ctx = zmq.Context()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._poller.register(self._wake_r.fileno(), zmq.POLLIN)
+        previous = self._install_signals() if handle_signals else {}
+        reason = "stopped"
+        try:
+            log.info("plugin %s %s starting as %s, broker %s", self.name, self.version,
+                     self.instance, self._control())
+            self._open_session()
+            self._loop()
+            reason = self._stop_reason or reason
+        except BaseException as exc:
+            reason = self._stop_reason or f"error: {exc!r}"
+            raise
+        finally:
+            for signum, handler_ in previous.items():
+                signal.signal(signum, handler_ if handler_ is not None else signal.SIG_DFL)
+            self._shutdown(reason)
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while self._stop_reason is None:
+            now = time.monotonic()
+            if self._state == _ACTIVE:
+                if now - self._last_recv >= self._interval * self._liveness:
+                    # Messages may be waiting unread after a long burst of events: read them first.
+                    if self._dealer is not None and self._dealer.poll(0, zmq.POLLIN):
+                        self._read_control()
+                        continue
+                    log.warning("no message from the broker for %.1f s; reconnecting",
+                                now - self._last_recv)
+                    self._open_session()
+                    continue
+                self._tick()
+            elif now >= self._retry_at:
+                if self._state == _REGISTERING:
+                    log.info("no WELCOME within %.1f s; retrying with a new socket", self._backoff_used)
+                self._open_session()
+
+            timeout = max(0.0, min(self._next_deadline() - time.monotonic(), 1.0))
+            ready = dict(self._poller.poll(int(timeout * 1000) + 1))
+            if self._wake_r is not None and self._wake_r.fileno() in ready:
+                self._drain_wake()
+            if self._dealer is not None and self._dealer in ready:
+                self._read_control()
+            if self._sub is not None and self._sub in ready:
+                self._read_events()
+
+    def _next_deadline(self) -> float:
+        if self._state == _ACTIVE:
+            return min(self._last_send + self._interval, self._last_recv + self._interval * self._liveness)
+        return self._retry_at
+
+    def _tick(self) -> None:
+        """Sends HEARTBEAT when nothing else went to the broker for an interval (section 4)."""
+        if self._state == _ACTIVE and time.monotonic() - self._last_send >= self._interval:
+            self._send(P.HEARTBEAT)
+
+    def _read_control(self) -> None:
+        while self._dealer is not None and self._stop_reason is None:
+            try:
+                frames = self._dealer.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self._last_recv = time.monotonic()  # any message is a sign of life, even a bad one
+            try:
+                msg = P.decode_control(frames)
+            except ProtocolError as exc:
+                log.warning("dropping malformed message from the broker: %s", exc)
+                continue
+            self._on_control(msg)
+
+    def _read_events(self) -> None:
+        assert self._sub is not None
+        for _ in range(EVENT_BATCH):
+            try:
+                frames = self._sub.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                event = Event.from_frames(frames)
+            except ProtocolError as exc:
+                self._malformed += 1
+                # Rate-limited: a broken publisher must not flood the log.
+                if self._malformed <= 10 or self._malformed % 1000 == 0:
+                    log.warning("dropping malformed event (%d so far): %s", self._malformed, exc)
+                continue
+            self._dispatch(event)
+            self._tick()
+            if self._stop_reason is not None:
+                return
+
+    def _dispatch(self, event: Event) -> None:
+        for pattern, fn in list(self._subs):
+            if pattern.matches(event.topic):
+                try:
+                    fn(event)
+                except Exception:
+                    log.exception("handler for %r failed on %s seq=%d", pattern.pattern, event.topic, event.seq)
+
+    # -- session messages -----------------------------------------------------------------------
+
+    def _on_control(self, msg: P.ControlMessage) -> None:
+        if msg.header == P.CLIENT:
+            # Only an ERR (e.g. 426 from a broker that does not speak PLXP01) can come this way.
+            err = PlexusError.from_body(msg.args[1] if len(msg.args) > 1 else None)
+            log.error("broker answered with %s %s: %s", msg.header.decode(), msg.command.decode(), err)
+            if err.code == 426:
+                raise err
+            return
+        cmd = msg.command
+        if cmd == P.WELCOME:
+            self._on_welcome(msg.args)
+        elif cmd == P.HEARTBEAT:
+            pass
+        elif cmd == P.ERR:
+            self._on_error(msg.args)
+        elif cmd == P.STOP:
+            reason = self._reason(msg.args, "STOP")
+            log.info("broker asked us to stop%s", f": {reason}" if reason else "")
+            self._stop_reason = f"stopped by broker: {reason}" if reason else "stopped by broker"
+        elif cmd == P.DISCONNECT:
+            reason = self._reason(msg.args, "DISCONNECT")
+            log.warning("broker is going away%s; will reconnect", f" ({reason})" if reason else "")
+            self._close_dealer()
+            self._state = _WAITING
+            self._retry_at = time.monotonic() + self._interval
+        else:
+            # Unknown commands (RELOAD is reserved for a later version) must not kill the plugin.
+            log.warning("ignoring command %s, not part of protocol v%d", cmd[:32].decode("ascii", "replace"),
+                        P.PROTOCOL_VERSION)
+
+    def _on_welcome(self, args: List[bytes]) -> None:
+        try:
+            welcome = P.decode_welcome(args)
+        except ProtocolError as exc:
+            log.error("ignoring malformed WELCOME (will retry): %s", exc)
+            return
+        if welcome.get("instance") not in (None, self.instance):
+            log.warning("WELCOME names instance %r, we are %r", welcome.get("instance"), self.instance)
+        control = self._control()
+        welcome["events_in"] = P.resolve_endpoint(welcome["events_in"], control)
+        welcome["events_out"] = P.resolve_endpoint(welcome["events_out"], control)
+        self._interval = welcome["heartbeat_ms"] / 1000
+        self._liveness = welcome["liveness"]
+        self._connect_events(welcome["events_in"], welcome["events_out"])
+        self.welcome = welcome
+        self._session = True
+        self._state = _ACTIVE
+        self._backoff = self._interval
+        self._last_recv = time.monotonic()
+        log.info("registered as %s with broker %s", self.instance, welcome.get("broker"))
+        if not self._started:
+            self.config = welcome["config"]
+            self.on_start(PluginContext(self, welcome))  # an exception ends run() (GOODBYE is sent)
+            self._started = True
+        elif welcome["config"] != self.config:
+            self.config = welcome["config"]
+            try:
+                self.on_reload(self.config)
+            except Exception:
+                log.exception("on_reload failed")
+        self._send(P.READY)
+
+    def _on_error(self, args: List[bytes]) -> None:
+        err = PlexusError.from_body(args[0] if args else None)
+        if err.code == 401:
+            # The broker does not know this session (it restarted, or evicted us): register again now.
+            log.info("broker says we are not registered (%s); registering again", err.message)
+            self._register()
+        elif err.code == 400 and self._state == _REGISTERING:
+            log.error("broker rejected the registration: %s", err)
+            raise err
+        else:
+            log.warning("broker error: %s", err)
+
+    @staticmethod
+    def _reason(args: List[bytes], what: str) -> str:
+        try:
+            return str(P.optional_json_object(args, f"{what} body").get("reason", ""))
+        except ProtocolError as exc:
+            log.debug("%s", exc)
+            return ""
+
+    # -- sockets --------------------------------------------------------------------------------
+
+    def _control(self) -> str:
+        return self.broker or os.environ.get(P.ENV_BROKER) or P.DEFAULT_CONTROL
+
+    def _open_session(self) -> None:
+        """A new DEALER and a REGISTER on it; the next attempt comes after a doubling backoff."""
+        assert self._ctx is not None
+        self._close_dealer()
+        sock = self._ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, LINGER_MS)
+        sock.connect(self._control())
+        self._dealer = sock
+        self._poller.register(sock, zmq.POLLIN)
+        self._register()
+
+    def _register(self) -> None:
+        body = {"name": self.name, "type": self.type, "version": self.version, "instance": self.instance,
+                "pid": os.getpid(), "services": self.services, "subscriptions": self.patterns,
+                "language": "python"}
+        self._send(P.REGISTER, P.encode_json(body))
+        self._session = False
+        self._state = _REGISTERING
+        self._backoff_used = self._backoff
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+    def _send(self, command: bytes, *args: bytes) -> None:
+        if self._dealer is None:
+            return
+        try:
+            self._dealer.send_multipart(P.encode_plugin(command, *args), zmq.NOBLOCK)
+        except zmq.Again:
+            log.debug("control queue full; %s not sent", command.decode())
+        self._last_send = time.monotonic()
+
+    def _close_dealer(self) -> None:
+        if self._dealer is not None:
+            self._poller.unregister(self._dealer)
+            # LINGER 0: a REGISTER queued for a dead broker must not reach a later one.
+            self._dealer.close(linger=0)
+            self._dealer = None
+        self._session = False
+
+    def _connect_events(self, events_in: str, events_out: str) -> None:
+        """Connects PUB/SUB on first WELCOME; moves them when the broker now lives elsewhere."""
+        assert self._ctx is not None
+        old_in, old_out = self._endpoints
+        if self._pub is None:
+            self._pub = self._ctx.socket(zmq.PUB)
+            self._pub.setsockopt(zmq.LINGER, LINGER_MS)
+        if self._sub is None:
+            self._sub = self._ctx.socket(zmq.SUB)
+            self._sub.setsockopt(zmq.LINGER, 0)
+            # Room for bursts while a handler is busy (same as the Swift SDK); the default 1000 drops early.
+            self._sub.setsockopt(zmq.RCVHWM, SUB_RCVHWM)
+            for pattern, _ in self._subs:
+                self._sub.setsockopt(zmq.SUBSCRIBE, pattern.prefix)
+            self._poller.register(self._sub, zmq.POLLIN)
+        for sock, old, new in ((self._pub, old_in, events_in), (self._sub, old_out, events_out)):
+            if old == new:
+                continue
+            if old is not None:
+                log.info("events endpoint moved: %s -> %s", old, new)
+                try:
+                    sock.disconnect(old)
+                except zmq.ZMQError as exc:
+                    log.debug("disconnect %s: %s", old, exc)
+            sock.connect(new)
+        self._endpoints = (events_in, events_out)
+
+    def _drain_wake(self) -> None:
+        assert self._wake_r is not None
+        try:
+            while self._wake_r.recv(512):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+
+    def _install_signals(self) -> Dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, self._on_signal)
+        return previous
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self._stop_reason is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C means "now"
+        log.info("%s received; stopping", name)
+        self.stop(name)
+
+    def _shutdown(self, reason: str) -> None:
+        """on_stop (if started), GOODBYE (if registered), then close everything with bounded linger."""
+        said_goodbye = False
+        try:
+            if self._started:
+                self._started = False
+                try:
+                    self.on_stop()
+                except Exception:
+                    log.exception("on_stop failed")
+            said_goodbye = self._session and self._dealer is not None
+            if said_goodbye:
+                self._send(P.GOODBYE, P.encode_json({"reason": reason}))
+                log.info("said goodbye (%s)", reason)
+        finally:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            if self._dealer is not None:
+                self._poller.unregister(self._dealer)
+                # Let GOODBYE out, but not forever; a REGISTER nobody took is just dropped.
+                self._dealer.close(linger=LINGER_MS if said_goodbye else 0)
+                self._dealer = None
+            if self._sub is not None:
+                self._poller.unregister(self._sub)
+                self._sub.close()
+            if self._pub is not None:
+                self._pub.close()  # LINGER_MS lets the last events (from on_stop) out
+            self._sub = self._pub = None
+            self._endpoints = (None, None)
+            if self._wake_r is not None:
+                self._poller.unregister(self._wake_r.fileno())
+                self._wake_r.close()
+                self._wake_r = None
+            if self._wake_w is not None:
+                self._wake_w.close()
+                self._wake_w = None
+            if self._ctx is not None:
+                self._ctx.term()
+                self._ctx = None
+            self._session = False
+            self._state = _WAITING
+
+
+def _marked_methods(cls: type) -> Dict[str, List[str]]:
+    """Methods decorated with :func:`handler`, by attribute name; subclasses override bases."""
+    found: Dict[str, List[str]] = {}
+    for klass in reversed(cls.__mro__):
+        for attr, value in vars(klass).items():
+            patterns = getattr(value, "_plexus_patterns", None)
+            if patterns:
+                found[attr] = list(patterns)
+            elif attr in found:
+                del found[attr]  # overridden without the decorator
+    return found

@@ -1,0 +1,334 @@
+"""Constants and the frame codec of the Plexus wire protocol, version 1 (docs/PROTOCOL.md).
+
+Everything here is pure: no sockets, so it can be unit-tested without a broker. Decoders raise
+:class:`~plexus.errors.ProtocolError` with a message that says what was wrong.
+"""
+
+import json
+import re
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
+
+from .errors import ProtocolError
+
+# --- constants (section 1, 2, 4) --------------------------------------------------------------
+
+PROTOCOL_VERSION = 1
+ENV_BROKER = "PLEXUS_BROKER"
+DEFAULT_CONTROL = "tcp://127.0.0.1:7700"
+
+CLIENT = b"PLXC01"  #: client request/reply header
+PLUGIN = b"PLXP01"  #: plugin session header
+HEADERS = (CLIENT, PLUGIN)
+
+HEARTBEAT_INTERVAL_MS = 1000
+HEARTBEAT_LIVENESS = 3
+
+MAX_FRAMES = 64
+MAX_CONTROL_BYTES = 16 * 1024 * 1024
+MAX_REQUEST_ID = 255
+MAX_TOPIC_BYTES = 255
+
+OK = b"OK"
+ERR = b"ERR"
+
+# Plugin session commands (section 4).
+REGISTER = b"REGISTER"
+WELCOME = b"WELCOME"
+READY = b"READY"
+HEARTBEAT = b"HEARTBEAT"
+GOODBYE = b"GOODBYE"
+STOP = b"STOP"
+DISCONNECT = b"DISCONNECT"
+
+# Client commands (section 3).
+PING = b"PING"
+DISCOVER = b"DISCOVER"
+PUBLISH = b"PUBLISH"
+PLUGINS = b"PLUGINS"
+STATS = b"STATS"
+
+NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}\Z")
+# Commands are case-sensitive ASCII words; anything else (binary, spaces) is a framing error.
+COMMAND_RE = re.compile(rb"[\x21-\x7e]{1,64}\Z")
+
+Frames = List[bytes]
+Payload = Union[bytes, bytearray, memoryview, str, Any]
+
+
+# --- validation --------------------------------------------------------------------------------
+
+def validate_name(value: str, what: str = "name") -> str:
+    """Checks a plugin ``name`` or ``instance`` id against ``[A-Za-z0-9_.-]{1,128}``."""
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ProtocolError(f"invalid {what} {value!r}: expected 1-128 characters from [A-Za-z0-9_.-]")
+    return value
+
+
+def split_tokens(text: str, what: str) -> List[str]:
+    """Splits a topic or pattern into tokens after the checks both share (section 5): 1-255 UTF-8
+    bytes, no ASCII whitespace or control character, no empty token."""
+    if not isinstance(text, str):
+        raise ProtocolError(f"{what} must be a str, not {type(text).__name__}")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ProtocolError(f"invalid {what} {text!r}: not encodable as UTF-8 ({exc.reason})") from None
+    if not 1 <= size <= MAX_TOPIC_BYTES:
+        raise ProtocolError(f"invalid {what} {text!r}: must be 1-{MAX_TOPIC_BYTES} bytes of UTF-8, got {size}")
+    # The document says "no spaces"; like the Swift codec, refuse every ASCII whitespace and control
+    # character (bytes 0-32 and 127), so that both SDKs and the broker agree on what is valid.
+    if any(ord(ch) <= 32 or ord(ch) == 127 for ch in text):
+        raise ProtocolError(f"invalid {what} {text!r}: contains whitespace or a control character")
+    tokens = text.split(".")
+    if any(tok == "" for tok in tokens):
+        raise ProtocolError(f"invalid {what} {text!r}: empty token")
+    return tokens
+
+
+def validate_topic(topic: str) -> str:
+    """Checks a topic for publishing: dot-separated tokens, 1-255 UTF-8 bytes, no empty token, no
+    ASCII whitespace or control character, no ``*`` or ``>``. Returns the topic; raises ``ProtocolError``."""
+    split_tokens(topic, "topic")
+    if "*" in topic or ">" in topic:
+        raise ProtocolError(f"invalid topic {topic!r}: '*' and '>' are only allowed in subscription patterns")
+    return topic
+
+
+# --- payloads and JSON frames ------------------------------------------------------------------
+
+def encode_payload(data: Payload) -> bytes:
+    """Turns a payload into bytes: bytes-like as is, ``str`` as UTF-8, anything else as JSON."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    try:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"payload of type {type(data).__name__} is not bytes, str or JSON-serializable: {exc}") from None
+
+
+def encode_json(obj: Any) -> bytes:
+    """One JSON frame, compact UTF-8."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode_json(frame: bytes, what: str) -> Any:
+    """Decodes one JSON frame; raises ``ProtocolError`` naming ``what`` on bad UTF-8 or JSON."""
+    try:
+        return json.loads(bytes(frame).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProtocolError(f"{what}: not valid UTF-8") from None
+    except ValueError as exc:
+        raise ProtocolError(f"{what}: not valid JSON ({exc})") from None
+
+
+def decode_json_object(frame: bytes, what: str) -> Dict[str, Any]:
+    """Decodes a JSON frame that must hold an object."""
+    obj = decode_json(frame, what)
+    if not isinstance(obj, dict):
+        raise ProtocolError(f"{what}: expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def check_headers(headers: Optional[Dict[str, str]]) -> Dict[str, str]:
+    """Checks that event headers are a mapping of str to str and returns a plain dict copy."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, dict):
+        raise TypeError(f"headers must be a dict of str to str, not {type(headers).__name__}")
+    for key, value in headers.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"headers must map str to str; bad entry {key!r}: {value!r}")
+    return dict(headers)
+
+
+# --- control endpoint framing (section 2) ------------------------------------------------------
+
+class ControlMessage(NamedTuple):
+    """A decoded control message: header (``b"PLXC01"``/``b"PLXP01"``), command and argument frames."""
+
+    header: bytes
+    command: bytes
+    args: List[bytes]
+
+
+def encode_control(header: bytes, command: bytes, *args: bytes) -> Frames:
+    """Frames for a DEALER socket: ``["", HEADER, COMMAND, *args]`` (the delimiter is explicit)."""
+    frames = [b"", header, command, *args]
+    if len(frames) > MAX_FRAMES:
+        raise ProtocolError(f"too many frames: {len(frames)} > {MAX_FRAMES}")
+    return frames
+
+
+def decode_control(frames: Sequence[bytes]) -> ControlMessage:
+    """Decodes a message received on a DEALER connected to ``control``.
+
+    Accepts the message with or without the leading empty delimiter (the broker omits it when the
+    request omitted it). Raises ``ProtocolError`` for anything else that does not fit section 2.
+    """
+    frames = [bytes(f) for f in frames]
+    if len(frames) > MAX_FRAMES:
+        raise ProtocolError(f"too many frames: {len(frames)} > {MAX_FRAMES}")
+    if frames and frames[0] == b"":
+        frames = frames[1:]
+    if len(frames) < 2:
+        raise ProtocolError(f"control message needs a header and a command, got {len(frames)} frame(s)")
+    header, command = frames[0], frames[1]
+    if header not in HEADERS:
+        raise ProtocolError(f"unknown protocol header {header[:32]!r}")
+    if not COMMAND_RE.match(command):
+        raise ProtocolError(f"invalid command frame {command[:32]!r}")
+    return ControlMessage(header, command, frames[2:])
+
+
+# --- client protocol (section 3) ---------------------------------------------------------------
+
+class Reply(NamedTuple):
+    """A decoded ``PLXC01`` reply: ``ok`` is True for ``OK``; ``body`` holds the remaining frames."""
+
+    ok: bool
+    request_id: bytes
+    body: List[bytes]
+
+
+def encode_request(command: bytes, request_id: bytes, *args: bytes) -> Frames:
+    """Frames of a ``PLXC01`` request for a DEALER: ``["", "PLXC01", COMMAND, REQUEST_ID, *args]``."""
+    if len(request_id) > MAX_REQUEST_ID:
+        raise ProtocolError(f"request id longer than {MAX_REQUEST_ID} bytes")
+    return encode_control(CLIENT, command, request_id, *args)
+
+
+def decode_reply(frames: Sequence[bytes]) -> Reply:
+    """Decodes a ``PLXC01`` reply. An ``ERR`` reply is returned (``ok=False``), not raised, so that
+    the caller can first match its request id; :func:`reply_error` turns it into an exception."""
+    msg = decode_control(frames)
+    if msg.header != CLIENT:
+        raise ProtocolError(f"expected a {CLIENT.decode()} reply, got header {msg.header.decode()}")
+    if msg.command not in (OK, ERR):
+        raise ProtocolError(f"reply status must be OK or ERR, got {msg.command[:32]!r}")
+    if not msg.args:
+        raise ProtocolError("reply without a request id frame")
+    return Reply(msg.command == OK, msg.args[0], msg.args[1:])
+
+
+def encode_publish(request_id: bytes, topic: str, payload: Payload, headers: Optional[Dict[str, str]] = None) -> Frames:
+    """Frames of an acknowledged ``PUBLISH`` request; the HEADERS frame is left out when empty."""
+    args = [validate_topic(topic).encode("utf-8"), encode_payload(payload)]
+    headers = check_headers(headers)
+    if headers:
+        args.append(encode_json(headers))
+    return encode_request(PUBLISH, request_id, *args)
+
+
+# --- plugin session (section 4) ----------------------------------------------------------------
+
+def encode_plugin(command: bytes, *args: bytes) -> Frames:
+    """Frames of a ``PLXP01`` message for the plugin's DEALER."""
+    return encode_control(PLUGIN, command, *args)
+
+
+def optional_json_object(args: Sequence[bytes], what: str) -> Dict[str, Any]:
+    """The optional ``JSON?`` argument of GOODBYE/STOP/DISCONNECT: absent or empty means ``{}``."""
+    if not args or not args[0]:
+        return {}
+    return decode_json_object(args[0], what)
+
+
+def decode_welcome(args: Sequence[bytes]) -> Dict[str, Any]:
+    """Decodes and checks a ``WELCOME`` body: ``events_in``/``events_out`` must be strings,
+    ``heartbeat_ms``/``liveness`` positive integers (defaulted when absent), ``config`` an object."""
+    if not args:
+        raise ProtocolError("WELCOME without a body")
+    body = decode_json_object(args[0], "WELCOME body")
+    for key in ("events_in", "events_out"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise ProtocolError(f"WELCOME body: {key!r} must be a non-empty string")
+    body.setdefault("heartbeat_ms", HEARTBEAT_INTERVAL_MS)
+    body.setdefault("liveness", HEARTBEAT_LIVENESS)
+    for key in ("heartbeat_ms", "liveness"):
+        value = body[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ProtocolError(f"WELCOME body: {key!r} must be a positive integer, got {value!r}")
+    config = body.get("config")
+    if config is None:
+        body["config"] = {}
+    elif not isinstance(config, dict):
+        raise ProtocolError(f"WELCOME body: 'config' must be an object, got {type(config).__name__}")
+    return body
+
+
+# --- events (section 5) ------------------------------------------------------------------------
+
+def encode_event(topic: str, payload: Payload, headers: Optional[Dict[str, str]] = None) -> Frames:
+    """Frames for a PUB socket on ``events_in``: ``[TOPIC, PAYLOAD, HEADERS?]``."""
+    frames = [validate_topic(topic).encode("utf-8"), encode_payload(payload)]
+    headers = check_headers(headers)
+    if headers:
+        frames.append(encode_json(headers))
+    return frames
+
+
+class RawEvent(NamedTuple):
+    """A decoded ``[TOPIC, PAYLOAD, META]`` event from ``events_out``."""
+
+    topic: str
+    payload: bytes
+    meta: Dict[str, Any]
+
+
+def decode_event(frames: Sequence[bytes]) -> RawEvent:
+    """Decodes an event from ``events_out`` and checks its META (``seq`` and ``time`` integers,
+    ``source`` a string, ``headers`` when present an object of strings)."""
+    if len(frames) != 3:
+        raise ProtocolError(f"event must have 3 frames [TOPIC, PAYLOAD, META], got {len(frames)}")
+    raw_topic, payload, raw_meta = (bytes(f) for f in frames)
+    try:
+        topic = raw_topic.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(f"event topic is not valid UTF-8: {raw_topic[:64]!r}") from None
+    meta = decode_json_object(raw_meta, "event META")
+    for key in ("seq", "time"):
+        value = meta.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ProtocolError(f"event META: {key!r} must be an integer, got {value!r}")
+    if not isinstance(meta.get("source"), str):
+        raise ProtocolError(f"event META: 'source' must be a string, got {meta.get('source')!r}")
+    headers = meta.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise ProtocolError(f"event META: 'headers' must be an object of strings, got {headers!r}")
+    return RawEvent(topic, payload, meta)
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+WILDCARD_HOSTS = ("0.0.0.0", "*", "::", "[::]")
+
+
+def resolve_endpoint(endpoint: str, control: str) -> str:
+    """Replaces a wildcard host (``0.0.0.0``, ``*``) in ``endpoint`` by the host of ``control``,
+    the endpoint the caller actually reached the broker on (section 1)."""
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep or scheme not in ("tcp", "udp", "pgm", "epgm"):
+        return endpoint  # ipc://, inproc:// have no host.
+    host, colon, port = rest.rpartition(":")
+    if not colon or host not in WILDCARD_HOSTS:
+        return endpoint
+    control_host = _host_of(control)
+    if not control_host or control_host in WILDCARD_HOSTS:
+        control_host = "127.0.0.1"
+    return f"{scheme}://{control_host}:{port}"
+
+
+def _host_of(endpoint: str) -> Optional[str]:
+    """The host part of a ``tcp://host:port`` endpoint (brackets kept for IPv6), or None."""
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep:
+        return None
+    host, colon, _ = rest.rpartition(":")
+    if not colon:
+        return None
+    # "tcp://eth0;192.168.1.2:5555" names a source interface before ';': keep only the peer.
+    return host.split(";")[-1] or None

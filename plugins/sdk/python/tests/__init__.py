@@ -1,0 +1,1 @@
+"""Unit tests of the Plexus Python SDK (no broker needed)."""
