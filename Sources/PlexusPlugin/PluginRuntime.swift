@@ -76,6 +76,10 @@ public struct PluginRuntime<P: Plugin>: Sendable {
             case .stopRequested(let reason):
                 stopReason = reason
                 break reports
+            case .rejected(let error):
+                exitCode = 1
+                stopReason = "registration refused: \(error.message)"
+                break reports
             }
         }
         if started { await plugin.stop(context: context) }

@@ -15,6 +15,8 @@ final class SessionLoop: @unchecked Sendable {
         case event(ReceivedEvent)
         /// The plugin must stop (STOP from the broker, or a signal).
         case stopRequested(reason: String)
+        /// The broker refused the registration; retrying cannot help.
+        case rejected(ProtocolError)
     }
 
     /// What the runtime asks of the loop.
@@ -225,6 +227,12 @@ final class SessionLoop: @unchecked Sendable {
                 logger.info("broker does not know this session; registering again")
                 registered = false
                 retryDelay = 0
+            } else if !registered, error.knownCode == .badRequest || error.knownCode == .unsupportedProtocol {
+                logger.error("broker refused the registration", metadata: ["error": "\(error)"])
+                if !stopReported {
+                    stopReported = true
+                    continuation.yield(.rejected(error))
+                }
             } else {
                 logger.warning("broker reported an error", metadata: ["error": "\(error)"])
             }
