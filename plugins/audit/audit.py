@@ -3,7 +3,8 @@
 
 Each line is ``{"topic", "seq", "time", "source", "headers", "data"}``; ``data`` is the payload as
 UTF-8 text, replaced by ``data_base64`` when the payload is not valid UTF-8. The file is the config key
-``path`` (default ``audit.jsonl`` in the working directory). Run from the repository root with
+``path`` (default ``audit.jsonl`` in the working directory); a ``RELOAD`` from the broker reopens it,
+under its new name if the config changed (handy after log rotation). Run from the repository root with
 ``python3 plugins/audit/audit.py``; only pyzmq needs to be installed.
 """
 
@@ -12,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from typing import Any, Dict, List, TextIO, Tuple
 
 # The SDK lives next door in the repository; no installation step needed.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk", "python"))
@@ -33,11 +35,17 @@ class Audit(Plugin):
         self.file = None
 
     def on_start(self, ctx: PluginContext) -> None:
-        self._open(ctx.config)
+        self.path, self.file = self._open(ctx.config)
 
-    def on_reload(self, config) -> None:
+    def on_reload(self, config: Dict[str, Any]) -> None:
+        # Open the new file before closing the old one: if it cannot be opened, the exception is
+        # logged by the SDK and auditing goes on into the old file instead of failing every event.
+        path, new = self._open(config)
         self._close()
-        self._open(config)
+        self.path, self.file = path, new
+
+    def on_mesh_ready(self, plugins: List[str]) -> None:
+        self.log.info("mesh ready: %s", ", ".join(plugins) or "(no plugins)")
 
     def on_event(self, event: Event) -> None:
         record = {"topic": event.topic, "seq": event.seq, "time": event.time, "source": event.source,
@@ -53,13 +61,15 @@ class Audit(Plugin):
     def on_stop(self) -> None:
         self._close()
 
-    def _open(self, config) -> None:
-        self.path = os.path.abspath(str(config.get("path") or "audit.jsonl"))
-        parent = os.path.dirname(self.path)
+    def _open(self, config: Dict[str, Any]) -> Tuple[str, TextIO]:
+        """Opens the file named by ``config`` for appending; returns ``(path, file)``."""
+        path = os.path.abspath(str(config.get("path") or "audit.jsonl"))
+        parent = os.path.dirname(path)
         if parent:
             os.makedirs(parent, exist_ok=True)
-        self.file = open(self.path, "a", encoding="utf-8")
-        self.log.info("auditing every event to %s", self.path)
+        file = open(path, "a", encoding="utf-8")
+        self.log.info("auditing every event to %s", path)
+        return path, file
 
     def _close(self) -> None:
         if self.file is not None:

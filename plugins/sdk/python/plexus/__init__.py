@@ -2,7 +2,8 @@
 
 Needs only pyzmq. The main types:
 
-- :class:`Plugin`: subclass or instantiate, subscribe to patterns, ``run()``.
+- :class:`Plugin`: subclass or instantiate, subscribe to patterns, ``run()``; hooks ``on_start``,
+  ``on_event``, ``on_reload``, ``on_mesh_ready``, ``on_stop``.
 - :class:`Event`: what handlers receive (``topic``, ``data``, ``text``, ``json()``, ``seq``, ``time``,
   ``source``, ``headers``).
 - :class:`Client`: the ``PLXC01`` request/reply client (PING, DISCOVER, PUBLISH, PLUGINS, STATS).
@@ -17,12 +18,13 @@ from .errors import PlexusError, PlexusTimeout, ProtocolError
 from .event import Event
 from .patterns import Pattern, compile_pattern
 from .plugin import Plugin, handler
-from .protocol import DEFAULT_CONTROL, ENV_BROKER, PROTOCOL_VERSION, validate_topic
+from .protocol import (DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, MESH_READY, PROTOCOL_VERSION,
+                       validate_topic)
 
 __version__ = "1.0.0"
 
 __all__ = [
     "Client", "Event", "Pattern", "PlexusError", "PlexusTimeout", "Plugin", "PluginContext",
     "ProtocolError", "compile_pattern", "handler", "validate_topic",
-    "DEFAULT_CONTROL", "ENV_BROKER", "PROTOCOL_VERSION",
+    "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "MESH_READY", "PROTOCOL_VERSION",
 ]

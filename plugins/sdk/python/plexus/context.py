@@ -15,6 +15,10 @@ class PluginContext:
     ``broker`` (the broker's id), ``welcome`` (the whole decoded ``WELCOME`` body, endpoints already
     resolved) and ``log`` (the plugin's logger). ``publish``/``publish_ack``/``subscribe`` are shortcuts
     to the plugin's methods.
+
+    The plugin keeps the context it handed to ``on_start`` current, so it may be stored: ``config`` is
+    replaced by a ``RELOAD`` or a changed config at re-registration (before ``on_reload`` runs), and
+    ``welcome``/``broker`` follow each new ``WELCOME``.
     """
 
     def __init__(self, plugin: "Plugin", welcome: Dict[str, Any]) -> None:

@@ -20,7 +20,9 @@ from .client import Client
 from .context import PluginContext
 from .errors import PlexusError, ProtocolError
 from .event import Event
+from .link import LinkWatch
 from .patterns import Pattern
+from .session import INTERNAL_PREFIXES, route, select_instance
 
 log = logging.getLogger("plexus")
 
@@ -34,6 +36,12 @@ LINGER_MS = 1000
 SUB_RCVHWM = 100_000
 #: Events handled per poll round before timers are looked at again.
 EVENT_BATCH = 256
+#: Longest time events are handled without looking for a waiting broker message such as STOP (s).
+#: Time-based rather than per event: the look costs about 2 µs, a sizeable share of a trivial handler.
+CONTROL_CHECK_S = 0.01
+#: Longest wait before READY for the events SUB to be connected (seconds; also at most one heartbeat
+#: interval). READY can trigger plexus.mesh.ready at once; a SUB not yet connected would miss it.
+SUB_WAIT_S = 1.0
 
 # Session states.
 _WAITING = "waiting"          # no DEALER; open one at _retry_at
@@ -60,12 +68,15 @@ class Plugin:
     """A Plexus plugin: subclass it (override the ``on_*`` hooks) or instantiate it and pass hooks.
 
     ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
-    defaults to ``NAME-PID``; ``services`` is sent in ``REGISTER`` (empty for now). ``subscriptions``
-    lists patterns whose events go to :meth:`on_event`. ``broker`` is the control endpoint (default
-    ``$PLEXUS_BROKER``, else ``tcp://127.0.0.1:7700``). Each of these may also be a class attribute.
-    The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload`` replace the hooks of an instance.
+    defaults to ``$PLEXUS_INSTANCE`` when set (the broker sets it for the plugins it starts), else
+    ``NAME-PID``; ``services`` is sent in ``REGISTER`` (empty for now). ``subscriptions`` lists patterns
+    whose events go to :meth:`on_event`. ``broker`` is the control endpoint (default ``$PLEXUS_BROKER``,
+    else ``tcp://127.0.0.1:7700``). All but ``instance`` and ``broker`` may also be class attributes.
+    The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload``/``on_mesh_ready`` replace the
+    hooks of an instance.
 
-    After :meth:`run` received ``WELCOME``: ``config`` (dict), ``welcome`` (the decoded body).
+    After :meth:`run` received ``WELCOME``: ``config`` (dict, the current config: updated by ``RELOAD``),
+    ``welcome`` (the decoded body of the latest ``WELCOME``).
     """
 
     name: str = ""
@@ -81,26 +92,29 @@ class Plugin:
                  on_start: Optional[Callable[[PluginContext], Any]] = None,
                  on_event: Optional[Handler] = None,
                  on_stop: Optional[Callable[[], Any]] = None,
-                 on_reload: Optional[Callable[[Dict[str, Any]], Any]] = None) -> None:
+                 on_reload: Optional[Callable[[Dict[str, Any]], Any]] = None,
+                 on_mesh_ready: Optional[Callable[[List[str]], Any]] = None) -> None:
         self.name = P.validate_name(name if name is not None else self.name, "plugin name")
         self.type = str(type if type is not None else self.type)
         self.version = str(version if version is not None else self.version)
-        self.instance = P.validate_name(instance or f"{self.name}-{os.getpid()}", "instance id")
+        self.instance = select_instance(self.name, instance)
         self.services = list(services if services is not None else self.services)
         self.broker = broker
         self.log = logging.getLogger(f"plexus.{self.name}")
         self.config: Dict[str, Any] = {}
         self.welcome: Dict[str, Any] = {}
-        for hook, fn in (("on_start", on_start), ("on_event", on_event),
-                         ("on_stop", on_stop), ("on_reload", on_reload)):
+        for hook, fn in (("on_start", on_start), ("on_event", on_event), ("on_stop", on_stop),
+                         ("on_reload", on_reload), ("on_mesh_ready", on_mesh_ready)):
             if fn is not None:
                 setattr(self, hook, fn)
 
         self._subs: List[Tuple[Pattern, Handler]] = []
+        self._context: Optional[PluginContext] = None  # the one on_start got; kept current
         self._ctx: Optional[zmq.Context] = None
         self._dealer: Optional[zmq.Socket] = None
         self._pub: Optional[zmq.Socket] = None
         self._sub: Optional[zmq.Socket] = None
+        self._sub_link: Optional[LinkWatch] = None
         self._client: Optional[Client] = None
         self._poller = zmq.Poller()
         self._wake_r: Optional[socket.socket] = None
@@ -140,9 +154,15 @@ class Plugin:
         ``GOODBYE``. Publishing from here still works."""
 
     def on_reload(self, config: Dict[str, Any]) -> None:
-        """Called when the broker delivers a different config. Protocol v1 has no ``RELOAD`` command;
-        today this happens when a re-registration (after a broker restart) brings a changed config."""
-        self.log.info("config changed; override on_reload() to apply it")
+        """Called with the new config on every ``RELOAD`` from the broker, and when a re-registration
+        (after a broker restart) brings a different config. ``self.config`` and the ``PluginContext``'s
+        ``config`` already hold it. An exception is logged; the plugin keeps running."""
+        self.log.info("new config received; override on_reload() to apply it")
+
+    def on_mesh_ready(self, plugins: List[str]) -> None:
+        """Called when the broker announces ``plexus.mesh.ready``: every enabled plugin (``plugins``,
+        their names) is running. May come several times: again whenever the mesh is back to all-running.
+        An exception is logged; the plugin keeps running."""
 
     # -- subscriptions ------------------------------------------------------------------------
 
@@ -223,6 +243,10 @@ class Plugin:
         try:
             log.info("plugin %s %s starting as %s, broker %s", self.name, self.version,
                      self.instance, self._control())
+            topology_name = os.environ.get(P.ENV_PLUGIN)
+            if topology_name and topology_name != self.name:
+                # The broker looks the config up by the registered name: a mismatch means no config.
+                log.warning("%s is %r but the plugin registers as %r", P.ENV_PLUGIN, topology_name, self.name)
             self._open_session()
             self._loop()
             reason = self._stop_reason or reason
@@ -261,6 +285,8 @@ class Plugin:
                 self._drain_wake()
             if self._dealer is not None and self._dealer in ready:
                 self._read_control()
+            if self._sub_link is not None and self._sub_link.monitor in ready:
+                self._sub_link.read()
             if self._sub is not None and self._sub in ready:
                 self._read_events()
 
@@ -289,8 +315,18 @@ class Plugin:
             self._on_control(msg)
 
     def _read_events(self) -> None:
+        """Handles up to EVENT_BATCH events. Drains on stop: once a stop was asked for (STOP, signal,
+        stop()), no further event reaches a handler; the one in hand finishes first."""
         assert self._sub is not None
+        checked = time.monotonic()  # the loop has just polled the DEALER
         for _ in range(EVENT_BATCH):
+            if self._stop_reason is not None:
+                return
+            now = time.monotonic()
+            if now - checked >= CONTROL_CHECK_S:
+                if self._control_pending():
+                    return  # e.g. a STOP: the loop reads it before the next event is handled
+                checked = now
             try:
                 frames = self._sub.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
@@ -305,16 +341,33 @@ class Plugin:
                 continue
             self._dispatch(event)
             self._tick()
-            if self._stop_reason is not None:
-                return
+
+    def _control_pending(self) -> bool:
+        """True when a message from the broker waits unread, so that a STOP is not queued behind a
+        whole batch of slow handlers."""
+        return self._dealer is not None and bool(self._dealer.getsockopt(zmq.EVENTS) & zmq.POLLIN)
 
     def _dispatch(self, event: Event) -> None:
-        for pattern, fn in list(self._subs):
-            if pattern.matches(event.topic):
-                try:
-                    fn(event)
-                except Exception:
-                    log.exception("handler for %r failed on %s seq=%d", pattern.pattern, event.topic, event.seq)
+        target = route(event.topic, event.source, self._subs)
+        if target.mesh_ready:
+            self._mesh_ready(event)
+        for pattern, fn in target.handlers:
+            try:
+                fn(event)
+            except Exception:
+                log.exception("handler for %r failed on %s seq=%d", pattern.pattern, event.topic, event.seq)
+
+    def _mesh_ready(self, event: Event) -> None:
+        try:
+            plugins = P.decode_mesh_ready(event.data)
+        except ProtocolError as exc:
+            log.warning("ignoring malformed %s seq=%d: %s", event.topic, event.seq, exc)
+            return
+        log.info("mesh ready: %d plugin(s) running", len(plugins))
+        try:
+            self.on_mesh_ready(plugins)
+        except Exception:
+            log.exception("on_mesh_ready failed")
 
     # -- session messages -----------------------------------------------------------------------
 
@@ -343,8 +396,10 @@ class Plugin:
             self._close_dealer()
             self._state = _WAITING
             self._retry_at = time.monotonic() + self._interval
+        elif cmd == P.RELOAD:
+            self._on_reload(msg.args)
         else:
-            # Unknown commands (RELOAD is reserved for a later version) must not kill the plugin.
+            # Unknown commands (from a newer broker) must not kill the plugin (section 4).
             log.warning("ignoring command %s, not part of protocol v%d", cmd[:32].decode("ascii", "replace"),
                         P.PROTOCOL_VERSION)
 
@@ -370,15 +425,54 @@ class Plugin:
         log.info("registered as %s with broker %s", self.instance, welcome.get("broker"))
         if not self._started:
             self.config = welcome["config"]
-            self.on_start(PluginContext(self, welcome))  # an exception ends run() (GOODBYE is sent)
+            self._context = PluginContext(self, welcome)
+            self.on_start(self._context)  # an exception ends run() (GOODBYE is sent)
             self._started = True
-        elif welcome["config"] != self.config:
-            self.config = welcome["config"]
-            try:
-                self.on_reload(self.config)
-            except Exception:
-                log.exception("on_reload failed")
+        else:
+            if self._context is not None:
+                # The context outlives on_start (plugins keep it): keep it in step with this session.
+                self._context.welcome = welcome
+                self._context.broker = welcome.get("broker")
+            if welcome["config"] != self.config:
+                self._apply_config(welcome["config"])
+        self._await_events_link()
         self._send(P.READY)
+
+    def _await_events_link(self) -> None:
+        """Bounded wait for the SUB's connection before READY (see :mod:`plexus.link`). Usually
+        instantaneous: the connection was set up while on_start ran."""
+        if self._sub_link is None:
+            return
+        timeout = min(SUB_WAIT_S, self._interval)
+        if not self._sub_link.wait(timeout):
+            log.warning("events endpoint %s not connected after %.1f s; sending READY anyway "
+                        "(events published before it connects are lost)", self._endpoints[1], timeout)
+
+    def _on_reload(self, args: List[bytes]) -> None:
+        try:
+            config = P.decode_reload(args)
+        except ProtocolError as exc:
+            log.warning("ignoring malformed RELOAD: %s", exc)
+            return
+        if not self._started:
+            # Cannot happen with a conforming broker (RELOAD goes to sessions, which start at WELCOME);
+            # the config of the next WELCOME is what on_start will get anyway.
+            log.warning("ignoring RELOAD before the plugin started")
+            return
+        log.info("broker sent a new config (RELOAD)")
+        # Applied even when equal to the current one: an operator's explicit reload may mean
+        # "re-read your files" (e.g. audit reopens its log after rotation).
+        self._apply_config(config)
+
+    def _apply_config(self, config: Dict[str, Any]) -> None:
+        """Makes ``config`` current (plugin and context), then calls ``on_reload``."""
+        self.config = config
+        if self._context is not None:
+            self._context.config = config
+        try:
+            self.on_reload(config)
+        except Exception:
+            log.exception("on_reload failed; the plugin keeps running")
 
     def _on_error(self, args: List[bytes]) -> None:
         err = PlexusError.from_body(args[0] if args else None)
@@ -458,10 +552,18 @@ class Plugin:
             self._sub.setsockopt(zmq.RCVHWM, SUB_RCVHWM)
             for pattern, _ in self._subs:
                 self._sub.setsockopt(zmq.SUBSCRIBE, pattern.prefix)
+            # For on_mesh_ready; route() keeps these events from handlers no user pattern matches.
+            for prefix in INTERNAL_PREFIXES:
+                self._sub.setsockopt(zmq.SUBSCRIBE, prefix)
             self._poller.register(self._sub, zmq.POLLIN)
+            self._sub_link = LinkWatch(self._sub)  # before connect(), so that no event is missed
+            self._poller.register(self._sub_link.monitor, zmq.POLLIN)
         for sock, old, new in ((self._pub, old_in, events_in), (self._sub, old_out, events_out)):
             if old == new:
                 continue
+            if sock is self._sub and self._sub_link is not None:
+                self._sub_link.read()   # what happened on the old connection ...
+                self._sub_link.reset()  # ... no longer counts
             if old is not None:
                 log.info("events endpoint moved: %s -> %s", old, new)
                 try:
@@ -517,6 +619,10 @@ class Plugin:
                 # Let GOODBYE out, but not forever; a REGISTER nobody took is just dropped.
                 self._dealer.close(linger=LINGER_MS if said_goodbye else 0)
                 self._dealer = None
+            if self._sub_link is not None:
+                self._poller.unregister(self._sub_link.monitor)
+                self._sub_link.close()
+                self._sub_link = None
             if self._sub is not None:
                 self._poller.unregister(self._sub)
                 self._sub.close()

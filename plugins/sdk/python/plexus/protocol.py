@@ -14,6 +14,10 @@ from .errors import ProtocolError
 
 PROTOCOL_VERSION = 1
 ENV_BROKER = "PLEXUS_BROKER"
+#: Set by the broker for the plugins it supervises: the instance id to register with (section 4).
+ENV_INSTANCE = "PLEXUS_INSTANCE"
+#: Set by the broker for the plugins it supervises: the plugin's name in the topology (section 4).
+ENV_PLUGIN = "PLEXUS_PLUGIN"
 DEFAULT_CONTROL = "tcp://127.0.0.1:7700"
 
 CLIENT = b"PLXC01"  #: client request/reply header
@@ -39,6 +43,7 @@ HEARTBEAT = b"HEARTBEAT"
 GOODBYE = b"GOODBYE"
 STOP = b"STOP"
 DISCONNECT = b"DISCONNECT"
+RELOAD = b"RELOAD"
 
 # Client commands (section 3).
 PING = b"PING"
@@ -46,6 +51,10 @@ DISCOVER = b"DISCOVER"
 PUBLISH = b"PUBLISH"
 PLUGINS = b"PLUGINS"
 STATS = b"STATS"
+
+# Broker events (section 5).
+BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself
+MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled plugin is running
 
 NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}\Z")
 # Commands are case-sensitive ASCII words; anything else (binary, spaces) is a framing error.
@@ -260,6 +269,23 @@ def decode_welcome(args: Sequence[bytes]) -> Dict[str, Any]:
     return body
 
 
+def decode_reload(args: Sequence[bytes]) -> Dict[str, Any]:
+    """Decodes a ``RELOAD`` body ``{"config": {...}}`` and returns the config object.
+
+    ``config`` must be present and an object: a RELOAD exists only to carry it, so a body without one
+    is refused rather than read as "empty config", which would make the plugin drop its settings.
+    """
+    if not args or not args[0]:
+        raise ProtocolError("RELOAD without a body")
+    body = decode_json_object(args[0], "RELOAD body")
+    if "config" not in body:
+        raise ProtocolError("RELOAD body: 'config' is missing")
+    config = body["config"]
+    if not isinstance(config, dict):
+        raise ProtocolError(f"RELOAD body: 'config' must be an object, got {type(config).__name__}")
+    return config
+
+
 # --- events (section 5) ------------------------------------------------------------------------
 
 def encode_event(topic: str, payload: Payload, headers: Optional[Dict[str, str]] = None) -> Frames:
@@ -300,6 +326,15 @@ def decode_event(frames: Sequence[bytes]) -> RawEvent:
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise ProtocolError(f"event META: 'headers' must be an object of strings, got {headers!r}")
     return RawEvent(topic, payload, meta)
+
+
+def decode_mesh_ready(payload: bytes) -> List[str]:
+    """Decodes the payload of ``plexus.mesh.ready``, ``{"plugins": [names]}``, into the list of names."""
+    body = decode_json_object(payload, f"{MESH_READY} payload")
+    plugins = body.get("plugins")
+    if not isinstance(plugins, list) or not all(isinstance(name, str) for name in plugins):
+        raise ProtocolError(f"{MESH_READY} payload: 'plugins' must be an array of strings, got {plugins!r:.200}")
+    return plugins
 
 
 # --- endpoints ---------------------------------------------------------------------------------
