@@ -19,6 +19,11 @@ public enum ClientCommand: Sendable, Equatable {
     case publish(PublishRequest)
     case plugins
     case stats
+    case status
+    case lifecycle(LifecycleVerb, plugin: String)
+    /// A new topology (YAML text) and the directory its relative paths resolve against.
+    case apply(yaml: String, baseDirectory: String?)
+    case logs(plugin: String, since: UInt64, limit: Int)
 
     /// The command's name on the wire.
     public var name: String {
@@ -28,8 +33,21 @@ public enum ClientCommand: Sendable, Equatable {
         case .publish: "PUBLISH"
         case .plugins: "PLUGINS"
         case .stats: "STATS"
+        case .status: "STATUS"
+        case .lifecycle(let verb, _): verb.rawValue
+        case .apply: "APPLY"
+        case .logs: "LOGS"
         }
     }
+}
+
+/// The lifecycle commands that take one plugin name.
+public enum LifecycleVerb: String, Sendable, CaseIterable {
+    case start = "START"
+    case stop = "STOP"
+    case restart = "RESTART"
+    case reload = "RELOAD"
+    case upgrade = "UPGRADE"
 }
 
 /// A client request: `[ "PLXC01", COMMAND, REQUEST_ID, ...arguments ]` (after the envelope).
@@ -45,10 +63,20 @@ public struct ClientRequest: Sendable, Equatable {
     /// The frames to send, starting with the header (a DEALER prepends the empty delimiter).
     public func encode() -> [[UInt8]] {
         var frames = [ProtocolHeader.client.frame, Array(command.name.utf8), requestID]
-        if case .publish(let event) = command {
+        switch command {
+        case .publish(let event):
             frames.append(Array(event.topic.utf8))
             frames.append(event.payload)
             if !event.headers.isEmpty { frames.append(JSONCoding.encode(event.headers)) }
+        case .lifecycle(_, let plugin):
+            frames.append(Array(plugin.utf8))
+        case .apply(let yaml, let baseDirectory):
+            frames.append(Array(yaml.utf8))
+            if let baseDirectory { frames.append(Array(baseDirectory.utf8)) }
+        case .logs(let plugin, let since, let limit):
+            frames += [Array(plugin.utf8), Array(String(since).utf8), Array(String(limit).utf8)]
+        case .ping, .discover, .plugins, .stats, .status:
+            break
         }
         return frames
     }
@@ -86,6 +114,24 @@ public struct ClientRequest: Sendable, Equatable {
         case "DISCOVER": return try noArguments(.discover)
         case "PLUGINS": return try noArguments(.plugins)
         case "STATS": return try noArguments(.stats)
+        case "STATUS": return try noArguments(.status)
+        case "START", "STOP", "RESTART", "RELOAD", "UPGRADE":
+            guard arguments.count == 1 else { throw .bad("\(name) takes one frame: the plugin name") }
+            return .lifecycle(LifecycleVerb(rawValue: name)!, plugin: try pluginName(arguments[0]))
+        case "APPLY":
+            guard arguments.count == 1 || arguments.count == 2 else {
+                throw .bad("APPLY takes the topology YAML and an optional base directory")
+            }
+            guard let yaml = String(validating: arguments[0], as: UTF8.self) else { throw .bad("topology is not UTF-8") }
+            let base = arguments.count == 2 ? String(validating: arguments[1], as: UTF8.self) : nil
+            if arguments.count == 2, base == nil { throw .bad("base directory is not UTF-8") }
+            return .apply(yaml: yaml, baseDirectory: base.flatMap { $0.isEmpty ? nil : $0 })
+        case "LOGS":
+            guard (1...3).contains(arguments.count) else { throw .bad("LOGS takes NAME, SINCE? and LIMIT?") }
+            let since = arguments.count >= 2 ? try number(arguments[1], "SINCE") : 0
+            let limit = arguments.count == 3 ? try number(arguments[2], "LIMIT") : 1000
+            guard limit > 0 else { throw .bad("LIMIT must be at least 1") }
+            return .logs(plugin: try pluginName(arguments[0]), since: since, limit: Int(min(limit, 100_000)))
         case "PUBLISH":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("PUBLISH takes TOPIC, PAYLOAD and optional HEADERS frames")
@@ -94,8 +140,21 @@ public struct ClientRequest: Sendable, Equatable {
             let headers = arguments.count == 3 ? try EventCodec.decodeHeaders(arguments[2]) : [:]
             return .publish(PublishRequest(topic: topic, payload: arguments[1], headers: headers))
         default:
-            throw ProtocolError(.unknownCommand, "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS or STATS)")
+            throw ProtocolError(.unknownCommand,
+                                "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
+                                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY or LOGS)")
         }
+    }
+
+    private static func pluginName(_ frame: [UInt8]) throws(ProtocolError) -> String {
+        let name = String(decoding: frame, as: UTF8.self)
+        if let problem = Identifier.validationError(name, what: "plugin name") { throw .bad(problem) }
+        return name
+    }
+
+    private static func number(_ frame: [UInt8], _ what: String) throws(ProtocolError) -> UInt64 {
+        guard let value = UInt64(String(decoding: frame, as: UTF8.self)) else { throw .bad("\(what) must be a whole number") }
+        return value
     }
 }
 

@@ -1,11 +1,23 @@
-/// The state of a plugin instance as the registry reports it.
+/// The state of a plugin instance. Attached instances use `starting`, `running` and `stopping`;
+/// supervised ones may be in any state (docs/PROTOCOL.md, section 3).
 public enum InstanceState: String, Codable, Sendable, CaseIterable {
-    /// Registered, not yet `READY`.
+    /// Supervised, waiting for its dependencies.
+    case pending
+    /// Spawned or registered, not yet `READY`.
     case starting
     /// Sent `READY`.
     case running
     /// Told to stop, or said goodbye.
     case stopping
+    /// Supervised, not running.
+    case stopped
+    /// Supervised, waiting to be restarted.
+    case backoff
+    /// Supervised, will not be restarted.
+    case failed
+
+    /// Whether an instance in this state may have a live process or session.
+    public var isActive: Bool { self == .starting || self == .running || self == .stopping }
 }
 
 /// One plugin instance as reported by `PLUGINS` and carried by `plexus.plugin.*` events.
@@ -26,11 +38,18 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     /// Microseconds since the Unix epoch.
     public var lastHeartbeat: Int64
     public var uptimeSeconds: Double
-    /// Why it stopped or was lost, on `plexus.plugin.stopped|lost` events.
+    /// Why it is in its state (waiting, stopped, lost, failed).
     public var reason: String?
+    /// Supervised only: how often the supervisor restarted it.
+    public var restarts: Int?
+    /// Supervised only: `exit N` or `signal N` of the last exit, empty before the first.
+    public var lastExit: String?
+    /// Supervised only: 0, then 1, 2, … for each upgrade.
+    public var generation: Int?
 
     public init(registration: Registration, state: InstanceState, attached: Bool, registeredAt: Int64,
-                lastHeartbeat: Int64, uptimeSeconds: Double, reason: String? = nil) {
+                lastHeartbeat: Int64, uptimeSeconds: Double, reason: String? = nil, restarts: Int? = nil,
+                lastExit: String? = nil, generation: Int? = nil) {
         name = registration.name
         type = registration.type
         version = registration.version
@@ -45,10 +64,15 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
         self.lastHeartbeat = lastHeartbeat
         self.uptimeSeconds = uptimeSeconds
         self.reason = reason
+        self.restarts = restarts
+        self.lastExit = lastExit
+        self.generation = generation
     }
 
     enum CodingKeys: String, CodingKey {
         case name, type, version, instance, pid, state, services, subscriptions, language, attached, reason
+        case restarts, generation
+        case lastExit = "last_exit"
         case registeredAt = "registered_at"
         case lastHeartbeat = "last_heartbeat"
         case uptimeSeconds = "uptime_s"

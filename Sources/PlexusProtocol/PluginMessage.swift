@@ -55,10 +55,13 @@ public enum BrokerMessage: Sendable, Equatable {
     case stop(reason: String?)
     /// The broker is going away; keep running and reconnect.
     case disconnect(reason: String?)
+    /// Apply a new config block without restarting.
+    case reload(config: JSONValue)
     case error(ProtocolError)
 
     public var name: String {
         switch self {
+        case .reload: "RELOAD"
         case .welcome: "WELCOME"
         case .heartbeat: "HEARTBEAT"
         case .stop: "STOP"
@@ -74,6 +77,7 @@ public enum BrokerMessage: Sendable, Equatable {
         case .welcome(let welcome): frames.append(JSONCoding.encode(welcome))
         case .stop(let reason?), .disconnect(let reason?): frames.append(JSONCoding.encode(Reason(reason: reason)))
         case .error(let error): frames.append(JSONCoding.encode(error))
+        case .reload(let config): frames.append(JSONCoding.encode(["config": config]))
         case .heartbeat, .stop(nil), .disconnect(nil): break
         }
         return frames
@@ -93,6 +97,12 @@ public enum BrokerMessage: Sendable, Equatable {
         case "HEARTBEAT": return .heartbeat
         case "STOP": return .stop(reason: try Reason.decodeOptional(arguments))
         case "DISCONNECT": return .disconnect(reason: try Reason.decodeOptional(arguments))
+        case "RELOAD":
+            guard let body = arguments.first else { throw .bad("RELOAD without a body") }
+            let decoded = try JSONCoding.decode([String: JSONValue].self, from: body, what: "reload")
+            let config = decoded["config"] ?? .object([:])
+            guard case .object = config else { throw .bad("RELOAD config must be a JSON object") }
+            return .reload(config: config)
         case "ERR":
             guard let body = arguments.first else { throw .bad("ERR without a body") }
             return .error(try JSONCoding.decode(ProtocolError.self, from: body, what: "error body"))

@@ -34,6 +34,13 @@ public enum Topic {
         return .success(topic)
     }
 
+    /// Whether a topic is reserved for the broker's own events (`plexus.…`). Publishers may not use it,
+    /// so that nobody can forge `plexus.mesh.ready` or a lifecycle event; the SDKs' subscription probes
+    /// (`plexus.sync.…`) are the one exception.
+    public static func isReserved(_ topic: String) -> Bool {
+        topic.hasPrefix("plexus.") && !topic.hasPrefix("plexus.sync.")
+    }
+
     /// Checks a topic given as a string.
     public static func validationError(_ topic: String) -> String? {
         var topic = topic
