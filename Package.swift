@@ -4,8 +4,9 @@ import PackageDescription
 /// Plexus: a message-bus plugin mesh over ZeroMQ.
 ///
 /// Targets depend in one direction:
-/// `CZeroMQ` ← `ZeroMQ` ← `PlexusProtocol` ← `PlexusClient` ← `PlexusPlugin`
-///                                          ← `PlexusBroker`
+/// `CZeroMQ` ← `ZeroMQ` ← `PlexusClient` ← `PlexusPlugin`
+/// `PlexusProtocol` ← `PlexusClient`, `PlexusSupervisor` (← `CSpawn`), `PlexusBroker`
+/// `PlexusSupervisor` ← `PlexusBroker`
 /// and the executables (`plexus`, `plexus-bench`, example plugins) sit on top.
 let package = Package(
     name: "plexus",
@@ -31,6 +32,16 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "PlexusProtocol"),
+        // fork/exec with PR_SET_PDEATHSIG, which needs C between fork and exec.
+        .target(name: "CSpawn"),
+        .target(
+            name: "PlexusSupervisor",
+            dependencies: [
+                "CSpawn", "PlexusProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "PlexusClient",
             dependencies: ["ZeroMQ", "PlexusProtocol"]
@@ -45,7 +56,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol",
+                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -54,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,6 +83,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
+        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
             dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"],

@@ -16,6 +16,7 @@ import Yams
 public struct Topology: Sendable, Equatable {
     /// The `broker:` section.
     public struct BrokerSection: Sendable, Equatable {
+        public init() {}
         public var control: String?
         public var eventsIn: String?
         public var eventsOut: String?
@@ -23,18 +24,18 @@ public struct Topology: Sendable, Equatable {
         public var liveness: Int?
     }
 
-    /// One entry under `plugins:`.
-    public struct PluginEntry: Sendable, Equatable {
-        public var name: String
-        /// The `config:` mapping handed to the plugin in `WELCOME`.
-        public var config: JSONValue
-        /// Every key as written, for the parts of the schema the supervisor reads.
-        public var raw: [String: JSONValue]
-    }
-
     public var broker: BrokerSection
     /// Plugins in the order the file lists them.
-    public var plugins: [PluginEntry]
+    public var plugins: [PluginSpec]
+    /// Their dependencies, resolved and checked.
+    public var graph: DependencyGraph
+    /// The file it was read from (`<string>` when parsed from memory).
+    public var file: String
+    /// What relative paths in it resolve against: the file's directory.
+    public var baseDirectory: String
+
+    /// The plugin named `name`, if any.
+    public func plugin(_ name: String) -> PluginSpec? { plugins.first { $0.name == name } }
 
     static let brokerKeys: Set<String> = ["control", "events_in", "events_out", "heartbeat_ms", "liveness", "data"]
     static let pluginKeys: Set<String> = [
@@ -42,7 +43,7 @@ public struct Topology: Sendable, Equatable {
         "restart", "start_timeout", "stop_timeout",
     ]
 
-    /// Reads and validates a topology file.
+    /// Reads and validates a topology file; relative paths in it resolve against its directory.
     public static func load(path: String) throws(TopologyError) -> Topology {
         let text: String
         do {
@@ -50,13 +51,19 @@ public struct Topology: Sendable, Equatable {
         } catch {
             throw TopologyError(file: path, path: "", message: "cannot read the file (\(error.localizedDescription))")
         }
-        return try parse(text, file: path)
+        let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try parse(text, file: path, baseDirectory: directory)
     }
 
     /// Parses and validates topology YAML.
-    public static func parse(_ text: String, file: String = "<string>") throws(TopologyError) -> Topology {
+    public static func parse(_ text: String, file: String = "<string>",
+                             baseDirectory: String = FileManager.default.currentDirectoryPath) throws(TopologyError) -> Topology {
         func fail(_ path: String, _ message: String) -> TopologyError {
             TopologyError(file: file, path: path, message: message)
+        }
+        // Before YAML parsing: Yams rejects duplicate keys with a message that names no plugin.
+        if let duplicate = orderedKeys(of: "plugins", in: text, fallback: []).duplicates.first {
+            throw fail("plugins.\(duplicate)", "duplicate plugin name (each plugin is listed once)")
         }
         let document: Any?
         do {
@@ -64,7 +71,10 @@ public struct Topology: Sendable, Equatable {
         } catch {
             throw fail("", "not valid YAML: \(error)")
         }
-        guard let document else { return Topology(broker: BrokerSection(), plugins: []) }
+        guard let document else {
+            return Topology(broker: BrokerSection(), plugins: [], graph: try! DependencyGraph(specs: []), file: file,
+                            baseDirectory: baseDirectory)
+        }
         guard let root = document as? [String: Any] else { throw fail("", "the top level must be a mapping") }
         for key in root.keys where !["broker", "plugins", "tasks"].contains(key) {
             throw fail(key, "unknown key (expected broker, plugins or tasks)")
@@ -83,30 +93,36 @@ public struct Topology: Sendable, Equatable {
             broker.liveness = try positiveInt(section["liveness"], "broker.liveness", fail)
         }
 
-        var plugins: [PluginEntry] = []
+        var plugins: [PluginSpec] = []
         if let section = root["plugins"] {
             guard let section = section as? [String: Any] else { throw fail("plugins", "must be a mapping of plugin name to settings") }
-            for name in orderedKeys(of: "plugins", in: text, fallback: section.keys.sorted()) {
+            let written = orderedKeys(of: "plugins", in: text, fallback: section.keys.sorted())
+            if let duplicate = written.duplicates.first {
+                throw fail("plugins.\(duplicate)", "duplicate plugin name (each plugin is listed once)")
+            }
+            for name in written.keys {
                 guard let value = section[name] else { continue }
                 let path = "plugins.\(name)"
                 if let problem = Identifier.validationError(name, what: "plugin name") { throw fail(path, problem) }
-                guard let entry = value as? [String: Any] else { throw fail(path, "must be a mapping") }
+                guard let entry = value as? [String: Any] else {
+                    if value is NSNull { throw fail(path, "is empty (give at least `command:` or `config:`)") }
+                    throw fail(path, "must be a mapping")
+                }
                 for key in entry.keys.sorted() where !pluginKeys.contains(key) {
                     throw fail("\(path).\(key)", "unknown key (expected one of \(pluginKeys.sorted().joined(separator: ", ")))")
                 }
-                var config = JSONValue.object([:])
-                if let rawConfig = entry["config"] {
-                    guard rawConfig is [String: Any] || rawConfig is [AnyHashable: Any] else {
-                        throw fail("\(path).config", "must be a mapping")
-                    }
-                    config = try json(rawConfig, "\(path).config", fail)
-                }
-                var raw: [String: JSONValue] = [:]
-                for (key, member) in entry { raw[key] = try json(member, "\(path).\(key)", fail) }
-                plugins.append(PluginEntry(name: name, config: config, raw: raw))
+                plugins.append(try PluginSpec.parse(name: name, entry: entry, baseDirectory: baseDirectory) { key, message in
+                    fail("\(path).\(key)", message)
+                })
             }
         }
-        return Topology(broker: broker, plugins: plugins)
+        let graph: DependencyGraph
+        do {
+            graph = try DependencyGraph(specs: plugins)
+        } catch {
+            throw fail("plugins.\(error.plugin).\(error.key)", error.message)
+        }
+        return Topology(broker: broker, plugins: plugins, graph: graph, file: file, baseDirectory: baseDirectory)
     }
 
     /// The `config:` blocks by plugin name, as the broker hands them out.
@@ -128,14 +144,12 @@ public struct Topology: Sendable, Equatable {
         return number
     }
 
-    private static func json(_ value: Any, _ path: String, _ fail: (String, String) -> TopologyError) throws(TopologyError) -> JSONValue {
-        do { return try JSONValue(any: value) } catch { throw fail(path, "holds a value that is not plain data") }
-    }
-
-    /// Yams returns mappings unordered; recover the file's order of a top-level section's keys so that
-    /// plugins are listed (and, with equal dependencies, started) as written.
-    private static func orderedKeys(of section: String, in text: String, fallback: [String]) -> [String] {
+    /// Yams returns mappings unordered (and keeps one of two equal keys); recover the file's order of a
+    /// top-level section's keys, so that plugins are listed and started as written, and its duplicates.
+    private static func orderedKeys(of section: String, in text: String, fallback: [String]) -> (keys: [String], duplicates: [String]) {
         var ordered: [String] = []
+        var duplicates: [String] = []
+        var seen = Set<String>()
         var inside = false
         var indent: Int?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -150,9 +164,10 @@ public struct Topology: Sendable, Equatable {
             if indent == nil { indent = lineIndent }
             if lineIndent == indent, let colon = trimmed.firstIndex(of: ":") {
                 let key = trimmed[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
-                if fallback.contains(key), !ordered.contains(key) { ordered.append(key) }
+                if ordered.contains(key) || seen.contains(key) { duplicates.append(key) } else if fallback.contains(key) { ordered.append(key) }
+                seen.insert(key)
             }
         }
-        return ordered + fallback.filter { !ordered.contains($0) }
+        return (ordered + fallback.filter { !ordered.contains($0) }, duplicates)
     }
 }

@@ -1,6 +1,7 @@
 import PlexusProtocol
 import Testing
-@testable import PlexusBroker
+@testable import PlexusSupervisor
+import Foundation
 
 @Suite("Topology file")
 struct TopologyTests {
@@ -16,17 +17,19 @@ struct TopologyTests {
                 config: { level: 3, tags: [a, b] }
               alpha:
                 type: example
-            """)
+            """, baseDirectory: "/srv")
         #expect(topology.broker.control == "tcp://127.0.0.1:9000")
         #expect(topology.broker.heartbeatMilliseconds == 500)
         #expect(topology.plugins.map(\.name) == ["zeta", "alpha"])
         #expect(topology.pluginConfigs["zeta"]?["level"]?.intValue == 3)
         #expect(topology.pluginConfigs["alpha"] == .object([:]))
+        #expect(topology.plugin("zeta")?.command == ["/srv/zeta"])
     }
 
     @Test("the repository's topology.yaml is valid")
     func repositoryTopology() throws {
-        let topology = try Topology.load(path: Paths.root.appendingPathComponent("topology.yaml").path)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let topology = try Topology.load(path: root.appendingPathComponent("topology.yaml").path)
         #expect(Set(topology.plugins.map(\.name)).isSuperset(of: ["greeter", "audit"]))
     }
 
@@ -41,6 +44,21 @@ struct TopologyTests {
         ("bad plugin name", "plugins:\n  'a b': {}", "plugins.a b"),
         ("unknown plugin key", "plugins:\n  a:\n    comand: x", "plugins.a.comand"),
         ("config not a mapping", "plugins:\n  a:\n    config: 3", "plugins.a.config"),
+        ("missing dependency", "plugins:\n  a:\n    command: x\n    depends_on: [b]", "plugins.a.depends_on"),
+        ("missing type dependency", "plugins:\n  a:\n    command: x\n    depends_on: ['type:db']", "plugins.a.depends_on"),
+        ("disabled dependency", "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: y\n    enabled: false", "plugins.a.depends_on"),
+        ("cycle", "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: y\n    depends_on: [a]", "plugins.a.depends_on"),
+        ("self cycle", "plugins:\n  a:\n    command: x\n    after: [a]", "plugins.a.depends_on"),
+        ("duplicate names", "plugins:\n  a:\n    command: x\n  a:\n    command: y", "plugins.a"),
+        ("bad duration", "plugins:\n  a:\n    command: x\n    stop_timeout: later", "plugins.a.stop_timeout"),
+        ("bad policy", "plugins:\n  a:\n    command: x\n    restart: sometimes", "plugins.a.restart.policy"),
+        ("bad restart key", "plugins:\n  a:\n    command: x\n    restart: { retries: 3 }", "plugins.a.restart.retries"),
+        ("backoff max below initial", "plugins:\n  a:\n    command: x\n    restart: { initial: 5s, max: 1s }", "plugins.a.restart.max"),
+        ("zero instances", "plugins:\n  a:\n    command: x\n    instances: 0", "plugins.a.instances"),
+        ("empty command", "plugins:\n  a:\n    command: []", "plugins.a.command"),
+        ("unclosed quote", "plugins:\n  a:\n    command: \"run 'x\"", "plugins.a.command"),
+        ("bad version constraint", "plugins:\n  a:\n    command: x\n    depends_on: [b@^]\n  b:\n    command: y", "plugins.a.depends_on"),
+        ("both conflicting enabled", "plugins:\n  a:\n    command: x\n    conflicts: [b]\n  b:\n    command: y", "plugins.a.conflicts"),
     ]
 
     @Test("invalid files name the file, the key and the problem", arguments: invalid.indices)
@@ -49,6 +67,29 @@ struct TopologyTests {
         let error = #expect(throws: TopologyError.self, "\(name)") { try Topology.parse(text, file: "t.yaml") }
         #expect(error?.path == path, "\(name): \(String(describing: error))")
         #expect(error?.description.hasPrefix("t.yaml") == true)
+    }
+
+    @Test("cycle errors show the path")
+    func cyclePath() {
+        let error = #expect(throws: TopologyError.self) {
+            try Topology.parse("plugins:\n  a: { command: x, depends_on: [b] }\n  b: { command: y, after: [c] }\n  c: { command: z, depends_on: [a] }")
+        }
+        #expect(error?.message == "dependency cycle: a → b → c → a")
+    }
+
+    @Test("commands: argv lists and shell-like strings; type dependencies expand")
+    func commandsAndTypes() throws {
+        let topology = try Topology.parse("""
+            plugins:
+              a: { command: "python3 -u 'my plugin.py' --x=\\"1 2\\"", type: store }
+              b: { command: [./bin/b, --flag], type: store }
+              c: { command: [c], depends_on: ['type:store'] }
+              d: { command: [d], after: ['type:*'] }
+            """, baseDirectory: "/srv")
+        #expect(topology.plugin("a")?.command == ["python3", "-u", "my plugin.py", "--x=1 2"])
+        #expect(topology.plugin("b")?.command == ["/srv/bin/b", "--flag"])
+        #expect(topology.graph.requirements["c"]?.map(\.plugin) == ["a", "b"])
+        #expect(topology.graph.order.last == "d")
     }
 
     @Test("a missing file is a clear error")

@@ -1,0 +1,38 @@
+import PlexusProtocol
+
+/// One captured line of a plugin's output.
+public struct LogLine: Codable, Sendable, Equatable {
+    /// Increases by one per captured line across all plugins; `LOGS` pages by it.
+    public var seq: UInt64
+    /// µs since the Unix epoch.
+    public var time: Int64
+    public var instance: String
+    public var stream: ProcessEvent.OutputStream
+    public var line: String
+}
+
+/// The last lines of each plugin's output, bounded per plugin so a chatty plugin cannot grow the
+/// broker's memory.
+public struct LogBuffer: Sendable {
+    public let linesPerPlugin: Int
+    private var lines: [String: [LogLine]] = [:]
+    private var nextSeq: UInt64 = 1
+
+    public init(linesPerPlugin: Int = 1000) {
+        self.linesPerPlugin = linesPerPlugin
+    }
+
+    public mutating func append(plugin: String, instance: String, stream: ProcessEvent.OutputStream, line: String, time: Int64) {
+        var list = lines[plugin, default: []]
+        list.append(LogLine(seq: nextSeq, time: time, instance: instance, stream: stream, line: line))
+        nextSeq += 1
+        if list.count > linesPerPlugin { list.removeFirst(list.count - linesPerPlugin) }
+        lines[plugin] = list
+    }
+
+    /// Lines of `plugin` after `since`, at most `limit`, and the cursor to continue from.
+    public func read(plugin: String, since: UInt64, limit: Int) -> (lines: [LogLine], next: UInt64) {
+        let selected = Array((lines[plugin] ?? []).filter { $0.seq > since }.prefix(limit))
+        return (selected, selected.last?.seq ?? max(since, 0))
+    }
+}
