@@ -1,5 +1,6 @@
 import Logging
 import PlexusProtocol
+import PlexusSupervisor
 import ZeroMQ
 
 /// The control endpoint: client requests (`PLXC01`) and plugin sessions (`PLXP01`).
@@ -58,6 +59,9 @@ extension Broker {
                 broker: brokerID, control: endpoints.control, eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut,
                 heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness))])
         case .publish(let event):
+            guard !Topic.isReserved(event.topic) else {
+                return .error(requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)"))
+            }
             let (headerSource, others) = EventCodec.splitSource(event.headers)
             let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
             let seq = publish(topic: event.topic, payload: event.payload, source: source,
@@ -65,6 +69,26 @@ extension Broker {
             return .ok(requestID: id, body: [JSONCoding.encode(PublishReply(seq: seq))])
         case .plugins:
             return .ok(requestID: id, body: [JSONCoding.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()))])
+        case .status:
+            return .ok(requestID: id, body: [JSONCoding.encode(status())])
+        case .lifecycle(let verb, let plugin):
+            do throws(ProtocolError) {
+                return .ok(requestID: id, body: try lifecycle(verb, plugin))
+            } catch {
+                return .error(requestID: id, error)
+            }
+        case .apply(let yaml, let baseDirectory):
+            do throws(ProtocolError) {
+                return .ok(requestID: id, body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory))])
+            } catch {
+                return .error(requestID: id, error)
+            }
+        case .logs(let plugin, let since, let limit):
+            guard supervisor.topology.plugin(plugin) != nil || !supervisor.instances(of: plugin).isEmpty else {
+                return .error(requestID: id, ProtocolError(.notFound, "no supervised plugin named '\(plugin)' (only plugins the broker starts have captured logs)"))
+            }
+            let (lines, next) = logs.read(plugin: plugin, since: since, limit: limit)
+            return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
         case .stats:
             let subscriptionCount = statistics.subscriptions.values.reduce(0, +)
             return .ok(requestID: id, body: [JSONCoding.encode(StatsReply(
@@ -93,26 +117,39 @@ extension Broker {
         case .ready:
             if let session = registry.setState(.running, route: envelope.routingID) {
                 logger.info("plugin running", metadata: session.logMetadata)
-                publishLifecycle("plexus.plugin.running", session: session)
+                // Supervised instances get their running event from the supervisor, with its fields.
+                if session.attached { publishLifecycle("plexus.plugin.running", session: session) }
+                supervisorReady(session.instance)
             }
         case .goodbye(let reason):
             if var session = registry.remove(route: envelope.routingID) {
                 session.state = .stopping
                 logger.info("plugin said goodbye", metadata: session.logMetadata.merging(["reason": "\(reason ?? "")"]) { $1 })
-                publishLifecycle("plexus.plugin.stopped", session: session, reason: reason ?? "goodbye")
+                // A supervised instance is stopped when its process exits; the supervisor says so then.
+                if session.attached { publishLifecycle("plexus.plugin.stopped", session: session, reason: reason ?? "goodbye") }
+                supervisorSessionEnded(session.instance, lost: false)
             }
         }
     }
 
     private func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
-        let outcome = registry.register(registration, routingID: envelope.routingID, wall: wall, monotonic: monotonic)
+        var registration = registration
+        let supervisedName = supervisorRegistered(registration)
+        if let supervisedName, supervisedName != registration.name {
+            logger.info("plugin registered as '\(registration.name)'; the topology calls it '\(supervisedName)'",
+                        metadata: ["instance": "\(registration.instance)"])
+            registration.name = supervisedName
+        }
+        let outcome = registry.register(registration, routingID: envelope.routingID, attached: supervisedName == nil, wall: wall,
+                                        monotonic: monotonic)
         guard let session = registry.session(instance: registration.instance) else { return }
         if case .replaced(let previous) = outcome {
             publishLifecycle("plexus.plugin.stopped", session: previous, reason: "replaced by \(registration.instance) on the same connection")
+            supervisorSessionEnded(previous.instance, lost: false)
         }
         let welcome = Welcome(
             instance: registration.instance, broker: brokerID,
-            config: configuration.pluginConfigs[registration.name] ?? .object([:]),
+            config: supervisor.topology.plugin(registration.name)?.config ?? .object([:]),
             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness,
             eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut)
         sendControl(envelope, BrokerMessage.welcome(welcome).encode())

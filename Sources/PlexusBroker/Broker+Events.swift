@@ -59,6 +59,9 @@ extension Broker {
     private func counter(forTopicIn frame: Message) -> TopicCounter? {
         if let cached = frame.withUnsafeBytes({ topicCache.lookup($0) }) { return cached.counter }
         switch frame.withUnsafeBytes({ Topic.parse($0) }) {
+        case .success(let name) where Topic.isReserved(name):
+            rejectEvent("topic '\(name)' is reserved for the broker")
+            return nil
         case .success(let name):
             let counter = statistics.counter(for: name)
             topicCache.insert(TopicCache.Entry(bytes: frame.bytes, name: name, counter: counter))

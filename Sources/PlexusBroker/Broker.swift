@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PlexusProtocol
+import PlexusSupervisor
 import Synchronization
 import ZeroMQ
 
@@ -34,6 +35,12 @@ public final class Broker: @unchecked Sendable {
     let eventsOut: Socket
     private let waker: Waker
     var registry = Registry()
+    var supervisor: Supervisor
+    var logs = LogBuffer()
+    /// Started on first use: a broker without supervised plugins runs no watcher thread.
+    var watcher: ProcessWatcher?
+    /// Plugin processes by pid, to attribute their output.
+    var processes: [Int32: String] = [:]
     var statistics: EventStatistics
     var badInput = BadInputLog()
     var sequence: UInt64 = 0
@@ -45,6 +52,8 @@ public final class Broker: @unchecked Sendable {
 
     // Shared with other threads.
     private let stopRequested = Atomic<Bool>(false)
+    /// Work for the loop from other threads (process events, SIGHUP), handed over under a lock.
+    let inbox = Mutex<[LoopInput]>([])
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Binds the broker's endpoints. Throws `ZMQError` when an endpoint cannot be bound.
@@ -52,6 +61,7 @@ public final class Broker: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.statistics = EventStatistics(maxTrackedTopics: configuration.maxTrackedTopics)
+        self.supervisor = Supervisor(topology: configuration.topology ?? (try! Topology.parse("")))
         self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
         context = try ZMQContext(ioThreads: configuration.ioThreads)
 
@@ -78,11 +88,22 @@ public final class Broker: @unchecked Sendable {
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
     }
 
-    /// Asks the loop to stop: attached plugins are told `DISCONNECT`, then `run()` returns.
-    /// Safe to call from any thread, any number of times.
+    /// Asks the loop to stop: supervised plugins are stopped in reverse dependency order, attached plugins
+    /// are told `DISCONNECT`, then `run()` returns. Safe to call from any thread, any number of times.
     public func requestStop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         waker.signal()
+    }
+
+    /// Queues work for the loop from another thread.
+    func post(_ input: LoopInput) {
+        inbox.withLock { $0.append(input) }
+        waker.signal()
+    }
+
+    /// Re-reads the topology file and applies it (what SIGHUP does). Safe from any thread.
+    public func requestTopologyReload() {
+        post(.reloadTopologyFile)
     }
 
     /// Waits until `run()` has returned.
@@ -110,9 +131,16 @@ public final class Broker: @unchecked Sendable {
         let wakeIndex = poller.add(waker.receiver)
         let interval = Int64(configuration.heartbeatIntervalMilliseconds)
         var nextTick = Clock.monotonicMilliseconds() + interval
+        execute(supervisor.start(now: Clock.monotonicMilliseconds()))
+        var shutdownDeadline: Int64?
 
-        while !stopRequested.load(ordering: .acquiring) {
-            let timeout = max(0, nextTick - Clock.monotonicMilliseconds())
+        while true {
+            if stopRequested.load(ordering: .acquiring), shutdownDeadline == nil {
+                shutdownDeadline = beginShutdown()
+            }
+            if let deadline = shutdownDeadline, supervisor.isShutDown || Clock.monotonicMilliseconds() >= deadline { break }
+            let wakeAt = min(nextTick, supervisor.nextDeadline ?? nextTick, shutdownDeadline ?? nextTick)
+            let timeout = max(0, wakeAt - Clock.monotonicMilliseconds())
             do {
                 try poller.poll(timeoutMilliseconds: Int(timeout))
             } catch {
@@ -124,8 +152,10 @@ public final class Broker: @unchecked Sendable {
             if poller.isReadable(controlIndex) { serveControl() }
             if poller.isReadable(eventsOutIndex) { readSubscriptions() }
             if poller.isReadable(wakeIndex) { waker.drain() }
+            drainInbox()
 
             let now = Clock.monotonicMilliseconds()
+            if let deadline = supervisor.nextDeadline, deadline <= now { execute(supervisor.tick(now: now)) }
             if now >= nextTick {
                 tick(now: now)
                 nextTick = now + interval
@@ -149,18 +179,37 @@ public final class Broker: @unchecked Sendable {
         for session in registry.evictExpired(monotonic: now, expiryMilliseconds: configuration.expiryMilliseconds) {
             logger.warning("plugin lost: no heartbeat within the liveness window", metadata: session.logMetadata)
             publishLifecycle("plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
+            supervisorSessionEnded(session.instance, lost: true)
         }
         badInput.rollWindow(now: now, logger: logger)
     }
 
-    /// Tells every attached plugin that the broker is going away, then closes the sockets.
+    /// Starts stopping supervised plugins; returns the time by which the loop gives up waiting for them
+    /// (every plugin's stop_timeout twice, for the SIGTERM stage, plus a margin).
+    private func beginShutdown() -> Int64 {
+        let budget = supervisor.topology.plugins.reduce(Int64(2_000)) { $0 + 2 * $1.stopTimeoutMilliseconds }
+        logger.info("shutting down", metadata: ["supervised": "\(supervisor.instances.values.filter(\.hasProcess).count)"])
+        execute(supervisor.shutdown(now: Clock.monotonicMilliseconds()))
+        return Clock.monotonicMilliseconds() + budget
+    }
+
+    /// Tells every attached plugin that the broker is going away, kills supervised processes that outlived
+    /// the shutdown budget, then closes the sockets.
     private func shutDown() {
+        for instance in supervisor.instances.values {
+            if let pid = instance.pid {
+                logger.error("plugin did not stop in time; killing it", metadata: ["instance": "\(instance.instanceID)"])
+                ProcessLauncher.signal(pid, SIGKILL)
+            }
+        }
+        watcher?.stop()
         let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
-        for route in registry.routingIDs {
+        for route in registry.attachedRoutingIDs {
             sendControl(ControlEnvelope(routingID: route), notice)
         }
-        // Give the notices a moment to leave before the sockets close.
+        // Give the notices and the last lifecycle events a moment to leave before the sockets close.
         try? control.setLinger(milliseconds: 500)
+        try? eventsOut.setLinger(milliseconds: 500)
         logger.info("broker stopped", metadata: ["broker": "\(brokerID)", "sessions": "\(registry.count)"])
         control.close()
         eventsIn.close()

@@ -1,4 +1,5 @@
 import PlexusProtocol
+import PlexusSupervisor
 
 /// Everything a broker needs to start: where to bind, how to judge liveness, and the plugins' config.
 public struct BrokerConfiguration: Sendable {
@@ -12,8 +13,11 @@ public struct BrokerConfiguration: Sendable {
     public var heartbeatIntervalMilliseconds: Int
     /// Heartbeats a plugin may miss before it is evicted.
     public var heartbeatLiveness: Int
-    /// The `config:` block of each plugin in the topology, by plugin name.
-    public var pluginConfigs: [String: JSONValue]
+    /// The topology whose plugins the broker launches and supervises; its `config:` blocks are what
+    /// plugins get in `WELCOME`.
+    public var topology: Topology?
+    /// Where the topology came from, re-read by `RELOAD` and SIGHUP.
+    public var topologyPath: String?
     /// Outbound queue limit per subscriber (messages), `ZMQ_SNDHWM` of the XPUB socket.
     public var eventsHighWaterMark: Int32
     /// The most distinct topics that get their own counters; the rest are counted under `(other)`.
@@ -28,7 +32,8 @@ public struct BrokerConfiguration: Sendable {
                 eventsOutEndpoint: String = PlexusConstants.defaultEventsOutEndpoint,
                 heartbeatIntervalMilliseconds: Int = PlexusConstants.heartbeatIntervalMilliseconds,
                 heartbeatLiveness: Int = PlexusConstants.heartbeatLiveness,
-                pluginConfigs: [String: JSONValue] = [:],
+                topology: Topology? = nil,
+                topologyPath: String? = nil,
                 eventsHighWaterMark: Int32 = 100_000,
                 maxTrackedTopics: Int = 10_000,
                 ioThreads: Int32 = 1) {
@@ -37,7 +42,8 @@ public struct BrokerConfiguration: Sendable {
         self.eventsOutEndpoint = eventsOutEndpoint
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
         self.heartbeatLiveness = heartbeatLiveness
-        self.pluginConfigs = pluginConfigs
+        self.topology = topology
+        self.topologyPath = topologyPath
         self.eventsHighWaterMark = eventsHighWaterMark
         self.maxTrackedTopics = maxTrackedTopics
         self.ioThreads = ioThreads

@@ -110,8 +110,11 @@ public struct Registry: Sendable {
         return expired
     }
 
-    /// Every session's routing id, for heartbeats and shutdown notices.
+    /// Every session's routing id, for heartbeats.
     public var routingIDs: [[UInt8]] { sessions.values.map(\.routingID) }
+
+    /// The routing ids of attached sessions (not started by the broker), for shutdown notices.
+    public var attachedRoutingIDs: [[UInt8]] { sessions.values.filter(\.attached).map(\.routingID) }
 
     /// The registry as reported by `PLUGINS`, sorted by name then instance.
     public func snapshot(monotonic now: Int64) -> [InstanceInfo] {

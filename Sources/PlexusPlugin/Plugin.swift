@@ -37,8 +37,11 @@ public protocol Plugin: Sendable {
     func handle(event: ReceivedEvent, context: PluginContext) async throws
     /// Called once when the plugin is told to stop (by the broker, SIGTERM or SIGINT).
     func stop(context: PluginContext) async
-    /// Called when the broker delivers a new config block (after a re-registration).
+    /// Called when the broker delivers a new config block (`plexus reload`, `plexus apply`, or a changed
+    /// config after a re-registration). `context.config` already holds it.
     func reload(config: JSONValue, context: PluginContext) async throws
+    /// Called whenever every enabled plugin of the mesh is running (`plexus.mesh.ready`).
+    func meshReady(plugins: [String], context: PluginContext) async
 
     /// The `@main` entry point needs a way to build the plugin.
     init()
@@ -50,6 +53,7 @@ extension Plugin {
     public func handle(event: ReceivedEvent, context: PluginContext) async throws {}
     public func stop(context: PluginContext) async {}
     public func reload(config: JSONValue, context: PluginContext) async throws {}
+    public func meshReady(plugins: [String], context: PluginContext) async {}
 
     /// Runs the plugin until it is stopped; what `@main` calls.
     public static func main() async {

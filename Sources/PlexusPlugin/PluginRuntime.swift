@@ -76,6 +76,15 @@ public struct PluginRuntime<P: Plugin>: Sendable {
             case .stopRequested(let reason):
                 stopReason = reason
                 break reports
+            case .reload(let config):
+                _ = context.setConfig(config)
+                do {
+                    try await plugin.reload(config: config, context: context)
+                } catch {
+                    logger.error("reload failed", metadata: ["error": "\(error)"])
+                }
+            case .meshReady(let plugins):
+                await plugin.meshReady(plugins: plugins, context: context)
             case .rejected(let error):
                 exitCode = 1
                 stopReason = "registration refused: \(error.message)"

@@ -17,6 +17,10 @@ final class SessionLoop: @unchecked Sendable {
         case stopRequested(reason: String)
         /// The broker refused the registration; retrying cannot help.
         case rejected(ProtocolError)
+        /// The broker sent a new config block (`RELOAD`).
+        case reload(JSONValue)
+        /// Every enabled plugin of the mesh is running (`plexus.mesh.ready`).
+        case meshReady(plugins: [String])
     }
 
     /// What the runtime asks of the loop.
@@ -51,6 +55,13 @@ final class SessionLoop: @unchecked Sendable {
     private var lastHeard: Int64 = 0
     private var lastAttempt: Int64 = 0
     private var retryDelay: Int64 = 0
+    /// A WELCOME waiting for the event sockets to be confirmed live (see `confirmSubscriptions`).
+    private var pendingWelcome: Welcome?
+    private var syncStarted: Int64 = 0
+    private var lastProbe: Int64 = 0
+    /// How long to wait for the probe before declaring ready anyway (with a warning).
+    private static let syncTimeoutMilliseconds: Int64 = 5_000
+    private static let probeIntervalMilliseconds: Int64 = 20
 
     init(registration: Registration, patterns: PatternSet, options: PluginOptions, context: PluginContext, zmq: ZMQContext) throws {
         self.registration = registration
@@ -103,13 +114,22 @@ final class SessionLoop: @unchecked Sendable {
 
     private func timeUntilNextDuty() -> Int64 {
         let now = now()
+        if pendingWelcome != nil { return max(0, min(lastProbe + Self.probeIntervalMilliseconds - now, heartbeatMilliseconds)) }
         if !registered { return max(0, min(lastAttempt + retryDelay - now, heartbeatMilliseconds)) }
         return max(0, min(lastSent + heartbeatMilliseconds - now, lastHeard + heartbeatMilliseconds * liveness - now))
     }
 
-    /// Heartbeats, liveness and registration retries.
+    /// Heartbeats, liveness, registration retries and subscription probes.
     private func doDuties() {
         let now = now()
+        if let welcome = pendingWelcome {
+            if now - syncStarted >= Self.syncTimeoutMilliseconds {
+                logger.warning("subscriptions not confirmed within 5 s; reporting ready anyway")
+                finishWelcome(welcome)
+            } else if now - lastProbe >= Self.probeIntervalMilliseconds {
+                sendProbe()
+            }
+        }
         if registered {
             if now - lastHeard > heartbeatMilliseconds * liveness {
                 logger.warning("broker silent past the liveness window; reconnecting")
@@ -210,10 +230,15 @@ final class SessionLoop: @unchecked Sendable {
             }
             logger.info(everWelcomed ? "re-registered with the broker" : "registered with the broker",
                         metadata: ["broker": "\(welcome.broker)"])
-            continuation.yield(.welcomed(welcome, first: !everWelcomed))
-            everWelcomed = true
+            // READY must mean "receives events": first see a probe come back through our own SUB.
+            pendingWelcome = welcome
+            syncStarted = now()
+            sendProbe()
         case .heartbeat:
             break
+        case .reload(let config):
+            logger.info("broker sent a new config")
+            continuation.yield(.reload(config))
         case .stop(let reason):
             logger.info("broker asked the plugin to stop", metadata: ["reason": "\(reason ?? "")"])
             reportStop(reason ?? "stopped by the broker")
@@ -239,17 +264,40 @@ final class SessionLoop: @unchecked Sendable {
         }
     }
 
+    /// The private topic whose round trip proves the event sockets are live. Subscriptions travel in
+    /// order on the connection, so once this one works, every earlier one does too.
+    private var syncTopic: String { "plexus.sync.\(registration.instance)" }
+
+    private func sendProbe() {
+        lastProbe = now()
+        try? context.publish(syncTopic, payload: [])
+    }
+
+    private func finishWelcome(_ welcome: Welcome) {
+        pendingWelcome = nil
+        continuation.yield(.welcomed(welcome, first: !everWelcomed))
+        everWelcomed = true
+    }
+
     private func connectSubscriber(to endpoint: String) throws {
         guard endpoint != eventsOut || subscriber == nil else { return }
         subscriber?.close()
         subscriber = nil
-        guard !patterns.patterns.isEmpty else { return }
         let socket = try zmq.socket(.sub)
         try socket.setReceiveHighWaterMark(100_000)
         for prefix in patterns.zmqPrefixes { try socket.subscribe(prefix) }
+        // The SDK's own subscriptions: the mesh-ready hook, then (last) the probe.
+        try socket.subscribe(Self.meshReadyTopic)
+        try socket.subscribe(syncTopic)
         try socket.connect(endpoint)
         subscriber = socket
         eventsOut = endpoint
+    }
+
+    static let meshReadyTopic = "plexus.mesh.ready"
+
+    private struct MeshReady: Decodable {
+        var plugins: [String]
     }
 
     private func readEvents() {
@@ -259,7 +307,15 @@ final class SessionLoop: @unchecked Sendable {
                 logger.debug("skipped a malformed event")
                 continue
             }
-            if patterns.matches(event.topic), !stopReported { continuation.yield(.event(event)) }
+            if event.topic == syncTopic {
+                if let welcome = pendingWelcome { finishWelcome(welcome) }
+                continue
+            }
+            guard !stopReported else { continue }
+            if event.topic == Self.meshReadyTopic, let body = try? JSONCoding.decode(MeshReady.self, from: event.payload, what: "mesh") {
+                continuation.yield(.meshReady(plugins: body.plugins))
+            }
+            if patterns.matches(event.topic) { continuation.yield(.event(event)) }
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PlexusBroker
 import PlexusProtocol
+import PlexusSupervisor
 import ServiceLifecycle
 
 /// `plexus broker`: bind the endpoints and serve until SIGINT or SIGTERM.
@@ -43,7 +44,8 @@ struct BrokerCommand: AsyncParsableCommand {
         if let topology {
             do {
                 let parsed = try Topology.load(path: topology)
-                configuration.pluginConfigs = parsed.pluginConfigs
+                configuration.topology = parsed
+                configuration.topologyPath = topology
                 configuration.controlEndpoint = parsed.broker.control ?? configuration.controlEndpoint
                 configuration.eventsInEndpoint = parsed.broker.eventsIn ?? configuration.eventsInEndpoint
                 configuration.eventsOutEndpoint = parsed.broker.eventsOut ?? configuration.eventsOutEndpoint
@@ -64,6 +66,13 @@ struct BrokerCommand: AsyncParsableCommand {
             throw fail("cannot start the broker: \(error)")
         }
         if let readyFile { try writeReadyFile(broker.endpoints, to: readyFile) }
+
+        // SIGHUP re-reads the topology file and applies it, as daemons do.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { broker.requestTopologyReload() }
+        hangup.resume()
+        defer { hangup.cancel() }
 
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: BrokerService(broker: broker))],

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PlexusBroker
+import PlexusSupervisor
 
 /// `plexus check FILE`: validate a topology without starting anything.
 struct CheckCommand: ParsableCommand {

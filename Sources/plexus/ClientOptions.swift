@@ -7,19 +7,22 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The broker's control endpoint (default: $PLEXUS_BROKER, else tcp://127.0.0.1:7700).")
     var broker: String?
 
-    @Option(help: "Give up after this many seconds.")
-    var timeout: Double = 5
+    @Option(help: "Give up after this many seconds (default 5; 30 for start, stop, restart, upgrade and apply).")
+    var timeout: Double?
 
     var endpoint: String {
         broker ?? EndpointAddress.controlFromEnvironment(ProcessInfo.processInfo.environment)
     }
 
     func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be greater than 0") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
     }
 
-    func client() throws -> ControlClient {
-        try ControlClient(endpoint: endpoint, timeout: timeout)
+    /// The timeout in force, given the command's default.
+    func seconds(default value: Double = 5) -> Double { timeout ?? value }
+
+    func client(defaultTimeout: Double = 5) throws -> ControlClient {
+        try ControlClient(endpoint: endpoint, timeout: seconds(default: defaultTimeout))
     }
 }
 

@@ -8,7 +8,8 @@ struct Plexus: AsyncParsableCommand {
         abstract: "A message-bus plugin mesh over ZeroMQ.",
         subcommands: [
             BrokerCommand.self, PublishCommand.self, SubscribeCommand.self, PluginsCommand.self, PingCommand.self,
-            StatsCommand.self, CheckCommand.self,
+            StatsCommand.self, CheckCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self,
+            RestartCommand.self, ReloadCommand.self, UpgradeCommand.self, ApplyCommand.self, LogsCommand.self,
         ]
     )
 }

@@ -33,11 +33,11 @@ struct SubscribeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let explicitTimeout = CommandLine.arguments.contains { $0 == "--timeout" || $0.hasPrefix("--timeout=") }
+        let explicitTimeout = options.timeout != nil
         try runClient {
             let endpoints = try options.client().discover()
             let subscriber = try EventSubscriber(endpoint: endpoints.eventsOut, patterns: patterns)
-            let deadline = explicitTimeout ? Date().addingTimeInterval(options.timeout) : nil
+            let deadline = explicitTimeout ? Date().addingTimeInterval(options.seconds()) : nil
             var received = 0
             while count.map({ received < $0 }) ?? true {
                 let wait = deadline.map { $0.timeIntervalSinceNow } ?? 3600
@@ -47,7 +47,7 @@ struct SubscribeCommand: ParsableCommand {
                 received += 1
             }
             if let count, received < count {
-                throw fail("received \(received) of \(count) events within \(options.timeout) s")
+                throw fail("received \(received) of \(count) events within \(options.seconds()) s")
             }
         }
     }

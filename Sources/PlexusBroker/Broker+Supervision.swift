@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import PlexusProtocol
+import PlexusSupervisor
+
+/// The broker's side of supervision: carrying out the supervisor's actions, feeding it process and
+/// session events, and answering the lifecycle commands.
+extension Broker {
+    // MARK: Actions
+
+    /// Carries out supervisor actions in order; results (spawned, failed) feed back in at once.
+    func execute(_ actions: [SupervisorAction]) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .spawn(let instance, let spec):
+                queue.append(contentsOf: spawn(instance, spec))
+            case .sendStop(let instance, let reason):
+                if let session = registry.session(instance: instance) {
+                    sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.stop(reason: reason).encode())
+                }
+            case .signal(let pid, let signal):
+                ProcessLauncher.signal(pid, signal)
+            case .publish(let topic, let instance):
+                if let supervised = supervisor.instances[instance] {
+                    publishInfo(topic, supervisedInfo(supervised, now: Clock.monotonicMilliseconds()))
+                }
+            case .reload(let instance, let config):
+                if let session = registry.session(instance: instance) {
+                    sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.reload(config: config).encode())
+                    logger.info("config reloaded", metadata: session.logMetadata)
+                }
+            case .meshReady(let plugins):
+                logger.info("mesh ready", metadata: ["plugins": "\(plugins.joined(separator: ","))"])
+                publish(topic: "plexus.mesh.ready", payload: JSONCoding.encode(["plugins": plugins]),
+                        source: PlexusConstants.brokerSource, headersJSON: nil)
+            case .log(let level, let message, let instance, let plugin):
+                var metadata: Logger.Metadata = [:]
+                if let instance {
+                    metadata["instance"] = "\(instance)"
+                    metadata["plugin"] = "\(plugin ?? supervisor.instances[instance]?.plugin ?? "")"
+                }
+                logger.log(level: level, "\(message)", metadata: metadata)
+            }
+        }
+    }
+
+    private func spawn(_ instance: String, _ spec: PluginSpec) -> [SupervisorAction] {
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in spec.environment { environment[key] = value }
+        environment[PlexusConstants.brokerEnvironmentVariable] = reachableControlEndpoint
+        environment["PLEXUS_INSTANCE"] = instance
+        environment["PLEXUS_PLUGIN"] = spec.name
+        let now = Clock.monotonicMilliseconds()
+        do {
+            let process = try ProcessLauncher.launch(
+                command: spec.command, environment: environment,
+                workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
+            processes[process.pid] = instance
+            processWatcher().watch(process)
+            return supervisor.spawned(instance, pid: process.pid, now: now)
+        } catch {
+            return supervisor.spawnFailed(instance, message: error.description, now: now)
+        }
+    }
+
+    private func processWatcher() -> ProcessWatcher {
+        if let watcher { return watcher }
+        let created = ProcessWatcher { [weak self] event in self?.post(.process(event)) }
+        watcher = created
+        return created
+    }
+
+    /// The control endpoint as a plugin on this host can dial it (a wildcard bind becomes loopback).
+    var reachableControlEndpoint: String {
+        endpoints.control.replacingOccurrences(of: "//0.0.0.0:", with: "//127.0.0.1:")
+            .replacingOccurrences(of: "//*:", with: "//127.0.0.1:")
+    }
+
+    // MARK: Inputs from other threads
+
+    func drainInbox() {
+        let inputs = inbox.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for input in inputs {
+            switch input {
+            case .process(.output(let pid, let stream, let line)):
+                guard let instance = processes[pid] else { continue }
+                let plugin = supervisor.instances[instance]?.plugin ?? instance
+                logs.append(plugin: plugin, instance: instance, stream: stream, line: line, time: Clock.wallMicroseconds())
+                logger.info("\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
+            case .process(.exited(let pid, let status)):
+                processes[pid] = nil
+                execute(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
+            case .reloadTopologyFile:
+                do {
+                    let plan = try applyTopologyFile()
+                    logger.info("topology re-read and applied", metadata: ["plan": "\(plan)"])
+                } catch {
+                    logger.error("topology not applied", metadata: ["error": "\(error.message)"])
+                }
+            }
+        }
+    }
+
+    // MARK: Session hooks (called from the plugin protocol handlers)
+
+    /// Returns the topology's name for the new session when it is a supervised instance.
+    func supervisorRegistered(_ registration: Registration) -> String? {
+        supervisor.registered(registration.instance, plugin: registration.name, pid: registration.pid,
+                              version: registration.version, now: Clock.monotonicMilliseconds())
+    }
+
+    func supervisorReady(_ instance: String) {
+        execute(supervisor.ready(instance, now: Clock.monotonicMilliseconds()))
+    }
+
+    func supervisorSessionEnded(_ instance: String, lost: Bool) {
+        execute(supervisor.sessionEnded(instance, lost: lost, now: Clock.monotonicMilliseconds()))
+    }
+
+    // MARK: Reports
+
+    func supervisedInfo(_ instance: SupervisedInstance, now: Int64) -> InstanceInfo {
+        let session = registry.session(instance: instance.instanceID)
+        var registration = session?.registration
+            ?? Registration(name: instance.plugin, type: supervisor.topology.plugin(instance.plugin)?.type ?? "",
+                            instance: instance.instanceID)
+        registration.pid = instance.pid ?? 0
+        return InstanceInfo(
+            registration: registration, state: instance.state, attached: false,
+            registeredAt: session?.registeredAt ?? 0, lastHeartbeat: session?.lastSeenAt ?? 0,
+            uptimeSeconds: instance.runningSince.map { Double(max(0, now - $0)) / 1000 } ?? 0,
+            reason: instance.reason, restarts: instance.restarts, lastExit: instance.lastExit,
+            generation: instance.generation)
+    }
+
+    /// `STATUS`: supervised instances in start order, then attached sessions.
+    func status(plugin: String? = nil) -> [InstanceInfo] {
+        let now = Clock.monotonicMilliseconds()
+        let supervised = supervisor.orderedInstances.filter { plugin == nil || $0.plugin == plugin }
+            .map { supervisedInfo($0, now: now) }
+        let attached = registry.snapshot(monotonic: now)
+            .filter { $0.attached && (plugin == nil || $0.name == plugin) }
+        return supervised + attached
+    }
+
+    func publishInfo(_ topic: String, _ info: InstanceInfo) {
+        publish(topic: topic, payload: JSONCoding.encode(info), source: PlexusConstants.brokerSource, headersJSON: nil)
+    }
+
+    // MARK: Commands
+
+    func lifecycle(_ verb: LifecycleVerb, _ plugin: String) throws(ProtocolError) -> [[UInt8]] {
+        let now = Clock.monotonicMilliseconds()
+        switch verb {
+        case .start: execute(try supervisor.startPlugin(plugin, now: now))
+        case .stop: execute(try supervisor.stopPlugin(plugin, now: now))
+        case .restart: execute(try supervisor.restartPlugin(plugin, now: now))
+        case .upgrade: execute(try supervisor.upgradePlugin(plugin, now: now))
+        case .reload:
+            let actions = try reloadFromFile(plugin)
+            execute(actions)
+            let ids = actions.compactMap { action -> String? in
+                if case .reload(let instance, _) = action { return instance }
+                return nil
+            }
+            return [JSONCoding.encode(["instances": ids])]
+        }
+        return [JSONCoding.encode(status(plugin: plugin))]
+    }
+
+    /// `RELOAD NAME`: re-reads the topology file for NAME's config block.
+    private func reloadFromFile(_ plugin: String) throws(ProtocolError) -> [SupervisorAction] {
+        var config = JSONValue.object([:])
+        if let path = configuration.topologyPath {
+            do {
+                config = try Topology.load(path: path).plugin(plugin)?.config ?? .object([:])
+            } catch {
+                throw ProtocolError(.badRequest, "topology not reloaded: \(error)")
+            }
+        } else if supervisor.topology.plugin(plugin) != nil {
+            throw ProtocolError(.conflict, "the broker was started without a topology file to re-read")
+        }
+        let actions = try supervisor.reloadPlugin(plugin, config: config)
+        if actions.isEmpty, supervisor.topology.plugin(plugin) == nil {
+            throw ProtocolError(.notFound, "no plugin named '\(plugin)'")
+        }
+        return actions
+    }
+
+    /// `APPLY`: parses the new topology and moves the mesh to it.
+    func apply(yaml: String, baseDirectory: String?) throws(ProtocolError) -> ApplyPlan {
+        let new: Topology
+        do {
+            new = try Topology.parse(yaml, file: "<apply>", baseDirectory: baseDirectory ?? supervisor.topology.baseDirectory)
+        } catch {
+            throw ProtocolError(.badRequest, "\(error)")
+        }
+        return applyTopology(new)
+    }
+
+    /// SIGHUP: re-reads the topology file and applies it.
+    func applyTopologyFile() throws(ProtocolError) -> ApplyPlan {
+        guard let path = configuration.topologyPath else {
+            throw ProtocolError(.conflict, "the broker was started without a topology file")
+        }
+        do {
+            return applyTopology(try Topology.load(path: path))
+        } catch {
+            throw ProtocolError(.badRequest, "\(error)")
+        }
+    }
+
+    private func applyTopology(_ new: Topology) -> ApplyPlan {
+        let (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
+        execute(actions)
+        logger.info("topology applied", metadata: [
+            "start": "\(plan.start)", "stop": "\(plan.stop)", "restart": "\(plan.restart)", "reload": "\(plan.reload)",
+        ])
+        return plan
+    }
+}

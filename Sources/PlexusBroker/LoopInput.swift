@@ -1,0 +1,9 @@
+import PlexusSupervisor
+
+/// Work handed to the broker loop by other threads.
+enum LoopInput: Sendable {
+    /// From the process watcher.
+    case process(ProcessEvent)
+    /// SIGHUP: re-read the topology file and apply it.
+    case reloadTopologyFile
+}

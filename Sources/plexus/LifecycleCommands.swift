@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import PlexusClient
+import PlexusProtocol
+
+/// Sends a lifecycle command, then polls `STATUS` until `done` says the change took effect (or a state
+/// says it cannot), within `--timeout`. The broker answers lifecycle commands at once, so waiting here
+/// keeps its loop free.
+struct LifecycleRunner {
+    let options: ClientOptions
+    let plugin: String
+
+    func run(_ verb: LifecycleVerb, done: ([InstanceInfo], [InstanceInfo]) -> Bool) throws {
+        try runClient {
+            let timeout = options.seconds(default: 30)
+            let client = try options.client(defaultTimeout: timeout)
+            let before = try client.request(.status, as: [InstanceInfo].self).filter { $0.name == plugin }
+            _ = try client.request(.lifecycle(verb, plugin: plugin))
+            let deadline = Date().addingTimeInterval(timeout)
+            while true {
+                let now = try client.request(.status, as: [InstanceInfo].self).filter { $0.name == plugin }
+                if done(before, now) {
+                    emit(StatusTable.render(now))
+                    return
+                }
+                if verb != .stop, let failed = now.first(where: { $0.state == .failed }) {
+                    throw fail("\(failed.instance) failed: \(failed.reason ?? "no reason given")")
+                }
+                if Date() >= deadline {
+                    let states = now.map { "\($0.instance) \($0.state.rawValue)" + ($0.reason.map { " (\($0))" } ?? "") }
+                    throw fail("\(verb.rawValue.lowercased()) \(plugin) not done within \(timeout) s: \(states.joined(separator: ", "))")
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+
+    static func allRunning(_ instances: [InstanceInfo]) -> Bool {
+        !instances.isEmpty && instances.allSatisfy { $0.state == .running }
+    }
+}
+
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a plugin and wait until it runs.")
+    @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        try LifecycleRunner(options: options, plugin: name).run(.start) { _, now in LifecycleRunner.allRunning(now) }
+    }
+}
+
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a plugin and wait until its processes exit.")
+    @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        try LifecycleRunner(options: options, plugin: name).run(.stop) { _, now in
+            now.allSatisfy { $0.state == .stopped || $0.state == .failed }
+        }
+    }
+}
+
+struct RestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart a plugin and wait until it runs again.")
+    @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        try LifecycleRunner(options: options, plugin: name).run(.restart) { before, now in
+            let oldPIDs = Set(before.map(\.pid).filter { $0 != 0 })
+            return LifecycleRunner.allRunning(now) && now.allSatisfy { !oldPIDs.contains($0.pid) }
+        }
+    }
+}
+
+struct UpgradeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upgrade",
+        abstract: "Replace a plugin's processes without downtime: the new ones run before the old ones stop.")
+    @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        try LifecycleRunner(options: options, plugin: name).run(.upgrade) { before, now in
+            let oldGeneration = before.compactMap(\.generation).max() ?? 0
+            return LifecycleRunner.allRunning(now) && now.allSatisfy { ($0.generation ?? 0) > oldGeneration }
+        }
+    }
+}
+
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload", abstract: "Send a plugin its config block, re-read from the topology file, without a restart.")
+    @Argument(help: "The plugin's name.") var name: String
+    @OptionGroup var options: ClientOptions
+
+    struct Reply: Decodable { var instances: [String] }
+
+    func run() throws {
+        try runClient {
+            let reply = try options.client().request(.lifecycle(.reload, plugin: name), as: Reply.self)
+            emit(reply.instances.isEmpty ? "no running instance of \(name) to reload" : "reloaded \(reply.instances.joined(separator: ", "))")
+        }
+    }
+}
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Move the running mesh to a topology file: start, stop, reload or restart what changed.")
+    @Argument(help: "The topology file.") var file: String
+    @OptionGroup var options: ClientOptions
+
+    struct Plan: Decodable {
+        var start: [String], stop: [String], restart: [String], reload: [String], unchanged: [String], notes: [String]
+    }
+
+    func run() throws {
+        try runClient {
+            let url = URL(fileURLWithPath: file).standardizedFileURL
+            guard let yaml = try? String(contentsOf: url, encoding: .utf8) else { throw fail("cannot read \(file)") }
+            let timeout = options.seconds(default: 30)
+            let client = try options.client(defaultTimeout: timeout)
+            let plan = try client.request(.apply(yaml: yaml, baseDirectory: url.deletingLastPathComponent().path), as: Plan.self)
+            for (label, names) in [("start", plan.start), ("stop", plan.stop), ("restart", plan.restart), ("reload", plan.reload)]
+            where !names.isEmpty {
+                emit("\(label): \(names.joined(separator: ", "))")
+            }
+            plan.notes.forEach { emit("note: \($0)") }
+            if plan.start.isEmpty && plan.stop.isEmpty && plan.restart.isEmpty && plan.reload.isEmpty { emit("no changes") }
+            let deadline = Date().addingTimeInterval(timeout)
+            while true {
+                let status = try client.request(.status, as: [InstanceInfo].self)
+                let settled = (plan.start + plan.restart).allSatisfy { name in
+                    LifecycleRunner.allRunning(status.filter { $0.name == name })
+                } && plan.stop.allSatisfy { name in
+                    status.filter { $0.name == name }.allSatisfy { $0.state == .stopped || $0.state == .failed }
+                } && !status.contains { $0.state == .stopping }
+                if settled { return }
+                if let failed = status.first(where: { $0.state == .failed && (plan.start + plan.restart).contains($0.name) }) {
+                    throw fail("\(failed.instance) failed: \(failed.reason ?? "")")
+                }
+                if Date() >= deadline { throw fail("the mesh did not settle within \(timeout) s; see plexus status") }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+}
+
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a supervised plugin's captured output.")
+    @Argument(help: "The plugin's name.") var name: String
+    @Flag(name: .shortAndLong, help: "Keep printing new lines until interrupted.") var follow = false
+    @Option(help: "Print at most this many of the latest lines first.") var tail: Int = 1000
+    @OptionGroup var options: ClientOptions
+
+    struct Line: Decodable { var seq: UInt64; var time: Int64; var instance: String; var stream: String; var line: String }
+    struct Reply: Decodable { var lines: [Line]; var next: UInt64 }
+
+    func run() throws {
+        try runClient {
+            let client = try options.client()
+            var since: UInt64 = 0
+            var first = true
+            repeat {
+                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: Reply.self)
+                let lines = first ? Array(reply.lines.suffix(tail)) : reply.lines
+                for line in lines {
+                    emit("\(EventLine.iso8601(microseconds: line.time)) \(line.instance) \(line.stream): \(line.line)")
+                }
+                since = reply.next
+                first = false
+                if follow { Thread.sleep(forTimeInterval: 0.25) }
+            } while follow
+        }
+    }
+}
