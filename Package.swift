@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "PlexusProtocol"),
+        // Cron, interval and one-shot schedules: fire-time arithmetic with time zones, no I/O.
+        .target(name: "PlexusSchedule"),
         // fork/exec with PR_SET_PDEATHSIG, which needs C between fork and exec.
         .target(name: "CSpawn"),
         .target(
@@ -73,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "plexus-bench",
-            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol",
+            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
@@ -83,6 +85,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
+        .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
