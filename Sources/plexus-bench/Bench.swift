@@ -76,6 +76,8 @@ struct Bench {
         broker.requestStop()
         while brokerThread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
 
+        rows += lifecycleRows(quick: quick)
+
         let header = ("measure", "plexus", "baseline", "ratio")
         let widths = [rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, 6]
         func line(_ row: (String, String, String, String)) -> String {
@@ -88,6 +90,41 @@ struct Bench {
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    /// Supervision figures, when the greeter is built next to this binary.
+    static func lifecycleRows(quick: Bool) -> [(String, String, String, String)] {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let greeter = here.appendingPathComponent("greeter").path
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let audit = root.appendingPathComponent("plugins/audit/audit.py").path
+        guard FileManager.default.isExecutableFile(atPath: greeter) else {
+            print("lifecycle: skipped, no greeter next to plexus-bench (build everything: swift build -c release)")
+            return []
+        }
+        let rounds = quick ? 3 : 10
+        do {
+            let figures = try LifecycleBench(greeter: greeter, auditScript: audit, rounds: rounds).run()
+            let bare = [
+                "swift": LifecycleBench.bareStart([greeter, "--help"], rounds: rounds),
+                "python": LifecycleBench.bareStart(["python3", "-c", "import zmq"], rounds: rounds),
+            ]
+            var rows: [(String, String, String, String)] = []
+            for plugin in ["swift", "python"] {
+                guard let f = figures[plugin], let base = bare[plugin] else { continue }
+                let spawn = median(f.spawnToRunning)
+                let crash = median(f.crashToRunning)
+                let baseName = plugin == "swift" ? "bare exec" : "bare python+zmq"
+                rows.append(("\(plugin) plugin spawn→running", millis(spawn), "\(baseName) \(millis(base))", ratio(spawn / base)))
+                rows.append(("\(plugin) plugin crash→running", millis(crash), "\(baseName) \(millis(base))", ratio(crash / base)))
+            }
+            return rows
+        } catch {
+            print("lifecycle: failed: \(error)")
+            return []
+        }
+    }
+
+    static func millis(_ value: Double) -> String { String(format: "%.1f ms", value) }
     static func rate(_ perSecond: Double) -> String { String(format: "%.2f M msg/s", perSecond / 1e6) }
     static func micros(_ value: Double) -> String { String(format: "%.0f µs", value) }
     static func ratio(_ value: Double) -> String { String(format: "%.2f×", value) }
