@@ -105,7 +105,8 @@ struct Bench {
         do {
             let figures = try LifecycleBench(greeter: greeter, auditScript: audit, rounds: rounds).run()
             let bare = [
-                "swift": LifecycleBench.bareStart([greeter, "--help"], rounds: rounds),
+                // A Swift binary of the same build that starts and exits (the greeter itself never exits).
+                "swift": LifecycleBench.bareStart([here.appendingPathComponent("plexus").path, "--help"], rounds: rounds),
                 "python": LifecycleBench.bareStart(["python3", "-c", "import zmq"], rounds: rounds),
             ]
             var rows: [(String, String, String, String)] = []
@@ -113,7 +114,7 @@ struct Bench {
                 guard let f = figures[plugin], let base = bare[plugin] else { continue }
                 let spawn = median(f.spawnToRunning)
                 let crash = median(f.crashToRunning)
-                let baseName = plugin == "swift" ? "bare exec" : "bare python+zmq"
+                let baseName = plugin == "swift" ? "bare Swift exec" : "bare python+zmq"
                 rows.append(("\(plugin) plugin spawn→running", millis(spawn), "\(baseName) \(millis(base))", ratio(spawn / base)))
                 rows.append(("\(plugin) plugin crash→running", millis(crash), "\(baseName) \(millis(base))", ratio(crash / base)))
             }
