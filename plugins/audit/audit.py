@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""audit: the example Python plugin. Appends every event on the bus to a JSON Lines file.
+"""audit: the example Python plugin. Appends every event on the bus to a JSON Lines file (every one a
+plugin sees: not the SDKs' subscription probes on ``plexus.sync.*``).
 
 Each line is ``{"topic", "seq", "time", "source", "headers", "data"}``; ``data`` is the payload as
 UTF-8 text, replaced by ``data_base64`` when the payload is not valid UTF-8. The file is the config key

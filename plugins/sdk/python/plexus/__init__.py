@@ -6,7 +6,8 @@ Needs only pyzmq. The main types:
   ``on_event``, ``on_reload``, ``on_mesh_ready``, ``on_stop``.
 - :class:`Event`: what handlers receive (``topic``, ``data``, ``text``, ``json()``, ``seq``, ``time``,
   ``source``, ``headers``).
-- :class:`Client`: the ``PLXC01`` request/reply client (PING, DISCOVER, PUBLISH, PLUGINS, STATS).
+- :class:`Client`: the ``PLXC01`` request/reply client (PING, DISCOVER, PUBLISH, PLUGINS, STATS, and the
+  supervision commands STATUS, START, STOP, RESTART, UPGRADE, RELOAD, APPLY, LOGS).
 - :class:`PlexusError` (``code``, ``error``, ``message``), :class:`PlexusTimeout`,
   :class:`ProtocolError`.
 - :class:`Pattern` / :func:`compile_pattern`: subscription patterns; :func:`validate_topic`.
@@ -19,7 +20,7 @@ from .event import Event
 from .patterns import Pattern, compile_pattern
 from .plugin import Plugin, handler
 from .protocol import (DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, MESH_READY, PROTOCOL_VERSION,
-                       validate_topic)
+                       SYNC_PREFIX, validate_topic)
 
 __version__ = "1.0.0"
 
@@ -27,4 +28,5 @@ __all__ = [
     "Client", "Event", "Pattern", "PlexusError", "PlexusTimeout", "Plugin", "PluginContext",
     "ProtocolError", "compile_pattern", "handler", "validate_topic",
     "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "MESH_READY", "PROTOCOL_VERSION",
+    "SYNC_PREFIX",
 ]

@@ -66,18 +66,61 @@ class Client:
         return seq
 
     def plugins(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
-        """``PLUGINS``: the list of instance objects."""
-        body = self.request(P.PLUGINS, timeout=timeout)
-        if not body:
-            raise ProtocolError("PLUGINS reply without a body")
-        result = P.decode_json(body[0], "PLUGINS reply")
-        if not isinstance(result, list):
-            raise ProtocolError(f"PLUGINS reply: expected a JSON array, got {type(result).__name__}")
-        return result
+        """``PLUGINS``: the list of instance objects of the sessions the broker holds."""
+        return self._json_list(self.request(P.PLUGINS, timeout=timeout), "PLUGINS reply")
 
     def stats(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``STATS``: counters of the broker."""
         return self._json(self.request(P.STATS, timeout=timeout), "STATS reply")
+
+    # -- supervision (section 3): the broker starts and stops the plugins of its topology ------
+
+    def status(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``STATUS``: instance objects of every supervised instance (with ``state``, ``restarts``,
+        ``last_exit``, ``generation``, ``reason``), then of every attached one."""
+        return self._json_list(self.request(P.STATUS, timeout=timeout), "STATUS reply")
+
+    def start(self, name: str, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``START NAME``: returns NAME's instance objects once the start is set in motion (poll
+        :meth:`status` for ``running``). 404 for an unknown plugin, 409 for an attached one."""
+        return self._lifecycle(P.START, name, timeout)
+
+    def stop(self, name: str, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``STOP NAME``: the broker tells NAME's instances to stop (``STOP``, then SIGTERM and SIGKILL
+        past ``stop_timeout``) and keeps them stopped. Returns the instance objects at once."""
+        return self._lifecycle(P.STOP, name, timeout)
+
+    def restart(self, name: str, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``RESTART NAME``: stop, then start again. Returns the instance objects at once."""
+        return self._lifecycle(P.RESTART, name, timeout)
+
+    def upgrade(self, name: str, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``UPGRADE NAME``: new instances (next ``generation``) start; each old one is told to stop
+        once its successor is running. 409 when NAME is not running."""
+        return self._lifecycle(P.UPGRADE, name, timeout)
+
+    def reload(self, name: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``RELOAD NAME``: the broker re-reads its topology file and sends NAME's ``config:`` block to
+        every instance (``RELOAD``). Returns ``{"instances": [ids it was sent to]}``."""
+        return self._json(self.request(P.RELOAD, name.encode("utf-8"), timeout=timeout), "RELOAD reply")
+
+    def apply(self, yaml_text: str, base_dir: Optional[str] = None,
+              timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``APPLY``: moves the running mesh to the topology ``yaml_text`` (relative paths resolve
+        against ``base_dir``, default the directory of the broker's topology file). Returns the plan
+        ``{"start", "stop", "restart", "reload", "unchanged": [names], "notes": [text]}``."""
+        args = [yaml_text.encode("utf-8")]
+        if base_dir is not None:
+            args.append(os.fspath(base_dir).encode("utf-8"))
+        return self._json(self.request(P.APPLY, *args, timeout=timeout), "APPLY reply")
+
+    def logs(self, name: str, since: int = 0, limit: int = 1000,
+             timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``LOGS``: captured output of NAME's processes after line ``since``, at most ``limit`` lines:
+        ``{"lines": [{"seq", "time", "instance", "stream", "line"}], "next": N}``; pass ``next`` as
+        ``since`` to follow. 404 for a plugin the broker does not supervise."""
+        args = P.encode_logs_args(name, since, limit)
+        return self._json(self.request(P.LOGS, *args, timeout=timeout), "LOGS reply")
 
     def request(self, command: bytes, *args: bytes, timeout: Optional[float] = None) -> List[bytes]:
         """Sends any ``PLXC01`` command with a fresh request id; returns the ``OK`` body frames."""
@@ -138,8 +181,21 @@ class Client:
                 raise PlexusError.from_body(reply.body[0] if reply.body else None)
             return reply.body
 
+    def _lifecycle(self, command: bytes, name: str, timeout: Optional[float]) -> List[Dict[str, Any]]:
+        return self._json_list(self.request(command, name.encode("utf-8"), timeout=timeout),
+                               f"{command.decode()} reply")
+
     @staticmethod
     def _json(body: List[bytes], what: str) -> Dict[str, Any]:
         if not body:
             raise ProtocolError(f"{what} without a body")
         return P.decode_json_object(body[0], what)
+
+    @staticmethod
+    def _json_list(body: List[bytes], what: str) -> List[Any]:
+        if not body:
+            raise ProtocolError(f"{what} without a body")
+        result = P.decode_json(body[0], what)
+        if not isinstance(result, list):
+            raise ProtocolError(f"{what}: expected a JSON array, got {type(result).__name__}")
+        return result

@@ -3,15 +3,22 @@
 One thread does everything: a ``zmq.Poller`` watches the session DEALER, the events SUB socket and a
 wake-up socket pair (for signals and :meth:`Plugin.stop` from other threads). Handlers run on that thread
 and may publish directly, because ZeroMQ sockets must not be shared between threads.
+
+``READY`` means "I receive events" (section 4). After each ``WELCOME`` the runtime subscribes to its probe
+topic ``plexus.sync.INSTANCE`` after every other prefix and publishes an empty event there every 20 ms
+until one comes back through its SUB socket: only then are the subscriptions known to have reached the
+broker (and the PUB socket to be connected), and ``on_start`` (or the config comparison of a
+re-registration) and ``READY`` follow. Heartbeats, ``STOP`` and ``RELOAD`` keep working meanwhile.
 """
 
+import collections
 import logging
 import os
 import signal
 import socket
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 import zmq
 
@@ -20,7 +27,6 @@ from .client import Client
 from .context import PluginContext
 from .errors import PlexusError, ProtocolError
 from .event import Event
-from .link import LinkWatch
 from .patterns import Pattern
 from .session import INTERNAL_PREFIXES, route, select_instance
 
@@ -39,9 +45,13 @@ EVENT_BATCH = 256
 #: Longest time events are handled without looking for a waiting broker message such as STOP (s).
 #: Time-based rather than per event: the look costs about 2 µs, a sizeable share of a trivial handler.
 CONTROL_CHECK_S = 0.01
-#: Longest wait before READY for the events SUB to be connected (seconds; also at most one heartbeat
-#: interval). READY can trigger plexus.mesh.ready at once; a SUB not yet connected would miss it.
-SUB_WAIT_S = 1.0
+#: Interval between subscription probes while one has not come back yet (seconds), section 4.
+PROBE_INTERVAL_S = 0.02
+#: How long to wait for a probe to come back before sending READY anyway, with a warning (seconds).
+PROBE_TIMEOUT_S = 5.0
+#: Events received before on_start ran (while the first probe is under way) are held, then handled once
+#: on_start returned; beyond this many, further ones are dropped (counted and logged).
+BACKLOG_MAX = SUB_RCVHWM
 
 # Session states.
 _WAITING = "waiting"          # no DEALER; open one at _retry_at
@@ -77,6 +87,10 @@ class Plugin:
 
     After :meth:`run` received ``WELCOME``: ``config`` (dict, the current config: updated by ``RELOAD``),
     ``welcome`` (the decoded body of the latest ``WELCOME``).
+
+    Before every ``READY`` (the first one and those after a re-registration) the runtime confirms its
+    subscriptions with a probe on ``plexus.sync.INSTANCE`` (see the module documentation); ``on_start``
+    runs once that probe came back, so that a plugin that says ``READY`` really receives events.
     """
 
     name: str = ""
@@ -114,7 +128,6 @@ class Plugin:
         self._dealer: Optional[zmq.Socket] = None
         self._pub: Optional[zmq.Socket] = None
         self._sub: Optional[zmq.Socket] = None
-        self._sub_link: Optional[LinkWatch] = None
         self._client: Optional[Client] = None
         self._poller = zmq.Poller()
         self._wake_r: Optional[socket.socket] = None
@@ -132,6 +145,15 @@ class Plugin:
         self._last_recv = 0.0
         self._last_send = 0.0
         self._malformed = 0
+        # The probe (section 4): its topic (None when the instance id makes no valid topic), the WELCOME
+        # waiting for it to come back, when the wait began and when the last probe went out.
+        self._sync_topic = P.sync_topic(self.instance)
+        self._pending: Optional[Dict[str, Any]] = None
+        self._probe_since = 0.0
+        self._probe_last = 0.0
+        # Events that arrived before on_start ran, handled after it (bounded by BACKLOG_MAX).
+        self._backlog: Deque[Event] = collections.deque()
+        self._backlog_dropped = 0
 
         for pattern in (subscriptions if subscriptions is not None else self.subscriptions):
             self.subscribe(pattern)
@@ -142,8 +164,9 @@ class Plugin:
     # -- hooks (override or pass to __init__) ---------------------------------------------------
 
     def on_start(self, ctx: PluginContext) -> None:
-        """Called once, after the first ``WELCOME`` and before ``READY``; ``ctx.config`` holds the
-        configuration. Keep it short: the broker's liveness window runs meanwhile."""
+        """Called once, after the first ``WELCOME`` and its subscription probe, before ``READY``;
+        ``ctx.config`` holds the configuration. Keep it short: the broker's liveness window runs
+        meanwhile. Events that arrived before it ran are handled right after it returns."""
 
     def on_event(self, event: Event) -> None:
         """Receives events of the patterns subscribed without their own handler."""
@@ -160,9 +183,9 @@ class Plugin:
         self.log.info("new config received; override on_reload() to apply it")
 
     def on_mesh_ready(self, plugins: List[str]) -> None:
-        """Called when the broker announces ``plexus.mesh.ready``: every enabled plugin (``plugins``,
-        their names) is running. May come several times: again whenever the mesh is back to all-running.
-        An exception is logged; the plugin keeps running."""
+        """Called when the broker announces ``plexus.mesh.ready``: every enabled supervised plugin
+        (``plugins``, their names; attached ones do not count) is running. May come several times: again
+        whenever the mesh is back to all-running. An exception is logged; the plugin keeps running."""
 
     # -- subscriptions ------------------------------------------------------------------------
 
@@ -233,6 +256,9 @@ class Plugin:
         if broker:
             self.broker = broker
         self._stop_reason = None
+        self._pending = None
+        self._backlog.clear()
+        self._backlog_dropped = 0
         self._ctx = zmq.Context()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -245,8 +271,11 @@ class Plugin:
                      self.instance, self._control())
             topology_name = os.environ.get(P.ENV_PLUGIN)
             if topology_name and topology_name != self.name:
-                # The broker looks the config up by the registered name: a mismatch means no config.
-                log.warning("%s is %r but the plugin registers as %r", P.ENV_PLUGIN, topology_name, self.name)
+                # The broker ties a supervised session to its process by PLEXUS_INSTANCE and then uses
+                # the topology's name (config block, PLUGINS/STATUS), not the registered one.
+                log.warning("%s is %r but the plugin registers as %r; the broker will call it %r and send "
+                            "the config block of %r", P.ENV_PLUGIN, topology_name, self.name, topology_name,
+                            topology_name)
             self._open_session()
             self._loop()
             reason = self._stop_reason or reason
@@ -274,6 +303,8 @@ class Plugin:
                     self._open_session()
                     continue
                 self._tick()
+                if self._pending is not None:
+                    self._probe_duty(now)
             elif now >= self._retry_at:
                 if self._state == _REGISTERING:
                     log.info("no WELCOME within %.1f s; retrying with a new socket", self._backoff_used)
@@ -285,14 +316,17 @@ class Plugin:
                 self._drain_wake()
             if self._dealer is not None and self._dealer in ready:
                 self._read_control()
-            if self._sub_link is not None and self._sub_link.monitor in ready:
-                self._sub_link.read()
-            if self._sub is not None and self._sub in ready:
+            if self._sub is not None and (self._sub in ready or (self._started and self._backlog)):
                 self._read_events()
 
     def _next_deadline(self) -> float:
+        if self._started and self._backlog:
+            return 0.0  # held events wait to be handled
         if self._state == _ACTIVE:
-            return min(self._last_send + self._interval, self._last_recv + self._interval * self._liveness)
+            deadline = min(self._last_send + self._interval, self._last_recv + self._interval * self._liveness)
+            if self._pending is not None:
+                deadline = min(deadline, self._probe_last + PROBE_INTERVAL_S, self._probe_since + PROBE_TIMEOUT_S)
+            return deadline
         return self._retry_at
 
     def _tick(self) -> None:
@@ -315,8 +349,10 @@ class Plugin:
             self._on_control(msg)
 
     def _read_events(self) -> None:
-        """Handles up to EVENT_BATCH events. Drains on stop: once a stop was asked for (STOP, signal,
-        stop()), no further event reaches a handler; the one in hand finishes first."""
+        """Handles up to EVENT_BATCH events: first those held from before on_start, then those waiting
+        on the SUB socket. Probes (``plexus.sync.*``) are taken out here and never reach a handler.
+        Drains on stop: once a stop was asked for (STOP, signal, stop()), no further event reaches a
+        handler; the one in hand finishes first."""
         assert self._sub is not None
         checked = time.monotonic()  # the loop has just polled the DEALER
         for _ in range(EVENT_BATCH):
@@ -327,20 +363,42 @@ class Plugin:
                 if self._control_pending():
                     return  # e.g. a STOP: the loop reads it before the next event is handled
                 checked = now
-            try:
-                frames = self._sub.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            try:
-                event = Event.from_frames(frames)
-            except ProtocolError as exc:
-                self._malformed += 1
-                # Rate-limited: a broken publisher must not flood the log.
-                if self._malformed <= 10 or self._malformed % 1000 == 0:
-                    log.warning("dropping malformed event (%d so far): %s", self._malformed, exc)
-                continue
+            if self._started and self._backlog:
+                event = self._backlog.popleft()
+            else:
+                try:
+                    frames = self._sub.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    return
+                try:
+                    event = Event.from_frames(frames)
+                except ProtocolError as exc:
+                    self._malformed += 1
+                    # Rate-limited: a broken publisher must not flood the log.
+                    if self._malformed <= 10 or self._malformed % 1000 == 0:
+                        log.warning("dropping malformed event (%d so far): %s", self._malformed, exc)
+                    continue
+                if event.topic.startswith(P.SYNC_PREFIX):
+                    # Ours confirms the subscriptions; anyone else's (let in by ">" or by our own
+                    # prefix, e.g. instance "a-1" sees "a-10"'s) is dropped.
+                    if event.topic == self._sync_topic and self._pending is not None:
+                        self._finish_welcome(confirmed=True)
+                    continue
+                if not self._started:
+                    self._hold(event)
+                    continue
             self._dispatch(event)
             self._tick()
+
+    def _hold(self, event: Event) -> None:
+        """Keeps an event that came before on_start ran, for after it."""
+        if len(self._backlog) < BACKLOG_MAX:
+            self._backlog.append(event)
+            return
+        self._backlog_dropped += 1
+        if self._backlog_dropped == 1:
+            log.warning("more than %d events arrived before on_start ran; dropping the rest until it has",
+                        BACKLOG_MAX)
 
     def _control_pending(self) -> bool:
         """True when a message from the broker waits unread, so that a STOP is not queued behind a
@@ -422,31 +480,62 @@ class Plugin:
         self._state = _ACTIVE
         self._backoff = self._interval
         self._last_recv = time.monotonic()
-        log.info("registered as %s with broker %s", self.instance, welcome.get("broker"))
+        log.info("registered as %s with broker %s; confirming subscriptions", self.instance, welcome.get("broker"))
+        if self._context is not None:
+            # The context outlives on_start (plugins keep it): keep it in step with this session.
+            self._context.welcome = welcome
+            self._context.broker = welcome.get("broker")
+        # READY waits for the probe (section 4); a WELCOME during a probe restarts it for this one.
+        self._pending = welcome
+        self._probe_since = time.monotonic()
+        if self._sync_topic is None:
+            log.warning("instance id %r does not make a valid topic %s%s: cannot confirm the subscriptions; "
+                        "sending READY at once (events published meanwhile may be missed)",
+                        self.instance, P.SYNC_PREFIX, self.instance)
+            self._finish_welcome(confirmed=False)
+            return
+        self._send_probe()
+
+    def _send_probe(self) -> None:
+        """Publishes an empty event on our probe topic through the PUB socket."""
+        self._probe_last = time.monotonic()
+        if self._pub is None or self._sync_topic is None:
+            return
+        try:
+            self._pub.send_multipart(P.encode_event(self._sync_topic, b"", {"source": self.instance}), zmq.NOBLOCK)
+        except zmq.Again:
+            pass  # PUB drops rather than blocks; the next probe goes out in PROBE_INTERVAL_S
+
+    def _probe_duty(self, now: float) -> None:
+        """While a WELCOME waits for its probe: probe again, or give up after PROBE_TIMEOUT_S."""
+        if now - self._probe_since >= PROBE_TIMEOUT_S:
+            log.warning("subscriptions not confirmed within %.0f s (no probe came back on %s via %s); "
+                        "sending READY anyway: events published meanwhile may be missed",
+                        PROBE_TIMEOUT_S, self._sync_topic, self._endpoints[1])
+            self._finish_welcome(confirmed=False)
+        elif now - self._probe_last >= PROBE_INTERVAL_S:
+            self._send_probe()
+
+    def _finish_welcome(self, confirmed: bool) -> None:
+        """The pending WELCOME's subscriptions are confirmed (or given up on): on_start the first time,
+        else apply a changed config; then READY."""
+        welcome = self._pending
+        if welcome is None:
+            return
+        self._pending = None
+        if confirmed:
+            log.info("subscriptions confirmed after %.0f ms", (time.monotonic() - self._probe_since) * 1000)
         if not self._started:
             self.config = welcome["config"]
             self._context = PluginContext(self, welcome)
             self.on_start(self._context)  # an exception ends run() (GOODBYE is sent)
             self._started = True
-        else:
-            if self._context is not None:
-                # The context outlives on_start (plugins keep it): keep it in step with this session.
-                self._context.welcome = welcome
-                self._context.broker = welcome.get("broker")
-            if welcome["config"] != self.config:
-                self._apply_config(welcome["config"])
-        self._await_events_link()
+            if self._backlog_dropped:
+                log.warning("%d event(s) that arrived before on_start were dropped", self._backlog_dropped)
+                self._backlog_dropped = 0
+        elif welcome["config"] != self.config:
+            self._apply_config(welcome["config"])
         self._send(P.READY)
-
-    def _await_events_link(self) -> None:
-        """Bounded wait for the SUB's connection before READY (see :mod:`plexus.link`). Usually
-        instantaneous: the connection was set up while on_start ran."""
-        if self._sub_link is None:
-            return
-        timeout = min(SUB_WAIT_S, self._interval)
-        if not self._sub_link.wait(timeout):
-            log.warning("events endpoint %s not connected after %.1f s; sending READY anyway "
-                        "(events published before it connects are lost)", self._endpoints[1], timeout)
 
     def _on_reload(self, args: List[bytes]) -> None:
         try:
@@ -454,10 +543,12 @@ class Plugin:
         except ProtocolError as exc:
             log.warning("ignoring malformed RELOAD: %s", exc)
             return
+        if self._pending is not None:
+            # The WELCOME waiting for its probe carries an older config: what follows it must not
+            # bring that one back.
+            self._pending["config"] = config
         if not self._started:
-            # Cannot happen with a conforming broker (RELOAD goes to sessions, which start at WELCOME);
-            # the config of the next WELCOME is what on_start will get anyway.
-            log.warning("ignoring RELOAD before the plugin started")
+            log.info("broker sent a new config (RELOAD) before on_start ran; on_start gets it")
             return
         log.info("broker sent a new config (RELOAD)")
         # Applied even when equal to the current one: an operator's explicit reload may mean
@@ -516,6 +607,7 @@ class Plugin:
                 "language": "python"}
         self._send(P.REGISTER, P.encode_json(body))
         self._session = False
+        self._pending = None  # a probe belongs to one WELCOME; the next WELCOME starts its own
         self._state = _REGISTERING
         self._backoff_used = self._backoff
         self._retry_at = time.monotonic() + self._backoff
@@ -537,6 +629,7 @@ class Plugin:
             self._dealer.close(linger=0)
             self._dealer = None
         self._session = False
+        self._pending = None
 
     def _connect_events(self, events_in: str, events_out: str) -> None:
         """Connects PUB/SUB on first WELCOME; moves them when the broker now lives elsewhere."""
@@ -555,15 +648,13 @@ class Plugin:
             # For on_mesh_ready; route() keeps these events from handlers no user pattern matches.
             for prefix in INTERNAL_PREFIXES:
                 self._sub.setsockopt(zmq.SUBSCRIBE, prefix)
+            # The probe topic last of all (section 4): when it works, so do the ones before it.
+            if self._sync_topic is not None:
+                self._sub.setsockopt(zmq.SUBSCRIBE, self._sync_topic.encode("utf-8"))
             self._poller.register(self._sub, zmq.POLLIN)
-            self._sub_link = LinkWatch(self._sub)  # before connect(), so that no event is missed
-            self._poller.register(self._sub_link.monitor, zmq.POLLIN)
         for sock, old, new in ((self._pub, old_in, events_in), (self._sub, old_out, events_out)):
             if old == new:
                 continue
-            if sock is self._sub and self._sub_link is not None:
-                self._sub_link.read()   # what happened on the old connection ...
-                self._sub_link.reset()  # ... no longer counts
             if old is not None:
                 log.info("events endpoint moved: %s -> %s", old, new)
                 try:
@@ -619,10 +710,6 @@ class Plugin:
                 # Let GOODBYE out, but not forever; a REGISTER nobody took is just dropped.
                 self._dealer.close(linger=LINGER_MS if said_goodbye else 0)
                 self._dealer = None
-            if self._sub_link is not None:
-                self._poller.unregister(self._sub_link.monitor)
-                self._sub_link.close()
-                self._sub_link = None
             if self._sub is not None:
                 self._poller.unregister(self._sub)
                 self._sub.close()

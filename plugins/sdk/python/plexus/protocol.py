@@ -51,10 +51,20 @@ DISCOVER = b"DISCOVER"
 PUBLISH = b"PUBLISH"
 PLUGINS = b"PLUGINS"
 STATS = b"STATS"
+STATUS = b"STATUS"
+START = b"START"
+# STOP and RELOAD are spelled like the plugin session's commands above (same bytes, other header).
+RESTART = b"RESTART"
+UPGRADE = b"UPGRADE"
+APPLY = b"APPLY"
+LOGS = b"LOGS"
 
 # Broker events (section 5).
 BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself
-MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled plugin is running
+MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled supervised plugin is running
+#: Topics of the subscription probes (section 4): ``plexus.sync.INSTANCE``. The SDK's business only:
+#: events on these topics never reach a plugin's handlers.
+SYNC_PREFIX = "plexus.sync."
 
 NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}\Z")
 # Commands are case-sensitive ASCII words; anything else (binary, spaces) is a framing error.
@@ -272,18 +282,35 @@ def decode_welcome(args: Sequence[bytes]) -> Dict[str, Any]:
 def decode_reload(args: Sequence[bytes]) -> Dict[str, Any]:
     """Decodes a ``RELOAD`` body ``{"config": {...}}`` and returns the config object.
 
-    ``config`` must be present and an object: a RELOAD exists only to carry it, so a body without one
-    is refused rather than read as "empty config", which would make the plugin drop its settings.
+    The body must be a JSON object. ``config``, when present, must be an object (``null`` is not one); a
+    missing ``config`` means ``{}``, as in the Swift codec. A missing or empty body frame is malformed.
     """
     if not args or not args[0]:
         raise ProtocolError("RELOAD without a body")
     body = decode_json_object(args[0], "RELOAD body")
-    if "config" not in body:
-        raise ProtocolError("RELOAD body: 'config' is missing")
-    config = body["config"]
+    config = body.get("config", {})
     if not isinstance(config, dict):
         raise ProtocolError(f"RELOAD body: 'config' must be an object, got {type(config).__name__}")
     return config
+
+
+def sync_topic(instance: str) -> Optional[str]:
+    """The probe topic ``plexus.sync.INSTANCE`` of an instance (section 4), or ``None`` when the
+    instance id does not make a valid topic (an id with an empty dot-separated token, such as
+    ``a..b`` or ``a.``, is a valid id but not a valid topic: such a plugin cannot probe)."""
+    topic = SYNC_PREFIX + instance
+    try:
+        return validate_topic(topic)
+    except ProtocolError:
+        return None
+
+
+def encode_logs_args(name: str, since: int, limit: int) -> List[bytes]:
+    """Argument frames of ``LOGS``: ``NAME, SINCE, LIMIT`` (decimal)."""
+    for what, value in (("since", since), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"LOGS {what} must be an integer >= 0, got {value!r}")
+    return [name.encode("utf-8"), str(since).encode("ascii"), str(limit).encode("ascii")]
 
 
 # --- events (section 5) ------------------------------------------------------------------------

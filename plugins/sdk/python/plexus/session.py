@@ -1,6 +1,6 @@
 """Decisions of the plugin session that need no socket, kept apart from :mod:`plexus.plugin` so that
 they can be unit-tested without a broker: which instance id to register with, and where an incoming
-event goes (pattern handlers, the mesh-ready hook, or nowhere).
+event goes (pattern handlers, the mesh-ready hook, or nowhere: subscription probes never reach a plugin).
 """
 
 import os
@@ -9,7 +9,8 @@ from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Sequence,
 from . import protocol as P
 from .patterns import Pattern
 
-#: Prefixes the SDK subscribes to for itself, besides the user's patterns. Events that match only
+#: Prefixes the SDK subscribes to for itself, after the user's patterns and before its probe topic
+#: ``plexus.sync.INSTANCE`` (which comes last of all, see :mod:`plexus.plugin`). Events that match only
 #: these never reach a user handler (see :func:`route`).
 INTERNAL_PREFIXES: Tuple[bytes, ...] = (P.MESH_READY.encode("utf-8"),)
 
@@ -43,10 +44,13 @@ class Route(NamedTuple):
 def route(topic: str, source: str, subscriptions: Sequence[Tuple[Pattern, Callable[..., Any]]]) -> Route:
     """Routes an event by ``topic`` and ``source`` (its META ``source``).
 
-    Only the user's patterns select handlers: the SDK's own subscription to ``plexus.mesh.ready`` lets
+    Subscription probes (``plexus.sync.*``, anyone's) go nowhere, even when a user pattern such as ``>``
+    matches them: they are the SDKs' business (section 4). Otherwise only the user's patterns select handlers: the SDK's own subscription to ``plexus.mesh.ready`` lets
     that event in, but it reaches a handler only when a user pattern matches it too. The hook fires only
     for events whose source is the broker, so that an ordinary publisher using the topic by mistake does
     not trigger it (the check is not a security boundary: a PUB may claim any ``source`` header).
     """
+    if topic.startswith(P.SYNC_PREFIX):
+        return Route(False, [])
     handlers = [(pattern, fn) for pattern, fn in subscriptions if pattern.matches(topic)]
     return Route(topic == P.MESH_READY and source == P.BROKER_SOURCE, handlers)

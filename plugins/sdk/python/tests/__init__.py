@@ -1,1 +1,1 @@
-"""Unit tests of the Plexus Python SDK (no broker needed)."""
+"""Tests of the Plexus Python SDK: pure unit tests, and test_broker against the real broker binary."""

@@ -1,5 +1,6 @@
-"""Pure pieces of the plugin session (docs/PROTOCOL.md sections 4 and 5): instance id selection,
-RELOAD and plexus.mesh.ready decoding, event routing. No broker, no sockets."""
+"""Pure pieces of the plugin session (docs/PROTOCOL.md sections 4 and 5): instance id selection, the probe
+topic, RELOAD and plexus.mesh.ready decoding, event routing, and what the runtime does with a malformed
+RELOAD (which the real broker never sends, so tests/test_broker.py cannot show it). No broker, no sockets."""
 
 import os
 import unittest
@@ -46,11 +47,76 @@ class ReloadBodyTest(unittest.TestCase):
         self.assertEqual(P.decode_reload([b'{"config":{"path":"/tmp/a","n":[1]}}']), {"path": "/tmp/a", "n": [1]})
         self.assertEqual(P.decode_reload([b'{"config":{},"extra":1}']), {})
 
+    def test_missing_config_means_empty(self):
+        self.assertEqual(P.decode_reload([b"{}"]), {})
+        self.assertEqual(P.decode_reload([b'{"other":1}']), {})
+
     def test_malformed(self):
-        for args in ([], [b""], [b"not json"], [b"\xff"], [b"[]"], [b"{}"], [b'{"config":null}'],
-                     [b'{"config":[1]}'], [b'{"config":"x"}']):
+        for args in ([], [b""], [b"not json"], [b"\xff"], [b"[]"], [b'"x"'], [b'{"config":null}'],
+                     [b'{"config":[1]}'], [b'{"config":"x"}'], [b'{"config":1}']):
             with self.subTest(args=args), self.assertRaises(ProtocolError):
                 P.decode_reload(args)
+
+
+class ReloadHandlingTest(unittest.TestCase):
+    """The runtime's reaction to RELOAD messages, fed in without sockets."""
+
+    def setUp(self):
+        self.calls = []
+        self.plugin = Plugin("reloader", on_reload=self.calls.append)
+        self.plugin._started = True  # as after on_start
+        self.plugin.config = {"path": "a"}
+
+    def reload(self, *args):
+        self.plugin._on_control(P.ControlMessage(P.PLUGIN, P.RELOAD, list(args)))
+
+    def test_malformed_reload_is_logged_and_ignored(self):
+        with self.assertLogs("plexus", "WARNING") as logs:
+            for args in ([], [b""], [b"not json"], [b'{"config":[1]}'], [b'{"config":null}']):
+                self.reload(*args)
+        self.assertEqual(len(logs.output), 5)
+        self.assertTrue(all("ignoring malformed RELOAD" in line for line in logs.output))
+        self.assertEqual((self.calls, self.plugin.config), ([], {"path": "a"}))
+
+    def test_missing_config_reloads_an_empty_one(self):
+        self.reload(b"{}")
+        self.assertEqual((self.calls, self.plugin.config), ([{}], {}))
+
+    def test_failing_hook_is_logged(self):
+        def boom(config):
+            raise RuntimeError("cannot apply")
+        self.plugin.on_reload = boom
+        with self.assertLogs("plexus", "ERROR") as logs:
+            self.reload(b'{"config":{"n":1}}')
+        self.assertIn("on_reload failed", logs.output[0])
+        self.assertEqual(self.plugin.config, {"n": 1})
+
+    def test_reload_while_a_welcome_waits_for_its_probe(self):
+        # The WELCOME's config is older than the RELOAD's: READY must not bring it back.
+        self.plugin._pending = {"config": {"path": "old"}}
+        self.reload(b'{"config":{"path":"new"}}')
+        self.assertEqual(self.calls, [{"path": "new"}])
+        self.assertEqual(self.plugin._pending["config"], {"path": "new"})
+
+    def test_reload_before_on_start_goes_to_on_start(self):
+        self.plugin._started = False
+        self.plugin._pending = {"config": {"path": "old"}}
+        self.reload(b'{"config":{"path":"new"}}')
+        self.assertEqual(self.calls, [])
+        self.assertEqual(self.plugin._pending["config"], {"path": "new"})
+
+
+class SyncTopicTest(unittest.TestCase):
+    def test_topic(self):
+        self.assertEqual(P.sync_topic("audit-1"), "plexus.sync.audit-1")
+        self.assertEqual(P.sync_topic("a.b-1_x"), "plexus.sync.a.b-1_x")
+        self.assertEqual(Plugin("pyx", instance="pyx-9")._sync_topic, "plexus.sync.pyx-9")
+
+    def test_ids_that_make_no_topic(self):
+        for instance in ("a..b", "a.", ".a"):
+            with self.subTest(instance=instance):
+                P.validate_name(instance)  # a valid instance id ...
+                self.assertIsNone(P.sync_topic(instance))  # ... but no valid topic
 
 
 class MeshReadyPayloadTest(unittest.TestCase):
@@ -85,6 +151,13 @@ class RouteTest(unittest.TestCase):
                 target = route("plexus.mesh.ready", source, subs(">"))
                 self.assertFalse(target.mesh_ready)
                 self.assertEqual(len(target.handlers), 1)
+
+    def test_probes_reach_nobody(self):
+        for topic in ("plexus.sync.me-1", "plexus.sync.other-2", "plexus.sync.x.y"):
+            with self.subTest(topic=topic):
+                self.assertEqual(route(topic, "me-1", subs(">", "plexus.>", "plexus.sync.*")), (False, []))
+        # Only the exact prefix "plexus.sync." is the SDK's.
+        self.assertEqual(len(route("plexus.syncx", "a", subs(">")).handlers), 1)
 
     def test_topics_let_in_by_the_internal_prefix_only(self):
         # "plexus.mesh.ready" as a ZeroMQ prefix also lets these through: nobody gets them.
