@@ -23,8 +23,8 @@ run: build
 
 ## Every test: the Python SDK's unit tests, then all Swift tests (unit and live integration).
 test: deps
-	cd plugins/sdk/python && $(PYTHON) -m unittest discover -s tests -t .
 	swift build --build-tests
+	cd plugins/sdk/python && PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(PYTHON) -m unittest discover -s tests -t .
 	swift test --skip-build
 
 ## The benchmark, in a release build (everything, so that it can launch the greeter).

@@ -133,6 +133,13 @@ extension Broker {
     }
 
     private func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
+        if let owner = supervisor.instances[registration.instance], let pid = owner.pid, registration.pid != pid {
+            let error = ProtocolError(.conflict, "instance id '\(registration.instance)' belongs to the process the broker started "
+                                          + "(pid \(pid)); this registration says pid \(registration.pid)")
+            badInput.record("plugin", error.message, now: monotonic, logger: logger)
+            sendControl(envelope, BrokerMessage.error(error).encode())
+            return
+        }
         var registration = registration
         let supervisedName = supervisorRegistered(registration)
         if let supervisedName, supervisedName != registration.name {

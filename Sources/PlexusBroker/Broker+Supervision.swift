@@ -174,15 +174,19 @@ extension Broker {
 
     /// `RELOAD NAME`: re-reads the topology file for NAME's config block.
     private func reloadFromFile(_ plugin: String) throws(ProtocolError) -> [SupervisorAction] {
-        var config = JSONValue.object([:])
-        if let path = configuration.topologyPath {
-            do {
-                config = try Topology.load(path: path).plugin(plugin)?.config ?? .object([:])
-            } catch {
-                throw ProtocolError(.badRequest, "topology not reloaded: \(error)")
-            }
-        } else if supervisor.topology.plugin(plugin) != nil {
+        guard let path = configuration.topologyPath else {
             throw ProtocolError(.conflict, "the broker was started without a topology file to re-read")
+        }
+        let config: JSONValue
+        do {
+            guard let entry = try Topology.load(path: path).plugin(plugin) else {
+                throw ProtocolError(.notFound, "no plugin named '\(plugin)' in \(path): nothing to reload")
+            }
+            config = entry.config
+        } catch let error as ProtocolError {
+            throw error
+        } catch {
+            throw ProtocolError(.badRequest, "topology not reloaded: \(error)")
         }
         let actions = try supervisor.reloadPlugin(plugin, config: config)
         if actions.isEmpty, supervisor.topology.plugin(plugin) == nil {

@@ -57,6 +57,9 @@ final class SessionLoop: @unchecked Sendable {
     private var retryDelay: Int64 = 0
     /// A WELCOME waiting for the event sockets to be confirmed live (see `confirmSubscriptions`).
     private var pendingWelcome: Welcome?
+    /// Events that arrived while the probe was pending: `start()` must see none before it runs.
+    private var heldEvents: [ReceivedEvent] = []
+    private static let maxHeldEvents = 100_000
     private var syncStarted: Int64 = 0
     private var lastProbe: Int64 = 0
     /// How long to wait for the probe before declaring ready anyway (with a warning).
@@ -277,6 +280,9 @@ final class SessionLoop: @unchecked Sendable {
         pendingWelcome = nil
         continuation.yield(.welcomed(welcome, first: !everWelcomed))
         everWelcomed = true
+        // The runtime handles reports in order: these reach `handle` after `start` (or `reload`) returned.
+        for event in heldEvents { continuation.yield(.event(event)) }
+        heldEvents.removeAll()
     }
 
     private func connectSubscriber(to endpoint: String) throws {
@@ -315,7 +321,12 @@ final class SessionLoop: @unchecked Sendable {
             if event.topic == Self.meshReadyTopic, let body = try? JSONCoding.decode(MeshReady.self, from: event.payload, what: "mesh") {
                 continuation.yield(.meshReady(plugins: body.plugins))
             }
-            if patterns.matches(event.topic) { continuation.yield(.event(event)) }
+            guard patterns.matches(event.topic) else { continue }
+            if pendingWelcome != nil {
+                if heldEvents.count < Self.maxHeldEvents { heldEvents.append(event) }
+            } else {
+                continuation.yield(.event(event))
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-/// Rules for plugin names and instance ids: `[A-Za-z0-9_.-]{1,128}`.
+/// Rules for plugin names and instance ids: `[A-Za-z0-9_.-]{1,128}`, with no empty part between dots
+/// (no leading, trailing or double dot), so that `plexus.sync.<instance>` is always a valid topic.
 public enum Identifier {
     public static let maxLength = 128
 
@@ -11,6 +12,10 @@ public enum Identifier {
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
         }
-        return allowed ? nil : "\(what) '\(value)' may only contain letters, digits, '_', '-' and '.'"
+        guard allowed else { return "\(what) '\(value)' may only contain letters, digits, '_', '-' and '.'" }
+        if value.hasPrefix(".") || value.hasSuffix(".") || value.contains("..") {
+            return "\(what) '\(value)' must not start or end with '.' or contain '..'"
+        }
+        return nil
     }
 }

@@ -66,7 +66,8 @@ MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled supervised
 #: events on these topics never reach a plugin's handlers.
 SYNC_PREFIX = "plexus.sync."
 
-NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}\Z")
+# Dot-separated non-empty parts (no leading, trailing or double dot), so plexus.sync.<instance> is a topic.
+NAME_RE = re.compile(r"(?=[A-Za-z0-9_.-]{1,128}\Z)[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z")
 # Commands are case-sensitive ASCII words; anything else (binary, spaces) is a framing error.
 COMMAND_RE = re.compile(rb"[\x21-\x7e]{1,64}\Z")
 
@@ -79,7 +80,8 @@ Payload = Union[bytes, bytearray, memoryview, str, Any]
 def validate_name(value: str, what: str = "name") -> str:
     """Checks a plugin ``name`` or ``instance`` id against ``[A-Za-z0-9_.-]{1,128}``."""
     if not isinstance(value, str) or not NAME_RE.match(value):
-        raise ProtocolError(f"invalid {what} {value!r}: expected 1-128 characters from [A-Za-z0-9_.-]")
+        raise ProtocolError(f"invalid {what} {value!r}: expected 1-128 characters from [A-Za-z0-9_.-], "
+                        "with no leading, trailing or double '.'")
     return value
 
 

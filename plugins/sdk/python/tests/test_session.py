@@ -112,11 +112,13 @@ class SyncTopicTest(unittest.TestCase):
         self.assertEqual(P.sync_topic("a.b-1_x"), "plexus.sync.a.b-1_x")
         self.assertEqual(Plugin("pyx", instance="pyx-9")._sync_topic, "plexus.sync.pyx-9")
 
-    def test_ids_that_make_no_topic(self):
+    def test_ids_with_empty_parts_are_refused(self):
+        # Ids have no empty dot-separated part, so that every id makes a valid probe topic.
         for instance in ("a..b", "a.", ".a"):
             with self.subTest(instance=instance):
-                P.validate_name(instance)  # a valid instance id ...
-                self.assertIsNone(P.sync_topic(instance))  # ... but no valid topic
+                with self.assertRaises(ProtocolError):
+                    P.validate_name(instance)
+                self.assertIsNone(P.sync_topic(instance))
 
 
 class MeshReadyPayloadTest(unittest.TestCase):
