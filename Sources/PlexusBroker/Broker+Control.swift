@@ -133,14 +133,18 @@ extension Broker {
     }
 
     private func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
-        if let owner = supervisor.instances[registration.instance], let pid = owner.pid, registration.pid != pid {
-            let error = ProtocolError(.conflict, "instance id '\(registration.instance)' belongs to the process the broker started "
-                                          + "(pid \(pid)); this registration says pid \(registration.pid)")
-            badInput.record("plugin", error.message, now: monotonic, logger: logger)
-            sendControl(envelope, BrokerMessage.error(error).encode())
-            return
-        }
         var registration = registration
+        if let owner = supervisor.instances[registration.instance], let pid = owner.pid {
+            guard ProcessLauncher.belongs(registration.pid, toGroupOf: pid) else {
+                let error = ProtocolError(.conflict, "instance id '\(registration.instance)' belongs to the process the broker started "
+                                              + "(pid \(pid)); this registration comes from pid \(registration.pid), outside its process group")
+                badInput.record("plugin", error.message, now: monotonic, logger: logger)
+                sendControl(envelope, BrokerMessage.error(error).encode())
+                return
+            }
+            // Registered from inside the group (e.g. a wrapper script's child): the session is that process's.
+            registration.pid = pid
+        }
         let supervisedName = supervisorRegistered(registration)
         if let supervisedName, supervisedName != registration.name {
             logger.info("plugin registered as '\(registration.name)'; the topology calls it '\(supervisedName)'",

@@ -118,6 +118,21 @@ struct SupervisionTests {
         #expect(waitUntil(timeout: 5) { processIsGone(first.pid) })
     }
 
+    @Test("a plugin launched through a wrapper script (registering from a child process) is supervised")
+    func wrapperScript() throws {
+        let broker = try BrokerProcess(topology: """
+            plugins:
+              wrapped:
+                command: [sh, -c, "python3 \\"\(Paths.fixture("test_plugin.py"))\\"; echo wrapper done"]
+            """)
+        defer { broker.stop() }
+        let running = try #require(broker.waitForRunning("wrapped")?.first)
+        #expect(running.restarts == 0 && running.attached == false)
+        #expect(broker.status().count == 1)  // not also listed as an attached session
+        #expect(try runPlexus(["stop", "wrapped", "--broker", broker.control]).status == 0)
+        #expect(waitUntil(timeout: 5) { processIsGone(running.pid) })
+    }
+
     @Test("start_timeout: a plugin that never becomes ready is killed; with policy never it ends failed")
     func startTimeout() throws {
         let broker = try BrokerProcess(topology: """
