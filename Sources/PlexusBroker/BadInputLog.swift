@@ -10,8 +10,10 @@ struct BadInputLog {
     let burst = 10
     let windowMilliseconds: Int64 = 10_000
 
-    mutating func record(_ kind: String, _ message: @autoclosure () -> String, metadata: Logger.Metadata = [:],
-                         now: Int64, logger: Logger) {
+    mutating func record(
+        _ kind: String, _ message: @autoclosure () -> String, metadata: Logger.Metadata = [:],
+        now: Int64, logger: Logger
+    ) {
         counts[kind, default: 0] += 1
         rollWindow(now: now, logger: logger)
         if loggedInWindow[kind, default: 0] < burst {

@@ -33,7 +33,8 @@ extension Broker {
         do throws(ControlDecodingError) {
             message = try ControlMessage.decode(body)
         } catch {
-            badInput.record("control", error.error.message, metadata: ["code": "\(error.error.code)"], now: monotonic, logger: logger)
+            badInput.record(
+                "control", error.error.message, metadata: ["code": "\(error.error.code)"], now: monotonic, logger: logger)
             sendControl(envelope, error.reply)
             return
         }
@@ -52,20 +53,34 @@ extension Broker {
         switch request.command {
         case .ping:
             let uptime = Double(Clock.monotonicMilliseconds() - startedMonotonic) / 1000
-            return .ok(requestID: id, body: [JSONCoding.encode(PingReply(
-                time: Clock.wallMicroseconds(), broker: brokerID, version: PlexusConstants.version, uptimeSeconds: uptime))])
+            return .ok(
+                requestID: id,
+                body: [
+                    JSONCoding.encode(
+                        PingReply(
+                            time: Clock.wallMicroseconds(), broker: brokerID, version: PlexusConstants.version,
+                            uptimeSeconds: uptime))
+                ])
         case .discover:
-            return .ok(requestID: id, body: [JSONCoding.encode(DiscoverReply(
-                broker: brokerID, control: endpoints.control, eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut,
-                heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness))])
+            return .ok(
+                requestID: id,
+                body: [
+                    JSONCoding.encode(
+                        DiscoverReply(
+                            broker: brokerID, control: endpoints.control, eventsIn: endpoints.eventsIn,
+                            eventsOut: endpoints.eventsOut,
+                            heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds,
+                            liveness: configuration.heartbeatLiveness))
+                ])
         case .publish(let event):
             guard !Topic.isReserved(event.topic) else {
                 return .error(requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)"))
             }
             let (headerSource, others) = EventCodec.splitSource(event.headers)
             let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
-            let seq = publish(topic: event.topic, payload: event.payload, source: source,
-                              headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
+            let seq = publish(
+                topic: event.topic, payload: event.payload, source: source,
+                headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
             return .ok(requestID: id, body: [JSONCoding.encode(PublishReply(seq: seq))])
         case .plugins:
             return .ok(requestID: id, body: [JSONCoding.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()))])
@@ -85,22 +100,32 @@ extension Broker {
             }
         case .logs(let plugin, let since, let limit):
             guard supervisor.topology.plugin(plugin) != nil || !supervisor.instances(of: plugin).isEmpty else {
-                return .error(requestID: id, ProtocolError(.notFound, "no supervised plugin named '\(plugin)' (only plugins the broker starts have captured logs)"))
+                return .error(
+                    requestID: id,
+                    ProtocolError(
+                        .notFound, "no supervised plugin named '\(plugin)' (only plugins the broker starts have captured logs)"))
             }
             let (lines, next) = logs.read(plugin: plugin, since: since, limit: limit)
             return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
         case .stats:
             let subscriptionCount = statistics.subscriptions.values.reduce(0, +)
-            return .ok(requestID: id, body: [JSONCoding.encode(StatsReply(
-                eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
-                malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount))])
+            return .ok(
+                requestID: id,
+                body: [
+                    JSONCoding.encode(
+                        StatsReply(
+                            eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
+                            malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount))
+                ])
         }
     }
 
     // MARK: Plugin sessions
 
-    private func handlePlugin(_ message: PluginMessage, from envelope: ControlEnvelope, hasSession: Bool,
-                              wall: Int64, monotonic: Int64) {
+    private func handlePlugin(
+        _ message: PluginMessage, from envelope: ControlEnvelope, hasSession: Bool,
+        wall: Int64, monotonic: Int64
+    ) {
         if case .register(let registration) = message {
             register(registration, from: envelope, wall: wall, monotonic: monotonic)
             return
@@ -136,8 +161,10 @@ extension Broker {
         var registration = registration
         if let owner = supervisor.instances[registration.instance], let pid = owner.pid {
             guard ProcessLauncher.belongs(registration.pid, toGroupOf: pid) else {
-                let error = ProtocolError(.conflict, "instance id '\(registration.instance)' belongs to the process the broker started "
-                                              + "(pid \(pid)); this registration comes from pid \(registration.pid), outside its process group")
+                let error = ProtocolError(
+                    .conflict,
+                    "instance id '\(registration.instance)' belongs to the process the broker started "
+                        + "(pid \(pid)); this registration comes from pid \(registration.pid), outside its process group")
                 badInput.record("plugin", error.message, now: monotonic, logger: logger)
                 sendControl(envelope, BrokerMessage.error(error).encode())
                 return
@@ -147,15 +174,18 @@ extension Broker {
         }
         let supervisedName = supervisorRegistered(registration)
         if let supervisedName, supervisedName != registration.name {
-            logger.info("plugin registered as '\(registration.name)'; the topology calls it '\(supervisedName)'",
-                        metadata: ["instance": "\(registration.instance)"])
+            logger.info(
+                "plugin registered as '\(registration.name)'; the topology calls it '\(supervisedName)'",
+                metadata: ["instance": "\(registration.instance)"])
             registration.name = supervisedName
         }
-        let outcome = registry.register(registration, routingID: envelope.routingID, attached: supervisedName == nil, wall: wall,
-                                        monotonic: monotonic)
+        let outcome = registry.register(
+            registration, routingID: envelope.routingID, attached: supervisedName == nil, wall: wall,
+            monotonic: monotonic)
         guard let session = registry.session(instance: registration.instance) else { return }
         if case .replaced(let previous) = outcome {
-            publishLifecycle("plexus.plugin.stopped", session: previous, reason: "replaced by \(registration.instance) on the same connection")
+            publishLifecycle(
+                "plexus.plugin.stopped", session: previous, reason: "replaced by \(registration.instance) on the same connection")
             supervisorSessionEnded(previous.instance, lost: false)
         }
         let welcome = Welcome(

@@ -138,7 +138,8 @@ extension Broker {
         for _ in 0..<Self.eventBatch {
             guard let frames = try? eventsOut.receiveMultipart(dontWait: true, maxFrames: 4) else { return }
             if frames.count != 1 || !statistics.applySubscription(frames[0]) {
-                badInput.record("subscriptions", "unexpected message on events_out", now: Clock.monotonicMilliseconds(), logger: logger)
+                badInput.record(
+                    "subscriptions", "unexpected message on events_out", now: Clock.monotonicMilliseconds(), logger: logger)
             }
         }
     }

@@ -32,8 +32,9 @@ extension Broker {
                 }
             case .meshReady(let plugins):
                 logger.info("mesh ready", metadata: ["plugins": "\(plugins.joined(separator: ","))"])
-                publish(topic: "plexus.mesh.ready", payload: JSONCoding.encode(["plugins": plugins]),
-                        source: PlexusConstants.brokerSource, headersJSON: nil)
+                publish(
+                    topic: "plexus.mesh.ready", payload: JSONCoding.encode(["plugins": plugins]),
+                    source: PlexusConstants.brokerSource, headersJSON: nil)
             case .log(let level, let message, let instance, let plugin):
                 var metadata: Logger.Metadata = [:]
                 if let instance {
@@ -90,7 +91,8 @@ extension Broker {
                 guard let instance = processes[pid] else { continue }
                 let plugin = supervisor.instances[instance]?.plugin ?? instance
                 logs.append(plugin: plugin, instance: instance, stream: stream, line: line, time: Clock.wallMicroseconds())
-                logger.info("\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
+                logger.info(
+                    "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
             case .process(.exited(let pid, let status)):
                 processes[pid] = nil
                 execute(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
@@ -109,8 +111,9 @@ extension Broker {
 
     /// Returns the topology's name for the new session when it is a supervised instance.
     func supervisorRegistered(_ registration: Registration) -> String? {
-        supervisor.registered(registration.instance, plugin: registration.name, pid: registration.pid,
-                              version: registration.version, now: Clock.monotonicMilliseconds())
+        supervisor.registered(
+            registration.instance, plugin: registration.name, pid: registration.pid,
+            version: registration.version, now: Clock.monotonicMilliseconds())
     }
 
     func supervisorReady(_ instance: String) {
@@ -125,9 +128,11 @@ extension Broker {
 
     func supervisedInfo(_ instance: SupervisedInstance, now: Int64) -> InstanceInfo {
         let session = registry.session(instance: instance.instanceID)
-        var registration = session?.registration
-            ?? Registration(name: instance.plugin, type: supervisor.topology.plugin(instance.plugin)?.type ?? "",
-                            instance: instance.instanceID)
+        var registration =
+            session?.registration
+            ?? Registration(
+                name: instance.plugin, type: supervisor.topology.plugin(instance.plugin)?.type ?? "",
+                instance: instance.instanceID)
         registration.pid = instance.pid ?? 0
         return InstanceInfo(
             registration: registration, state: instance.state, attached: false,
@@ -221,9 +226,11 @@ extension Broker {
     private func applyTopology(_ new: Topology) -> ApplyPlan {
         let (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
         execute(actions)
-        logger.info("topology applied", metadata: [
-            "start": "\(plan.start)", "stop": "\(plan.stop)", "restart": "\(plan.restart)", "reload": "\(plan.reload)",
-        ])
+        logger.info(
+            "topology applied",
+            metadata: [
+                "start": "\(plan.start)", "stop": "\(plan.stop)", "restart": "\(plan.restart)", "reload": "\(plan.reload)",
+            ])
         return plan
     }
 }

@@ -120,10 +120,12 @@ public final class Broker: @unchecked Sendable {
 
     /// Serves until `requestStop()`. Call it once, on a thread of its own.
     public func run() {
-        logger.info("broker ready", metadata: [
-            "broker": "\(brokerID)", "control": "\(endpoints.control)",
-            "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
-        ])
+        logger.info(
+            "broker ready",
+            metadata: [
+                "broker": "\(brokerID)", "control": "\(endpoints.control)",
+                "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
+            ])
         var poller = Poller()
         let controlIndex = poller.add(control)
         let eventsInIndex = poller.add(eventsIn)
@@ -178,7 +180,8 @@ public final class Broker: @unchecked Sendable {
         }
         for session in registry.evictExpired(monotonic: now, expiryMilliseconds: configuration.expiryMilliseconds) {
             logger.warning("plugin lost: no heartbeat within the liveness window", metadata: session.logMetadata)
-            publishLifecycle("plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
+            publishLifecycle(
+                "plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
             supervisorSessionEnded(session.instance, lost: true)
         }
         badInput.rollWindow(now: now, logger: logger)

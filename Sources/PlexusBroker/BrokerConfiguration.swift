@@ -27,16 +27,18 @@ public struct BrokerConfiguration: Sendable {
     /// connections be served in parallel (on the 2-core reference machine it made no difference).
     public var ioThreads: Int32
 
-    public init(controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
-                eventsInEndpoint: String = PlexusConstants.defaultEventsInEndpoint,
-                eventsOutEndpoint: String = PlexusConstants.defaultEventsOutEndpoint,
-                heartbeatIntervalMilliseconds: Int = PlexusConstants.heartbeatIntervalMilliseconds,
-                heartbeatLiveness: Int = PlexusConstants.heartbeatLiveness,
-                topology: Topology? = nil,
-                topologyPath: String? = nil,
-                eventsHighWaterMark: Int32 = 100_000,
-                maxTrackedTopics: Int = 10_000,
-                ioThreads: Int32 = 1) {
+    public init(
+        controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
+        eventsInEndpoint: String = PlexusConstants.defaultEventsInEndpoint,
+        eventsOutEndpoint: String = PlexusConstants.defaultEventsOutEndpoint,
+        heartbeatIntervalMilliseconds: Int = PlexusConstants.heartbeatIntervalMilliseconds,
+        heartbeatLiveness: Int = PlexusConstants.heartbeatLiveness,
+        topology: Topology? = nil,
+        topologyPath: String? = nil,
+        eventsHighWaterMark: Int32 = 100_000,
+        maxTrackedTopics: Int = 10_000,
+        ioThreads: Int32 = 1
+    ) {
         self.controlEndpoint = controlEndpoint
         self.eventsInEndpoint = eventsInEndpoint
         self.eventsOutEndpoint = eventsOutEndpoint

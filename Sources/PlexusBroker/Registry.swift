@@ -23,9 +23,10 @@ public struct Registry: Sendable {
         public var instance: String { registration.instance }
 
         func info(nowMonotonic: Int64, reason: String? = nil) -> InstanceInfo {
-            InstanceInfo(registration: registration, state: state, attached: attached, registeredAt: registeredAt,
-                         lastHeartbeat: lastSeenAt,
-                         uptimeSeconds: Double(max(0, nowMonotonic - registeredAtMonotonic)) / 1000, reason: reason)
+            InstanceInfo(
+                registration: registration, state: state, attached: attached, registeredAt: registeredAt,
+                lastHeartbeat: lastSeenAt,
+                uptimeSeconds: Double(max(0, nowMonotonic - registeredAtMonotonic)) / 1000, reason: reason)
         }
     }
 
@@ -57,8 +58,10 @@ public struct Registry: Sendable {
 
     /// Opens or re-opens a session.
     @discardableResult
-    public mutating func register(_ registration: Registration, routingID: [UInt8], attached: Bool = true,
-                                  wall: Int64, monotonic: Int64) -> RegisterOutcome {
+    public mutating func register(
+        _ registration: Registration, routingID: [UInt8], attached: Bool = true,
+        wall: Int64, monotonic: Int64
+    ) -> RegisterOutcome {
         var outcome = RegisterOutcome.added
         if let current = instanceByRoute[routingID], current != registration.instance, let previous = sessions[current] {
             sessions[current] = nil

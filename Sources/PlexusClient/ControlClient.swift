@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import PlexusProtocol
 import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A blocking client of the broker's control endpoint (`PLXC01` over a DEALER socket).
 ///
@@ -49,7 +50,9 @@ public final class ControlClient {
             poller.add(socket)
             while true {
                 let remaining = deadline.timeIntervalSinceNow
-                guard remaining > 0 else { throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout) }
+                guard remaining > 0 else {
+                    throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout)
+                }
                 guard try poller.poll(timeoutMilliseconds: Int((remaining * 1000).rounded(.up))) > 0 else { continue }
                 guard let reply = try socket.receiveMultipart(dontWait: true) else { continue }
                 guard let (_, body) = ControlEnvelope.split([[]] + reply) else { continue }

@@ -12,14 +12,18 @@ public enum EndpointAddress {
     /// endpoint reported by a broker bound to every interface can be connected to.
     public static func resolve(_ endpoint: String, relativeTo control: String) -> String {
         guard let (scheme, host, port) = split(endpoint), ["0.0.0.0", "*", "[::]", "::"].contains(host),
-              let (_, controlHost, _) = split(control) else { return endpoint }
+            let (_, controlHost, _) = split(control)
+        else { return endpoint }
         return "\(scheme)://\(controlHost):\(port)"
     }
 
     private static func split(_ endpoint: String) -> (String, String, String)? {
         guard let schemeEnd = endpoint.range(of: "://"), let colon = endpoint.lastIndex(of: ":"),
-              colon > schemeEnd.upperBound else { return nil }
-        return (String(endpoint[..<schemeEnd.lowerBound]), String(endpoint[schemeEnd.upperBound..<colon]),
-                String(endpoint[endpoint.index(after: colon)...]))
+            colon > schemeEnd.upperBound
+        else { return nil }
+        return (
+            String(endpoint[..<schemeEnd.lowerBound]), String(endpoint[schemeEnd.upperBound..<colon]),
+            String(endpoint[endpoint.index(after: colon)...])
+        )
     }
 }

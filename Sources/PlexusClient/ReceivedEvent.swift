@@ -18,7 +18,8 @@ public struct ReceivedEvent: Sendable, Equatable {
     /// Decodes `[topic, payload, meta]`; `nil` for anything else.
     public static func decode(_ frames: [[UInt8]]) -> ReceivedEvent? {
         guard frames.count == 3, let topic = String(validating: frames[0], as: UTF8.self),
-              let meta = try? EventCodec.decodeMeta(frames[2]) else { return nil }
+            let meta = try? EventCodec.decodeMeta(frames[2])
+        else { return nil }
         return ReceivedEvent(topic: topic, payload: frames[1], meta: meta)
     }
 }

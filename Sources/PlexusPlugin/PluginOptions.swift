@@ -12,8 +12,10 @@ public struct PluginOptions: Sendable {
     public var maxReconnectDelayMilliseconds: Int
     public var logger: Logger
 
-    public init(controlEndpoint: String? = nil, instance: String? = nil, maxReconnectDelayMilliseconds: Int = 5_000,
-                logger: Logger = Logger(label: "plexus.plugin")) {
+    public init(
+        controlEndpoint: String? = nil, instance: String? = nil, maxReconnectDelayMilliseconds: Int = 5_000,
+        logger: Logger = Logger(label: "plexus.plugin")
+    ) {
         let environment = ProcessInfo.processInfo.environment
         self.controlEndpoint = controlEndpoint ?? EndpointAddress.controlFromEnvironment(environment)
         self.instance = instance ?? environment["PLEXUS_INSTANCE"].flatMap { $0.isEmpty ? nil : $0 }

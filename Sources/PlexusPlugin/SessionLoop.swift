@@ -66,7 +66,8 @@ final class SessionLoop: @unchecked Sendable {
     private static let syncTimeoutMilliseconds: Int64 = 5_000
     private static let probeIntervalMilliseconds: Int64 = 20
 
-    init(registration: Registration, patterns: PatternSet, options: PluginOptions, context: PluginContext, zmq: ZMQContext) throws {
+    init(registration: Registration, patterns: PatternSet, options: PluginOptions, context: PluginContext, zmq: ZMQContext) throws
+    {
         self.registration = registration
         self.patterns = patterns
         self.options = options
@@ -231,8 +232,9 @@ final class SessionLoop: @unchecked Sendable {
             } catch {
                 logger.error("cannot connect to the event endpoints", metadata: ["error": "\(error)"])
             }
-            logger.info(everWelcomed ? "re-registered with the broker" : "registered with the broker",
-                        metadata: ["broker": "\(welcome.broker)"])
+            logger.info(
+                everWelcomed ? "re-registered with the broker" : "registered with the broker",
+                metadata: ["broker": "\(welcome.broker)"])
             // READY must mean "receives events": first see a probe come back through our own SUB.
             pendingWelcome = welcome
             syncStarted = now()
@@ -318,7 +320,9 @@ final class SessionLoop: @unchecked Sendable {
                 continue
             }
             guard !stopReported else { continue }
-            if event.topic == Self.meshReadyTopic, let body = try? JSONCoding.decode(MeshReady.self, from: event.payload, what: "mesh") {
+            if event.topic == Self.meshReadyTopic,
+                let body = try? JSONCoding.decode(MeshReady.self, from: event.payload, what: "mesh")
+            {
                 continuation.yield(.meshReady(plugins: body.plugins))
             }
             guard patterns.matches(event.topic) else { continue }

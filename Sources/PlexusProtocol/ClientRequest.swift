@@ -92,7 +92,8 @@ public struct ClientRequest: Sendable, Equatable {
             throw ClientDecodingError(requestID: [], error: .bad("missing request id frame"))
         }
         guard requestID.count <= PlexusConstants.maxRequestIDBytes else {
-            throw ClientDecodingError(requestID: [], error: .bad("request id is longer than \(PlexusConstants.maxRequestIDBytes) bytes"))
+            throw ClientDecodingError(
+                requestID: [], error: .bad("request id is longer than \(PlexusConstants.maxRequestIDBytes) bytes"))
         }
         let arguments = Array(rest.dropFirst())
         do throws(ProtocolError) {
@@ -140,9 +141,10 @@ public struct ClientRequest: Sendable, Equatable {
             let headers = arguments.count == 3 ? try EventCodec.decodeHeaders(arguments[2]) : [:]
             return .publish(PublishRequest(topic: topic, payload: arguments[1], headers: headers))
         default:
-            throw ProtocolError(.unknownCommand,
-                                "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
-                                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY or LOGS)")
+            throw ProtocolError(
+                .unknownCommand,
+                "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
+                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY or LOGS)")
         }
     }
 

@@ -19,8 +19,9 @@ public enum ControlMessage: Sendable, Equatable {
             do throws(ClientDecodingError) {
                 return .client(try ClientRequest.decode(body.dropFirst()))
             } catch {
-                throw ControlDecodingError(error: error.error,
-                                           reply: ClientReply.error(requestID: error.requestID, error.error).encode())
+                throw ControlDecodingError(
+                    error: error.error,
+                    reply: ClientReply.error(requestID: error.requestID, error.error).encode())
             }
         case .plugin:
             do throws(ProtocolError) {
@@ -30,7 +31,8 @@ public enum ControlMessage: Sendable, Equatable {
             }
         case nil:
             let shown = String(decoding: headerFrame.prefix(16), as: UTF8.self)
-            let error = ProtocolError(.unsupportedProtocol, "unknown protocol header '\(shown)' (this broker speaks PLXC01 and PLXP01)")
+            let error = ProtocolError(
+                .unsupportedProtocol, "unknown protocol header '\(shown)' (this broker speaks PLXC01 and PLXP01)")
             throw ControlDecodingError(error: error, reply: ClientReply.error(requestID: [], error).encode())
         }
     }

@@ -16,7 +16,9 @@ public enum EventCodec {
     /// Decodes a headers frame: a JSON object of string → string. An empty frame means no headers.
     public static func decodeHeaders(_ frame: [UInt8]) throws(ProtocolError) -> [String: String] {
         if frame.isEmpty { return [:] }
-        guard frame.count <= maxHeaderBytes else { throw ProtocolError(.tooLarge, "headers frame exceeds \(maxHeaderBytes) bytes") }
+        guard frame.count <= maxHeaderBytes else {
+            throw ProtocolError(.tooLarge, "headers frame exceeds \(maxHeaderBytes) bytes")
+        }
         return try JSONCoding.decode([String: String].self, from: frame, what: "headers (a JSON object of strings)")
     }
 
@@ -34,8 +36,10 @@ public enum EventCodec {
 
     /// Writes the META frame for an event into `buffer` (replacing its content).
     /// `headersJSON` is an already-encoded JSON object, or `nil` when there are no headers.
-    public static func writeMeta(into buffer: inout [UInt8], seq: UInt64, time: Int64, source: String,
-                                 headersJSON: [UInt8]?) {
+    public static func writeMeta(
+        into buffer: inout [UInt8], seq: UInt64, time: Int64, source: String,
+        headersJSON: [UInt8]?
+    ) {
         buffer.removeAll(keepingCapacity: true)
         buffer.append(contentsOf: #"{"seq":"#.utf8)
         appendDecimal(seq, to: &buffer)
@@ -55,9 +59,12 @@ public enum EventCodec {
             buffer.append(UInt8(ascii: "0"))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var rest = value
         withUnsafeMutableBytes(of: &digits) { raw in

@@ -47,9 +47,11 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     /// Supervised only: 0, then 1, 2, … for each upgrade.
     public var generation: Int?
 
-    public init(registration: Registration, state: InstanceState, attached: Bool, registeredAt: Int64,
-                lastHeartbeat: Int64, uptimeSeconds: Double, reason: String? = nil, restarts: Int? = nil,
-                lastExit: String? = nil, generation: Int? = nil) {
+    public init(
+        registration: Registration, state: InstanceState, attached: Bool, registeredAt: Int64,
+        lastHeartbeat: Int64, uptimeSeconds: Double, reason: String? = nil, restarts: Int? = nil,
+        lastExit: String? = nil, generation: Int? = nil
+    ) {
         name = registration.name
         type = registration.type
         version = registration.version

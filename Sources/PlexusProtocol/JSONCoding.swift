@@ -27,7 +27,8 @@ public enum JSONCoding {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
         case .dataCorrupted(let context):
-            context.codingPath.isEmpty ? "not JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+            context.codingPath.isEmpty
+                ? "not JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
         @unknown default: "undecodable"
         }
     }

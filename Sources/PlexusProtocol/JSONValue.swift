@@ -91,7 +91,11 @@ extension JSONValue: Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers print without ".0" so that ids and counts round-trip as integers.
-            if value.rounded() == value, abs(value) < 9e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+            if value.rounded() == value, abs(value) < 9e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)

@@ -13,8 +13,10 @@ public struct Registration: Codable, Sendable, Equatable {
     /// The SDK's language, for operators (`swift`, `python`, …).
     public var language: String
 
-    public init(name: String, type: String = "", version: String = "", instance: String, pid: Int32 = 0,
-                services: [String] = [], subscriptions: [String] = [], language: String = "") {
+    public init(
+        name: String, type: String = "", version: String = "", instance: String, pid: Int32 = 0,
+        services: [String] = [], subscriptions: [String] = [], language: String = ""
+    ) {
         self.name = name
         self.type = type
         self.version = version
@@ -64,8 +66,10 @@ public struct Welcome: Codable, Sendable, Equatable {
     public var eventsIn: String
     public var eventsOut: String
 
-    public init(instance: String, broker: String, config: JSONValue, heartbeatMilliseconds: Int, liveness: Int,
-                eventsIn: String, eventsOut: String) {
+    public init(
+        instance: String, broker: String, config: JSONValue, heartbeatMilliseconds: Int, liveness: Int,
+        eventsIn: String, eventsOut: String
+    ) {
         self.instance = instance
         self.broker = broker
         self.config = config

@@ -31,8 +31,10 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
     public var heartbeatMilliseconds: Int
     public var liveness: Int
 
-    public init(broker: String, control: String, eventsIn: String, eventsOut: String, heartbeatMilliseconds: Int,
-                liveness: Int) {
+    public init(
+        broker: String, control: String, eventsIn: String, eventsOut: String, heartbeatMilliseconds: Int,
+        liveness: Int
+    ) {
         self.protocol = PlexusConstants.protocolVersion
         self.broker = broker
         self.control = control
@@ -89,8 +91,10 @@ public struct StatsReply: Codable, Sendable, Equatable {
     /// Subscriptions currently held: one per subscriber and prefix.
     public var subscriptions: Int
 
-    public init(eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
-                topics: [String: TopicStats], subscriptions: Int) {
+    public init(
+        eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
+        topics: [String: TopicStats], subscriptions: Int
+    ) {
         self.eventsIn = eventsIn
         self.eventsOut = eventsOut
         self.dropped = dropped

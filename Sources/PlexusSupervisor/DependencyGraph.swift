@@ -34,11 +34,13 @@ public struct DependencyGraph: Sendable, Equatable {
             for dependency in spec.dependsOn {
                 let targets = expand(dependency, of: spec.name)
                 if targets.isEmpty {
-                    throw GraphError(plugin: spec.name, key: "depends_on", message: "depends on '\(dependency)', which is not in the topology")
+                    throw GraphError(
+                        plugin: spec.name, key: "depends_on", message: "depends on '\(dependency)', which is not in the topology")
                 }
                 for target in targets {
                     if spec.enabled, byName[target]?.enabled == false {
-                        throw GraphError(plugin: spec.name, key: "depends_on", message: "depends on '\(target)', which is disabled")
+                        throw GraphError(
+                            plugin: spec.name, key: "depends_on", message: "depends on '\(target)', which is disabled")
                     }
                     requirements[spec.name, default: []].append(Requirement(plugin: target, version: dependency.version))
                 }
@@ -48,16 +50,19 @@ public struct DependencyGraph: Sendable, Equatable {
             }
             for other in spec.conflicts where other != spec.name {
                 if spec.enabled, byName[other]?.enabled == true {
-                    throw GraphError(plugin: spec.name, key: "conflicts",
-                                     message: "conflicts with '\(other)', and both are enabled (disable one)")
+                    throw GraphError(
+                        plugin: spec.name, key: "conflicts",
+                        message: "conflicts with '\(other)', and both are enabled (disable one)")
                 }
             }
         }
         self.requirements = requirements
         self.weak = weak
-        order = try Self.sort(specs.map(\.name), edges: { name in
-            (requirements[name]?.map(\.plugin) ?? []) + (weak[name] ?? [])
-        })
+        order = try Self.sort(
+            specs.map(\.name),
+            edges: { name in
+                (requirements[name]?.map(\.plugin) ?? []) + (weak[name] ?? [])
+            })
     }
 
     /// Every plugin that depends on `plugin`, strongly or weakly.
@@ -77,8 +82,9 @@ public struct DependencyGraph: Sendable, Equatable {
             if marks[name] == .done { return }
             if marks[name] == .visiting {
                 let cycle = path.drop(while: { $0 != name }) + [name]
-                throw GraphError(plugin: name, key: "depends_on",
-                                 message: "dependency cycle: \(cycle.joined(separator: " → "))")
+                throw GraphError(
+                    plugin: name, key: "depends_on",
+                    message: "dependency cycle: \(cycle.joined(separator: " → "))")
             }
             marks[name] = .visiting
             path.append(name)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations as topology files write them: `250ms`, `5s`, `1m30s`, `2h`, or a bare number of seconds.
 public enum DurationValue {
     /// Parses a duration into milliseconds; `nil` when the text is not one.
@@ -40,5 +42,3 @@ public enum DurationValue {
         return Int64(total.rounded())
     }
 }
-
-import Foundation

@@ -4,8 +4,10 @@ import PlexusProtocol
 extension PluginSpec {
     /// Builds a spec from a `plugins:` entry as the YAML parser returned it. `fail(key, message)` makes the
     /// error for a key below `plugins.NAME`.
-    static func parse(name: String, entry: [String: Any], baseDirectory: String,
-                      fail: (String, String) -> TopologyError) throws(TopologyError) -> PluginSpec {
+    static func parse(
+        name: String, entry: [String: Any], baseDirectory: String,
+        fail: (String, String) -> TopologyError
+    ) throws(TopologyError) -> PluginSpec {
         var spec = PluginSpec(name: name)
         func message(_ key: String, _ body: () throws(TopologyMessage) -> Void) throws(TopologyError) {
             do { try body() } catch { throw fail(key, error.text) }
@@ -15,7 +17,8 @@ extension PluginSpec {
                 spec.command = try Self.command(value)
                 // A relative program path means "relative to the topology file", wherever the broker runs.
                 if let program = spec.command.first, program.contains("/"), !program.hasPrefix("/") {
-                    spec.command[0] = URL(fileURLWithPath: program, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
+                    spec.command[0] =
+                        URL(fileURLWithPath: program, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
                         .standardizedFileURL.path
                 }
             }
@@ -29,7 +32,8 @@ extension PluginSpec {
         }
         if let value = entry["cwd"] {
             guard let text = value as? String, !text.isEmpty else { throw fail("cwd", "must be a directory path") }
-            spec.workingDirectory = URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
+            spec.workingDirectory =
+                URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
                 .standardizedFileURL.path
         }
         if let value = entry["type"] {
@@ -37,7 +41,9 @@ extension PluginSpec {
             spec.type = text
         }
         if let value = entry["instances"] {
-            guard let count = value as? Int, (1...64).contains(count) else { throw fail("instances", "must be a whole number from 1 to 64") }
+            guard let count = value as? Int, (1...64).contains(count) else {
+                throw fail("instances", "must be a whole number from 1 to 64")
+            }
             spec.instances = count
         }
         if let value = entry["enabled"] {
@@ -67,7 +73,11 @@ extension PluginSpec {
             guard let text = Self.scalar(value), let milliseconds = DurationValue.milliseconds(text), milliseconds > 0 else {
                 throw fail(key, "must be a positive duration such as 500ms, 10s or 1m")
             }
-            if key == "start_timeout" { spec.startTimeoutMilliseconds = milliseconds } else { spec.stopTimeoutMilliseconds = milliseconds }
+            if key == "start_timeout" {
+                spec.startTimeoutMilliseconds = milliseconds
+            } else {
+                spec.stopTimeoutMilliseconds = milliseconds
+            }
         }
         return spec
     }

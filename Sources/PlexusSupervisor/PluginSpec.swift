@@ -25,11 +25,13 @@ public struct PluginSpec: Sendable, Equatable {
     /// Whether the broker launches it (it has a command).
     public var isLaunched: Bool { !command.isEmpty }
 
-    public init(name: String, command: [String] = [], environment: [String: String] = [:], workingDirectory: String? = nil,
-                type: String = "", instances: Int = 1, enabled: Bool = true, dependsOn: [Dependency] = [],
-                after: [Dependency] = [], conflicts: [String] = [], config: JSONValue = .object([:]),
-                restart: RestartPolicy = RestartPolicy(), startTimeoutMilliseconds: Int64 = 10_000,
-                stopTimeoutMilliseconds: Int64 = 5_000) {
+    public init(
+        name: String, command: [String] = [], environment: [String: String] = [:], workingDirectory: String? = nil,
+        type: String = "", instances: Int = 1, enabled: Bool = true, dependsOn: [Dependency] = [],
+        after: [Dependency] = [], conflicts: [String] = [], config: JSONValue = .object([:]),
+        restart: RestartPolicy = RestartPolicy(), startTimeoutMilliseconds: Int64 = 10_000,
+        stopTimeoutMilliseconds: Int64 = 5_000
+    ) {
         self.name = name
         self.command = command
         self.environment = environment
@@ -113,8 +115,10 @@ public struct RestartPolicy: Sendable, Equatable {
     public var maxRestarts: Int
     public var periodMilliseconds: Int64
 
-    public init(mode: Mode = .onFailure, initialBackoffMilliseconds: Int64 = 500, maxBackoffMilliseconds: Int64 = 30_000,
-                maxRestarts: Int = 5, periodMilliseconds: Int64 = 60_000) {
+    public init(
+        mode: Mode = .onFailure, initialBackoffMilliseconds: Int64 = 500, maxBackoffMilliseconds: Int64 = 30_000,
+        maxRestarts: Int = 5, periodMilliseconds: Int64 = 60_000
+    ) {
         self.mode = mode
         self.initialBackoffMilliseconds = initialBackoffMilliseconds
         self.maxBackoffMilliseconds = maxBackoffMilliseconds

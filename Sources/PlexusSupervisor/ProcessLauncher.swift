@@ -18,7 +18,9 @@ public enum ProcessLauncher {
         public let description: String
     }
 
-    public static func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(LaunchError) -> LaunchedProcess {
+    public static func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(LaunchError)
+        -> LaunchedProcess
+    {
         guard let program = command.first else { throw LaunchError(description: "empty command") }
         var out: [Int32] = [0, 0]
         var err: [Int32] = [0, 0]

@@ -63,7 +63,9 @@ public final class ProcessWatcher: @unchecked Sendable {
     private func run() {
         var children: [Int32: Child] = [:]
         while !stopping.load(ordering: .acquiring) {
-            for process in incoming.withLock({ list in defer { list.removeAll() }; return list }) {
+            for process in incoming.withLock({ list in
+                defer { list.removeAll() }; return list
+            }) {
                 for fd in [process.stdout, process.stderr] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
                 children[process.pid] = Child(process: process, openPipes: [process.stdout, process.stderr])
             }
@@ -83,7 +85,8 @@ public final class ProcessWatcher: @unchecked Sendable {
             for pid in Array(children.keys) {
                 guard var child = children[pid] else { continue }
                 for pipe in child.openPipes { readAvailable(pipe, of: &child) }
-                let exited = child.process.pidfd >= 0
+                let exited =
+                    child.process.pidfd >= 0
                     ? fds.contains { $0.fd == child.process.pidfd && $0.revents != 0 }
                     : true
                 if exited, let status = reap(pid) {

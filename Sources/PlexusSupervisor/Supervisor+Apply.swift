@@ -28,7 +28,11 @@ extension Supervisor {
             guard let previous = old.plugin(spec.name) else {
                 if spec.isLaunched {
                     addInstances(of: spec, from: 1)
-                    if spec.enabled { wanted.insert(spec.name); plan.start.append(spec.name) } else { plan.unchanged.append(spec.name) }
+                    if spec.enabled {
+                        wanted.insert(spec.name); plan.start.append(spec.name)
+                    } else {
+                        plan.unchanged.append(spec.name)
+                    }
                 } else {
                     plan.unchanged.append(spec.name)
                 }
@@ -72,7 +76,8 @@ extension Supervisor {
 
     private mutating func addInstances(of spec: PluginSpec, from first: Int) {
         guard spec.isLaunched, first <= spec.instances else { return }
-        for slot in first...spec.instances where !instances.values.contains(where: { $0.plugin == spec.name && $0.slot == slot }) {
+        for slot in first...spec.instances where !instances.values.contains(where: { $0.plugin == spec.name && $0.slot == slot })
+        {
             let instance = SupervisedInstance(plugin: spec.name, slot: slot, generation: 0)
             instances[instance.instanceID] = instance
         }

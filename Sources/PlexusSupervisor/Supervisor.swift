@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import PlexusProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The broker's supervisor: which plugin instances should run, in what order, and what to do when they
 /// start, stop, crash or miss heartbeats.
@@ -108,8 +109,10 @@ public struct Supervisor: Sendable {
         instance.reason = nil
         instance.deadline = now + (spec(instance.plugin)?.startTimeoutMilliseconds ?? 10_000)
         instances[id] = instance
-        return [.publish(topic: "plexus.plugin.starting", instance: id),
-                .log(.info, "plugin process started", instance: id)]
+        return [
+            .publish(topic: "plexus.plugin.starting", instance: id),
+            .log(.info, "plugin process started", instance: id),
+        ]
     }
 
     /// The process could not be started (command not found, …): retrying the same command cannot help.
@@ -119,8 +122,10 @@ public struct Supervisor: Sendable {
         instance.reason = "cannot start: \(message)"
         instance.deadline = nil
         instances[id] = instance
-        return [.publish(topic: "plexus.plugin.failed", instance: id),
-                .log(.error, "plugin cannot start: \(message)", instance: id)] + evaluate(now: now)
+        return [
+            .publish(topic: "plexus.plugin.failed", instance: id),
+            .log(.error, "plugin cannot start: \(message)", instance: id),
+        ] + evaluate(now: now)
     }
 
     /// A process exited with a `waitpid` status.
@@ -164,7 +169,8 @@ public struct Supervisor: Sendable {
     private mutating func afterCrash(_ id: String, crashed: Bool, now: Int64) -> [SupervisorAction] {
         guard var instance = instances[id], let spec = spec(instance.plugin) else { return [] }
         let policy = spec.restart
-        let restart = wanted.contains(instance.plugin) && !shuttingDown
+        let restart =
+            wanted.contains(instance.plugin) && !shuttingDown
             && (policy.mode == .always || (policy.mode == .onFailure && crashed))
         guard restart else {
             instance.state = crashed ? .failed : .stopped
@@ -180,11 +186,14 @@ public struct Supervisor: Sendable {
         instance.failureTimes = instance.failureTimes.filter { now - $0 < policy.periodMilliseconds } + [now]
         if instance.failureTimes.count > policy.maxRestarts {
             instance.state = .failed
-            instance.reason = "restarted \(policy.maxRestarts) times within \(policy.periodMilliseconds / 1000) s; "
+            instance.reason =
+                "restarted \(policy.maxRestarts) times within \(policy.periodMilliseconds / 1000) s; "
                 + "giving up (last: \(instance.reason ?? instance.lastExit))"
             instances[id] = instance
-            return [.publish(topic: "plexus.plugin.failed", instance: id),
-                    .log(.error, "plugin failed: \(instance.reason ?? "")", instance: id)]
+            return [
+                .publish(topic: "plexus.plugin.failed", instance: id),
+                .log(.error, "plugin failed: \(instance.reason ?? "")", instance: id),
+            ]
         }
         let delay = policy.backoff(attempt: instance.consecutiveFailures)
         instance.consecutiveFailures += 1
@@ -309,7 +318,9 @@ public struct Supervisor: Sendable {
         if !shuttingDown {
             for plugin in topology.graph.order where wanted.contains(plugin) {
                 guard let spec = spec(plugin) else { continue }
-                let waiting = instances.values.filter { $0.plugin == plugin && $0.state == .pending && pendingStops[$0.instanceID] == nil }
+                let waiting = instances.values.filter {
+                    $0.plugin == plugin && $0.state == .pending && pendingStops[$0.instanceID] == nil
+                }
                 guard !waiting.isEmpty else { continue }
                 let blocker = self.blocker(for: spec)
                 for instance in waiting.sorted(by: { $0.instanceID < $1.instanceID }) {
@@ -341,7 +352,9 @@ public struct Supervisor: Sendable {
 
     private func dependentsStillStopping(_ plugin: String) -> Bool {
         topology.graph.dependents(of: plugin).contains { dependent in
-            instances.values.contains { $0.plugin == dependent && $0.hasProcess && (pendingStops[$0.instanceID] != nil || $0.stopRequested) }
+            instances.values.contains {
+                $0.plugin == dependent && $0.hasProcess && (pendingStops[$0.instanceID] != nil || $0.stopRequested)
+            }
         }
     }
 
@@ -394,10 +407,14 @@ public struct Supervisor: Sendable {
         for requirement in topology.graph.requirements[spec.name] ?? [] {
             guard isRunning(requirement.plugin) else {
                 let failed = instances.values.contains { $0.plugin == requirement.plugin && $0.state == .failed }
-                return "waiting for \(requirement.plugin)" + (failed ? " (failed)" : wanted.contains(requirement.plugin) || !isLaunched(requirement.plugin) ? "" : " (stopped)")
+                return "waiting for \(requirement.plugin)"
+                    + (failed
+                        ? " (failed)"
+                        : wanted.contains(requirement.plugin) || !isLaunched(requirement.plugin) ? "" : " (stopped)")
             }
             if let constraint = requirement.version, let version = runningVersion(requirement.plugin),
-               !constraint.isSatisfied(by: version) {
+                !constraint.isSatisfied(by: version)
+            {
                 return "needs \(requirement.plugin)@\(constraint), which runs version \(version)"
             }
         }
@@ -415,14 +432,17 @@ public struct Supervisor: Sendable {
     /// Whether a plugin counts as running for its dependents.
     func isRunning(_ plugin: String) -> Bool {
         if isLaunched(plugin) {
-            let current = instances.values.filter { $0.plugin == plugin && !$0.removeWhenStopped && pendingStops[$0.instanceID]?.remove != true }
+            let current = instances.values.filter {
+                $0.plugin == plugin && !$0.removeWhenStopped && pendingStops[$0.instanceID]?.remove != true
+            }
             return !current.isEmpty && current.allSatisfy { $0.state == .running }
         }
         return attached.values.contains { $0.plugin == plugin && $0.ready }
     }
 
     private func isSettled(_ plugin: String) -> Bool {
-        isRunning(plugin) || instances.values.filter { $0.plugin == plugin }.allSatisfy { $0.state == .failed || $0.state == .stopped }
+        isRunning(plugin)
+            || instances.values.filter { $0.plugin == plugin }.allSatisfy { $0.state == .failed || $0.state == .stopped }
     }
 
     private func isActive(_ plugin: String) -> Bool {

@@ -56,8 +56,10 @@ public struct Topology: Sendable, Equatable {
     }
 
     /// Parses and validates topology YAML.
-    public static func parse(_ text: String, file: String = "<string>",
-                             baseDirectory: String = FileManager.default.currentDirectoryPath) throws(TopologyError) -> Topology {
+    public static func parse(
+        _ text: String, file: String = "<string>",
+        baseDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(TopologyError) -> Topology {
         func fail(_ path: String, _ message: String) -> TopologyError {
             TopologyError(file: file, path: path, message: message)
         }
@@ -72,8 +74,9 @@ public struct Topology: Sendable, Equatable {
             throw fail("", "not valid YAML: \(error)")
         }
         guard let document else {
-            return Topology(broker: BrokerSection(), plugins: [], graph: try! DependencyGraph(specs: []), file: file,
-                            baseDirectory: baseDirectory)
+            return Topology(
+                broker: BrokerSection(), plugins: [], graph: try! DependencyGraph(specs: []), file: file,
+                baseDirectory: baseDirectory)
         }
         guard let root = document as? [String: Any] else { throw fail("", "the top level must be a mapping") }
         for key in root.keys where !["broker", "plugins", "tasks"].contains(key) {
@@ -95,7 +98,9 @@ public struct Topology: Sendable, Equatable {
 
         var plugins: [PluginSpec] = []
         if let section = root["plugins"] {
-            guard let section = section as? [String: Any] else { throw fail("plugins", "must be a mapping of plugin name to settings") }
+            guard let section = section as? [String: Any] else {
+                throw fail("plugins", "must be a mapping of plugin name to settings")
+            }
             let written = orderedKeys(of: "plugins", in: text, fallback: section.keys.sorted())
             if let duplicate = written.duplicates.first {
                 throw fail("plugins.\(duplicate)", "duplicate plugin name (each plugin is listed once)")
@@ -111,9 +116,10 @@ public struct Topology: Sendable, Equatable {
                 for key in entry.keys.sorted() where !pluginKeys.contains(key) {
                     throw fail("\(path).\(key)", "unknown key (expected one of \(pluginKeys.sorted().joined(separator: ", ")))")
                 }
-                plugins.append(try PluginSpec.parse(name: name, entry: entry, baseDirectory: baseDirectory) { key, message in
-                    fail("\(path).\(key)", message)
-                })
+                plugins.append(
+                    try PluginSpec.parse(name: name, entry: entry, baseDirectory: baseDirectory) { key, message in
+                        fail("\(path).\(key)", message)
+                    })
             }
         }
         let graph: DependencyGraph
@@ -130,7 +136,9 @@ public struct Topology: Sendable, Equatable {
         Dictionary(plugins.map { ($0.name, $0.config) }, uniquingKeysWith: { first, _ in first })
     }
 
-    private static func endpoint(_ value: Any?, _ path: String, _ fail: (String, String) -> TopologyError) throws(TopologyError) -> String? {
+    private static func endpoint(_ value: Any?, _ path: String, _ fail: (String, String) -> TopologyError) throws(TopologyError)
+        -> String?
+    {
         guard let value else { return nil }
         guard let text = value as? String, text.contains("://") else {
             throw fail(path, "must be a ZeroMQ endpoint such as tcp://127.0.0.1:7700")
@@ -138,7 +146,9 @@ public struct Topology: Sendable, Equatable {
         return text
     }
 
-    private static func positiveInt(_ value: Any?, _ path: String, _ fail: (String, String) -> TopologyError) throws(TopologyError) -> Int? {
+    private static func positiveInt(_ value: Any?, _ path: String, _ fail: (String, String) -> TopologyError)
+        throws(TopologyError) -> Int?
+    {
         guard let value else { return nil }
         guard let number = value as? Int, number > 0 else { throw fail(path, "must be a positive whole number") }
         return number
@@ -146,7 +156,9 @@ public struct Topology: Sendable, Equatable {
 
     /// Yams returns mappings unordered (and keeps one of two equal keys); recover the file's order of a
     /// top-level section's keys, so that plugins are listed and started as written, and its duplicates.
-    private static func orderedKeys(of section: String, in text: String, fallback: [String]) -> (keys: [String], duplicates: [String]) {
+    private static func orderedKeys(of section: String, in text: String, fallback: [String]) -> (
+        keys: [String], duplicates: [String]
+    ) {
         var ordered: [String] = []
         var duplicates: [String] = []
         var seen = Set<String>()
@@ -164,7 +176,11 @@ public struct Topology: Sendable, Equatable {
             if indent == nil { indent = lineIndent }
             if lineIndent == indent, let colon = trimmed.firstIndex(of: ":") {
                 let key = trimmed[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
-                if ordered.contains(key) || seen.contains(key) { duplicates.append(key) } else if fallback.contains(key) { ordered.append(key) }
+                if ordered.contains(key) || seen.contains(key) {
+                    duplicates.append(key)
+                } else if fallback.contains(key) {
+                    ordered.append(key)
+                }
                 seen.insert(key)
             }
         }

@@ -23,7 +23,8 @@ public struct VersionConstraint: Sendable, Equatable, CustomStringConvertible {
             return
         }
         var parsedOp = Operator.exact
-        for candidate in [Operator.atLeast, .atMost, .exact, .caret, .tilde, .greater, .less] where rest.hasPrefix(candidate.rawValue) {
+        for candidate in [Operator.atLeast, .atMost, .exact, .caret, .tilde, .greater, .less]
+        where rest.hasPrefix(candidate.rawValue) {
             parsedOp = candidate
             rest = rest.dropFirst(candidate.rawValue.count)
             break

@@ -23,9 +23,11 @@ struct Bench {
             handler.logLevel = .warning
             return handler
         }
-        let broker = try Broker(configuration: BrokerConfiguration(
-            controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*",
-            eventsHighWaterMark: 0))
+        let broker = try Broker(
+            configuration: BrokerConfiguration(
+                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
+                eventsOutEndpoint: "tcp://127.0.0.1:*",
+                eventsHighWaterMark: 0))
         let brokerThread = Thread { broker.run() }
         brokerThread.name = "plexus-broker"
         brokerThread.start()
@@ -33,13 +35,16 @@ struct Bench {
         let twoFrames = try FrameCostBaseline(extraFrame: false)
         let threeFrames = try FrameCostBaseline(extraFrame: true)
 
-        print("plexus-bench: libzmq \(ZMQContext.version.major).\(ZMQContext.version.minor).\(ZMQContext.version.patch), "
-              + "\(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(repetitions)")
+        print(
+            "plexus-bench: libzmq \(ZMQContext.version.major).\(ZMQContext.version.minor).\(ZMQContext.version.patch), "
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(repetitions)")
         for size in [64, 1024] {
             let count = quick ? 50_000 : (size == 64 ? 500_000 : 200_000)
             func measure(_ publishTo: String?, _ subscribeTo: String?, frames: Int) throws -> Double {
-                try Throughput(context: context, publishTo: publishTo, subscribeTo: subscribeTo, payloadSize: size,
-                               count: count, framesPerMessage: frames).run()
+                try Throughput(
+                    context: context, publishTo: publishTo, subscribeTo: subscribeTo, payloadSize: size,
+                    count: count, framesPerMessage: frames
+                ).run()
             }
             // Interleaved, so that a noisy moment of this shared VM hits all three paths alike.
             var direct: [Double] = [], proxied: [Double] = [], plexus: [Double] = [], m2: [Double] = [], m3: [Double] = []
@@ -52,8 +57,10 @@ struct Bench {
             }
             let (d, p, b) = (median(direct), median(proxied), median(plexus))
             rows.append(("events \(size) B: broker", rate(b), "zmq_proxy \(rate(p))", ratio(b / p)))
-            rows.append(("events \(size) B: bare loop, 2 frames", rate(median(m2)), "zmq_proxy \(rate(p))", ratio(median(m2) / p)))
-            rows.append(("events \(size) B: bare loop, 3 frames", rate(median(m3)), "zmq_proxy \(rate(p))", ratio(median(m3) / p)))
+            rows.append(
+                ("events \(size) B: bare loop, 2 frames", rate(median(m2)), "zmq_proxy \(rate(p))", ratio(median(m2) / p)))
+            rows.append(
+                ("events \(size) B: bare loop, 3 frames", rate(median(m3)), "zmq_proxy \(rate(p))", ratio(median(m3) / p)))
             rows.append(("events \(size) B: broker", rate(b), "bare 3 frames \(rate(median(m3)))", ratio(b / median(m3))))
             rows.append(("events \(size) B: broker", rate(b), "direct \(rate(d))", ratio(b / d)))
             rows.append(("events \(size) B: zmq_proxy", rate(p), "direct \(rate(d))", ratio(p / d)))
@@ -61,7 +68,8 @@ struct Bench {
 
         let samples = quick ? 2_000 : 20_000
         let echo = try RoundTrip.Echo(context: context)
-        let raw = try RoundTrip.measure(context: context, endpoint: echo.endpoint, request: [[], Array("ping".utf8)], count: samples)
+        let raw = try RoundTrip.measure(
+            context: context, endpoint: echo.endpoint, request: [[], Array("ping".utf8)], count: samples)
         let ping = [[UInt8]()] + ClientRequest(requestID: Array("1".utf8), command: .ping).encode()
         let control = try RoundTrip.measure(context: context, endpoint: broker.endpoints.control, request: ping, count: samples)
         for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
@@ -81,9 +89,11 @@ struct Bench {
         let header = ("measure", "plexus", "baseline", "ratio")
         let widths = [rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, 6]
         func line(_ row: (String, String, String, String)) -> String {
-            [row.0.padding(toLength: widths[0], withPad: " ", startingAt: 0),
-             row.1.padding(toLength: max(widths[1], 6), withPad: " ", startingAt: 0),
-             row.2.padding(toLength: widths[2], withPad: " ", startingAt: 0), row.3].joined(separator: "  ")
+            [
+                row.0.padding(toLength: widths[0], withPad: " ", startingAt: 0),
+                row.1.padding(toLength: max(widths[1], 6), withPad: " ", startingAt: 0),
+                row.2.padding(toLength: widths[2], withPad: " ", startingAt: 0), row.3,
+            ].joined(separator: "  ")
         }
         print(line(header))
         rows.forEach { print(line($0)) }
@@ -95,7 +105,8 @@ struct Bench {
     static func lifecycleRows(quick: Bool) -> [(String, String, String, String)] {
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let greeter = here.appendingPathComponent("greeter").path
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let audit = root.appendingPathComponent("plugins/audit/audit.py").path
         guard FileManager.default.isExecutableFile(atPath: greeter) else {
             print("lifecycle: skipped, no greeter next to plexus-bench (build everything: swift build -c release)")

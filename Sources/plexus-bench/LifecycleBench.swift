@@ -19,7 +19,8 @@ struct LifecycleBench {
 
     /// Runs both plugins under one broker and returns figures by plugin name (milliseconds).
     func run() throws -> [String: Figures] {
-        let topology = try Topology.parse("""
+        let topology = try Topology.parse(
+            """
             plugins:
               swift:
                 command: ["\(greeter)"]
@@ -29,9 +30,11 @@ struct LifecycleBench {
                 config: { path: /dev/null }
                 restart: { policy: always, initial: 0 }
             """)
-        let broker = try Broker(configuration: BrokerConfiguration(
-            controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*",
-            topology: topology))
+        let broker = try Broker(
+            configuration: BrokerConfiguration(
+                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
+                eventsOutEndpoint: "tcp://127.0.0.1:*",
+                topology: topology))
         let thread = Thread { broker.run() }
         thread.start()
         defer {
@@ -94,8 +97,9 @@ struct LifecycleBench {
         while Date() < deadline {
             guard let event = try events.next(timeout: deadline.timeIntervalSinceNow) else { break }
             guard event.topic == topic,
-                  let info = try? JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "event"),
-                  info.name == plugin else { continue }
+                let info = try? JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "event"),
+                info.name == plugin
+            else { continue }
             return event.meta.time
         }
         throw BenchError("no \(topic) event for \(plugin) within 30 s")

@@ -49,7 +49,8 @@ struct BrokerCommand: AsyncParsableCommand {
                 configuration.controlEndpoint = parsed.broker.control ?? configuration.controlEndpoint
                 configuration.eventsInEndpoint = parsed.broker.eventsIn ?? configuration.eventsInEndpoint
                 configuration.eventsOutEndpoint = parsed.broker.eventsOut ?? configuration.eventsOutEndpoint
-                configuration.heartbeatIntervalMilliseconds = parsed.broker.heartbeatMilliseconds ?? configuration.heartbeatIntervalMilliseconds
+                configuration.heartbeatIntervalMilliseconds =
+                    parsed.broker.heartbeatMilliseconds ?? configuration.heartbeatIntervalMilliseconds
                 configuration.heartbeatLiveness = parsed.broker.liveness ?? configuration.heartbeatLiveness
             } catch {
                 throw fail("\(error)")
@@ -74,10 +75,11 @@ struct BrokerCommand: AsyncParsableCommand {
         hangup.resume()
         defer { hangup.cancel() }
 
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: BrokerService(broker: broker))],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: BrokerService(broker: broker))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 

@@ -28,7 +28,8 @@ struct LifecycleRunner {
                 }
                 if Date() >= deadline {
                     let states = now.map { "\($0.instance) \($0.state.rawValue)" + ($0.reason.map { " (\($0))" } ?? "") }
-                    throw fail("\(verb.rawValue.lowercased()) \(plugin) not done within \(timeout) s: \(states.joined(separator: ", "))")
+                    throw fail(
+                        "\(verb.rawValue.lowercased()) \(plugin) not done within \(timeout) s: \(states.joined(separator: ", "))")
                 }
                 Thread.sleep(forTimeInterval: 0.1)
             }
@@ -51,7 +52,8 @@ struct StartCommand: ParsableCommand {
 }
 
 struct StopCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a plugin and wait until its processes exit.")
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a plugin and wait until its processes exit.")
     @Argument(help: "The plugin's name in the topology.") var name: String
     @OptionGroup var options: ClientOptions
 
@@ -63,7 +65,8 @@ struct StopCommand: ParsableCommand {
 }
 
 struct RestartCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart a plugin and wait until it runs again.")
+    static let configuration = CommandConfiguration(
+        commandName: "restart", abstract: "Restart a plugin and wait until it runs again.")
     @Argument(help: "The plugin's name in the topology.") var name: String
     @OptionGroup var options: ClientOptions
 
@@ -101,7 +104,9 @@ struct ReloadCommand: ParsableCommand {
     func run() throws {
         try runClient {
             let reply = try options.client().request(.lifecycle(.reload, plugin: name), as: Reply.self)
-            emit(reply.instances.isEmpty ? "no running instance of \(name) to reload" : "reloaded \(reply.instances.joined(separator: ", "))")
+            emit(
+                reply.instances.isEmpty
+                    ? "no running instance of \(name) to reload" : "reloaded \(reply.instances.joined(separator: ", "))")
         }
     }
 }
@@ -124,7 +129,9 @@ struct ApplyCommand: ParsableCommand {
             let timeout = options.seconds(default: 30)
             let client = try options.client(defaultTimeout: timeout)
             let plan = try client.request(.apply(yaml: yaml, baseDirectory: url.deletingLastPathComponent().path), as: Plan.self)
-            for (label, names) in [("start", plan.start), ("stop", plan.stop), ("restart", plan.restart), ("reload", plan.reload)]
+            for (label, names) in [
+                ("start", plan.start), ("stop", plan.stop), ("restart", plan.restart), ("reload", plan.reload),
+            ]
             where !names.isEmpty {
                 emit("\(label): \(names.joined(separator: ", "))")
             }
@@ -133,11 +140,13 @@ struct ApplyCommand: ParsableCommand {
             let deadline = Date().addingTimeInterval(timeout)
             while true {
                 let status = try client.request(.status, as: [InstanceInfo].self)
-                let settled = (plan.start + plan.restart).allSatisfy { name in
-                    LifecycleRunner.allRunning(status.filter { $0.name == name })
-                } && plan.stop.allSatisfy { name in
-                    status.filter { $0.name == name }.allSatisfy { $0.state == .stopped || $0.state == .failed }
-                } && !status.contains { $0.state == .stopping }
+                let settled =
+                    (plan.start + plan.restart).allSatisfy { name in
+                        LifecycleRunner.allRunning(status.filter { $0.name == name })
+                    }
+                    && plan.stop.allSatisfy { name in
+                        status.filter { $0.name == name }.allSatisfy { $0.state == .stopped || $0.state == .failed }
+                    } && !status.contains { $0.state == .stopping }
                 if settled { return }
                 if let failed = status.first(where: { $0.state == .failed && (plan.start + plan.restart).contains($0.name) }) {
                     throw fail("\(failed.instance) failed: \(failed.reason ?? "")")

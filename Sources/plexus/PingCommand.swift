@@ -10,8 +10,10 @@ struct PingCommand: ParsableCommand {
     func run() throws {
         try runClient {
             let (pong, seconds) = try options.client().ping()
-            emit(String(format: "pong from %@ (broker %@, version %@) in %.3f ms", options.endpoint, pong.broker, pong.version,
-                        seconds * 1000))
+            emit(
+                String(
+                    format: "pong from %@ (broker %@, version %@) in %.3f ms", options.endpoint, pong.broker, pong.version,
+                    seconds * 1000))
         }
     }
 }

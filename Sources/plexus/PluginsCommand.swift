@@ -20,8 +20,10 @@ struct PluginsCommand: ParsableCommand {
             }
             let header = ["NAME", "TYPE", "VERSION", "INSTANCE", "PID", "STATE", "UPTIME", "LANGUAGE"]
             let rows = plugins.map {
-                [$0.name, $0.type, $0.version, $0.instance, String($0.pid), $0.state.rawValue,
-                 String(format: "%.1fs", $0.uptimeSeconds), $0.language]
+                [
+                    $0.name, $0.type, $0.version, $0.instance, String($0.pid), $0.state.rawValue,
+                    String(format: "%.1fs", $0.uptimeSeconds), $0.language,
+                ]
             }
             emit(Table(header: header, rows: rows).render())
             if plugins.isEmpty { emit("(no plugins attached)") }

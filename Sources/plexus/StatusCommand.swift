@@ -28,9 +28,11 @@ enum StatusTable {
     static func render(_ instances: [InstanceInfo]) -> String {
         let header = ["NAME", "INSTANCE", "STATE", "PID", "RESTARTS", "UPTIME", "LAST EXIT", "REASON"]
         let rows = instances.map {
-            [$0.name, $0.instance, $0.state.rawValue, $0.pid == 0 ? "-" : String($0.pid),
-             $0.restarts.map(String.init) ?? "attached", String(format: "%.1fs", $0.uptimeSeconds),
-             ($0.lastExit ?? "").isEmpty ? "-" : $0.lastExit!, $0.reason ?? ""]
+            [
+                $0.name, $0.instance, $0.state.rawValue, $0.pid == 0 ? "-" : String($0.pid),
+                $0.restarts.map(String.init) ?? "attached", String(format: "%.1fs", $0.uptimeSeconds),
+                ($0.lastExit ?? "").isEmpty ? "-" : $0.lastExit!, $0.reason ?? "",
+            ]
         }
         return instances.isEmpty ? "(no plugins)" : Table(header: header, rows: rows).render()
     }

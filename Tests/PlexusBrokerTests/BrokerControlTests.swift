@@ -73,19 +73,26 @@ struct BrokerControlTests {
     func cli() throws {
         let broker = try BrokerProcess()
         defer { broker.stop() }
-        let subscribe = try ChildProcess.plexus(["subscribe", "cli.>", "--json", "--count", "2", "--timeout", "20",
-                                                 "--broker", broker.control], name: "subscribe")
+        let subscribe = try ChildProcess.plexus(
+            [
+                "subscribe", "cli.>", "--json", "--count", "2", "--timeout", "20",
+                "--broker", broker.control,
+            ], name: "subscribe")
         defer { subscribe.stop() }
         #expect(try broker.waitForSubscriptions(1))
 
-        let acked = try runPlexus(["publish", "cli.one", #"{"n":1}"#, "--ack", "--header", "trace=t1", "--broker", broker.control])
+        let acked = try runPlexus([
+            "publish", "cli.one", #"{"n":1}"#, "--ack", "--header", "trace=t1", "--broker", broker.control,
+        ])
         #expect(acked.status == 0)
         #expect(acked.stdout.contains("seq="))
         let piped = try runPlexus(["publish", "cli.two", "-", "--broker", broker.control], stdin: Data([0xFF, 0x00, 0x41]))
         #expect(piped.status == 0, "\(piped.stderr)")
 
         #expect(subscribe.waitForExit(timeout: 20) == 0, "\(subscribe.stderr)")
-        let lines = try subscribe.stdoutLines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        let lines = try subscribe.stdoutLines.map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
         #expect(lines.count == 2)
         #expect(lines.first?["topic"] as? String == "cli.one")
         #expect(lines.first?["data"] as? String == #"{"n":1}"#)
@@ -120,8 +127,10 @@ struct BrokerControlTests {
     func signalsAndBindErrors() throws {
         for signal in [SIGTERM, SIGINT] {
             let broker = try BrokerProcess()
-            let clash = try runPlexus(["broker", "--control", broker.control, "--events-in", "tcp://127.0.0.1:*",
-                                       "--events-out", "tcp://127.0.0.1:*"])
+            let clash = try runPlexus([
+                "broker", "--control", broker.control, "--events-in", "tcp://127.0.0.1:*",
+                "--events-out", "tcp://127.0.0.1:*",
+            ])
             #expect(clash.status != 0)
             #expect(clash.stderr.contains("Address already in use"), "\(clash.stderr)")
             broker.child.signal(signal)

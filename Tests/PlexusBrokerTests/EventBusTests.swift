@@ -9,22 +9,29 @@ struct EventBusTests {
     func rawPyzmqThroughBroker() throws {
         let broker = try BrokerProcess()
         defer { broker.stop() }
-        let raw = try ChildProcess.python(Paths.fixture("raw_subscriber.py"), [broker.endpoints.eventsOut, "demo.", "5", "20"],
-                                          name: "raw-sub")
+        let raw = try ChildProcess.python(
+            Paths.fixture("raw_subscriber.py"), [broker.endpoints.eventsOut, "demo.", "5", "20"],
+            name: "raw-sub")
         defer { raw.stop() }
-        let cli = try ChildProcess.plexus(["subscribe", "demo.*", "--json", "--count", "5", "--timeout", "20",
-                                           "--broker", broker.control], name: "cli-sub")
+        let cli = try ChildProcess.plexus(
+            [
+                "subscribe", "demo.*", "--json", "--count", "5", "--timeout", "20",
+                "--broker", broker.control,
+            ], name: "cli-sub")
         defer { cli.stop() }
         #expect(try broker.waitForSubscriptions(2))
 
         // Plain [topic, payload]; the publisher repeats so that its own slow-joiner loss does not matter.
-        let publisher = try ChildProcess.python(Paths.fixture("raw_publisher.py"), [broker.endpoints.eventsIn, "demo.raw", "60", "20"],
-                                                name: "raw-pub")
+        let publisher = try ChildProcess.python(
+            Paths.fixture("raw_publisher.py"), [broker.endpoints.eventsIn, "demo.raw", "60", "20"],
+            name: "raw-pub")
         defer { publisher.stop() }
         #expect(raw.waitForExit(timeout: 20) == 0, "raw subscriber: \(raw.stderr)")
         #expect(cli.waitForExit(timeout: 20) == 0, "plexus subscribe: \(cli.stderr)")
 
-        let rawEvents = try raw.stdoutLines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let rawEvents = try raw.stdoutLines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(rawEvents.count == 5)
         var previousSeq = 0
         for event in rawEvents {
@@ -50,9 +57,10 @@ struct EventBusTests {
         defer { broker.stop() }
         let subscriber = try broker.subscriber(["hdr.>"])
         #expect(try broker.waitForSubscriptions(1))
-        let publisher = try ChildProcess.python(Paths.fixture("raw_publisher.py"),
-                                                [broker.endpoints.eventsIn, "hdr.x", "100", "20", #"{"source":"py-1","trace":"abc"}"#],
-                                                name: "hdr-pub")
+        let publisher = try ChildProcess.python(
+            Paths.fixture("raw_publisher.py"),
+            [broker.endpoints.eventsIn, "hdr.x", "100", "20", #"{"source":"py-1","trace":"abc"}"#],
+            name: "hdr-pub")
         defer { publisher.stop() }
         let event = try #require(try subscriber.next(timeout: 10))
         #expect(event.meta.source == "py-1")
@@ -83,9 +91,10 @@ struct EventBusTests {
     func garbage() throws {
         let broker = try BrokerProcess()
         defer { broker.stop() }
-        let garbage = try ChildProcess.python(Paths.fixture("garbage.py"),
-                                              [broker.control, broker.endpoints.eventsIn, broker.endpoints.eventsOut, "7", "300"],
-                                              name: "garbage")
+        let garbage = try ChildProcess.python(
+            Paths.fixture("garbage.py"),
+            [broker.control, broker.endpoints.eventsIn, broker.endpoints.eventsOut, "7", "300"],
+            name: "garbage")
         #expect(garbage.waitForExit(timeout: 60) == 0, "\(garbage.stderr)")
         #expect(broker.child.isRunning)
 

@@ -26,8 +26,9 @@ struct PluginSessionTests {
         let lost = try broker.subscriber(["plexus.plugin.lost"])
         #expect(try broker.waitForSubscriptions(1))
 
-        let audit = try ChildProcess.python(Paths.auditPlugin, [], name: "audit", environment: ["PLEXUS_BROKER": broker.control],
-                                            directory: dir)
+        let audit = try ChildProcess.python(
+            Paths.auditPlugin, [], name: "audit", environment: ["PLEXUS_BROKER": broker.control],
+            directory: dir)
         defer { audit.stop() }
         let info = try #require(broker.waitForPlugin("audit"), "audit never ran: \(audit.stderr)")
         #expect(info.pid == audit.pid)

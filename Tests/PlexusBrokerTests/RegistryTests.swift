@@ -1,5 +1,6 @@
 import PlexusProtocol
 import Testing
+
 @testable import PlexusBroker
 
 @Suite("Registry")

@@ -7,18 +7,19 @@ import Testing
 struct SupervisionTests {
     @Test("start-up follows dependencies, shutdown goes in reverse, the mesh announces itself when all run")
     func dependencyOrder() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              base:
-                command: \(testPluginCommand)
-                config: { start_delay: 0.5, stop_delay: 0.3 }
-              middle:
-                command: [\(yamlQuoted(Paths.greeter))]
-                depends_on: [base]
-              last:
-                command: \(testPluginCommand)
-                after: [middle]
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  base:
+                    command: \(testPluginCommand)
+                    config: { start_delay: 0.5, stop_delay: 0.3 }
+                  middle:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                    depends_on: [base]
+                  last:
+                    command: \(testPluginCommand)
+                    after: [middle]
+                """)
         defer { broker.stop() }
         // Watch the states: a dependent must never be active before what it depends on runs.
         var sawMiddleWaiting = false
@@ -59,15 +60,16 @@ struct SupervisionTests {
 
     @Test("a crash-looping plugin ends failed after the intensity limit; its dependents wait, saying why")
     func crashLoop() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              crasher:
-                command: "python3 -c 'import sys; print(\\"boom\\"); sys.exit(3)'"
-                restart: { policy: on-failure, initial: 20ms, max: 100ms, max_restarts: 3, period: 1m }
-              dependent:
-                command: [\(yamlQuoted(Paths.greeter))]
-                depends_on: [crasher]
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  crasher:
+                    command: "python3 -c 'import sys; print(\\"boom\\"); sys.exit(3)'"
+                    restart: { policy: on-failure, initial: 20ms, max: 100ms, max_restarts: 3, period: 1m }
+                  dependent:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                    depends_on: [crasher]
+                """)
         defer { broker.stop() }
         let failed = try #require(broker.waitForInstances("crasher") { $0.state == .failed })
         #expect(failed[0].restarts == 3)
@@ -86,12 +88,13 @@ struct SupervisionTests {
 
     @Test("SIGKILL of a plugin: back to running after backoff, with the restart and the signal recorded")
     func killedPluginRestarts() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              greeter:
-                command: [\(yamlQuoted(Paths.greeter))]
-                restart: { policy: on-failure, initial: 200ms }
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  greeter:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                    restart: { policy: on-failure, initial: 200ms }
+                """)
         defer { broker.stop() }
         let first = try #require(broker.waitForRunning("greeter")?.first)
         kill(first.pid, SIGKILL)
@@ -103,16 +106,18 @@ struct SupervisionTests {
 
     @Test("a plugin that stops heartbeating is killed and restarted")
     func hungPlugin() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              sleepy:
-                command: \(testPluginCommand)
-                restart: { policy: on-failure, initial: 100ms }
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  sleepy:
+                    command: \(testPluginCommand)
+                    restart: { policy: on-failure, initial: 100ms }
+                """)
         defer { broker.stop() }
         let first = try #require(broker.waitForRunning("sleepy")?.first)
         kill(first.pid, SIGSTOP)  // hung: alive, silent
-        let second = try #require(broker.waitForInstances("sleepy", timeout: 12) { $0.state == .running && $0.pid != first.pid }?.first)
+        let second = try #require(
+            broker.waitForInstances("sleepy", timeout: 12) { $0.state == .running && $0.pid != first.pid }?.first)
         #expect(second.restarts == 1)
         #expect(second.lastExit == "signal 9")
         #expect(waitUntil(timeout: 5) { processIsGone(first.pid) })
@@ -120,11 +125,12 @@ struct SupervisionTests {
 
     @Test("a plugin launched through a wrapper script (registering from a child process) is supervised")
     func wrapperScript() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              wrapped:
-                command: [sh, -c, "python3 \\"\(Paths.fixture("test_plugin.py"))\\"; echo wrapper done"]
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  wrapped:
+                    command: [sh, -c, "python3 \\"\(Paths.fixture("test_plugin.py"))\\"; echo wrapper done"]
+                """)
         defer { broker.stop() }
         let running = try #require(broker.waitForRunning("wrapped")?.first)
         #expect(running.restarts == 0 && running.attached == false)
@@ -135,14 +141,15 @@ struct SupervisionTests {
 
     @Test("start_timeout: a plugin that never becomes ready is killed; with policy never it ends failed")
     func startTimeout() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              slow:
-                command: \(testPluginCommand)
-                config: { start_delay: 30 }
-                start_timeout: 1s
-                restart: never
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  slow:
+                    command: \(testPluginCommand)
+                    config: { start_delay: 30 }
+                    start_timeout: 1s
+                    restart: never
+                """)
         defer { broker.stop() }
         let failed = try #require(broker.waitForInstances("slow", timeout: 10) { $0.state == .failed }?.first)
         #expect(failed.reason?.contains("start_timeout") == true, "\(failed.reason ?? "")")
@@ -151,13 +158,14 @@ struct SupervisionTests {
 
     @Test("stop escalates: STOP, then SIGTERM, then SIGKILL after stop_timeout each")
     func stopEscalation() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              stubborn:
-                command: \(testPluginCommand)
-                config: { stop_delay: 60, ignore_term: true }
-                stop_timeout: 500ms
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  stubborn:
+                    command: \(testPluginCommand)
+                    config: { stop_delay: 60, ignore_term: true }
+                    stop_timeout: 500ms
+                """)
         defer { broker.stop() }
         let running = try #require(broker.waitForRunning("stubborn")?.first)
         let started = Date()
@@ -172,11 +180,12 @@ struct SupervisionTests {
 
     @Test("upgrade: the new instance runs before the old one stops, and no event is lost in the swap")
     func upgradeLosesNothing() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              greeter:
-                command: [\(yamlQuoted(Paths.greeter))]
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  greeter:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                """)
         defer { broker.stop() }
         let old = try #require(broker.waitForRunning("greeter")?.first)
         let welcomes = try broker.subscriber(["user.welcome"])
@@ -191,7 +200,9 @@ struct SupervisionTests {
             var n = 0
             while !stop.isSet {
                 n += 1
-                if let seq = try? client.publish(PublishRequest(topic: "user.created", payload: Array("{\"name\":\"u\(n)\"}".utf8))) {
+                if let seq = try? client.publish(
+                    PublishRequest(topic: "user.created", payload: Array("{\"name\":\"u\(n)\"}".utf8)))
+                {
                     acked.add(seq)
                 }
                 Thread.sleep(forTimeInterval: 0.005)
@@ -296,14 +307,15 @@ struct SupervisionTests {
     @Test("no plugin process outlives the broker, even when it is killed with SIGKILL")
     func noOrphans() throws {
         for signal in [SIGTERM, SIGKILL] {
-            let broker = try BrokerProcess(topology: """
-                plugins:
-                  one:
-                    command: \(testPluginCommand)
-                    instances: 2
-                  two:
-                    command: [\(yamlQuoted(Paths.greeter))]
-                """)
+            let broker = try BrokerProcess(
+                topology: """
+                    plugins:
+                      one:
+                        command: \(testPluginCommand)
+                        instances: 2
+                      two:
+                        command: [\(yamlQuoted(Paths.greeter))]
+                    """)
             defer { broker.stop() }
             #expect(broker.waitForRunning("one") != nil && broker.waitForRunning("two") != nil)
             let pids = broker.status().map(\.pid)
@@ -316,11 +328,12 @@ struct SupervisionTests {
 
     @Test("lifecycle commands on unknown or attached plugins fail clearly; logs are captured")
     func commandErrors() throws {
-        let broker = try BrokerProcess(topology: """
-            plugins:
-              worker:
-                command: \(testPluginCommand)
-            """)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  worker:
+                    command: \(testPluginCommand)
+                """)
         defer { broker.stop() }
         let attached = try ChildProcess(Paths.greeter, [], name: "attached", environment: ["PLEXUS_BROKER": broker.control])
         defer { attached.stop() }
@@ -344,15 +357,25 @@ struct SupervisionTests {
         #expect(noLogs.status != 0)
     }
 
-    @Test("invalid topologies are refused with their error, by check and by the broker", arguments: [
-        ("plugins:\n  a:\n    command: x\n    depends_on: [b]\n", "plugins.a.depends_on: depends on 'b', which is not in the topology"),
-        ("plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: x\n    after: [a]\n",
-         "dependency cycle: a → b → a"),
-        ("plugins:\n  a:\n    command: x\n  a:\n    command: y\n", "duplicate"),
-        ("plugins:\n  a:\n    command: x\n    start_timeout: soon\n", "plugins.a.start_timeout: must be a positive duration"),
-        ("plugins:\n  a:\n    command: x\n    restart: { policy: sometimes }\n", "plugins.a.restart.policy: must be always, on-failure or never"),
-        ("plugins:\n  a:\n    command: x\n    colour: red\n", "plugins.a.colour: unknown key"),
-    ])
+    @Test(
+        "invalid topologies are refused with their error, by check and by the broker",
+        arguments: [
+            (
+                "plugins:\n  a:\n    command: x\n    depends_on: [b]\n",
+                "plugins.a.depends_on: depends on 'b', which is not in the topology"
+            ),
+            (
+                "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: x\n    after: [a]\n",
+                "dependency cycle: a → b → a"
+            ),
+            ("plugins:\n  a:\n    command: x\n  a:\n    command: y\n", "duplicate"),
+            ("plugins:\n  a:\n    command: x\n    start_timeout: soon\n", "plugins.a.start_timeout: must be a positive duration"),
+            (
+                "plugins:\n  a:\n    command: x\n    restart: { policy: sometimes }\n",
+                "plugins.a.restart.policy: must be always, on-failure or never"
+            ),
+            ("plugins:\n  a:\n    command: x\n    colour: red\n", "plugins.a.colour: unknown key"),
+        ])
     func invalidTopologies(text: String, expected: String) throws {
         let dir = try Paths.temporaryDirectory()
         let file = dir.appendingPathComponent("bad.yaml")
@@ -361,8 +384,10 @@ struct SupervisionTests {
         #expect(check.status != 0)
         #expect(check.stderr.contains(expected), "\(check.stderr)")
         #expect(check.stderr.contains(file.path))
-        let broker = try runPlexus(["broker", "--topology", file.path, "--control", "tcp://127.0.0.1:*",
-                                    "--events-in", "tcp://127.0.0.1:*", "--events-out", "tcp://127.0.0.1:*"])
+        let broker = try runPlexus([
+            "broker", "--topology", file.path, "--control", "tcp://127.0.0.1:*",
+            "--events-in", "tcp://127.0.0.1:*", "--events-out", "tcp://127.0.0.1:*",
+        ])
         #expect(broker.status != 0 && broker.stderr.contains(expected))
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PlexusBroker
 
 @Suite("Topic cache and counters")

@@ -1,16 +1,19 @@
 import Foundation
 import Testing
+
 @testable import PlexusProtocol
 
 private func frames(_ strings: String...) -> [[UInt8]] { strings.map { Array($0.utf8) } }
 
 @Suite("Control codec")
 struct CodecTests {
-    @Test("client requests round-trip", arguments: [
-        ClientCommand.ping, .discover, .plugins, .stats,
-        .publish(PublishRequest(topic: "user.created", payload: [0, 255, 10])),
-        .publish(PublishRequest(topic: "a.b", payload: [], headers: ["k": "v", "source": "me"])),
-    ])
+    @Test(
+        "client requests round-trip",
+        arguments: [
+            ClientCommand.ping, .discover, .plugins, .stats,
+            .publish(PublishRequest(topic: "user.created", payload: [0, 255, 10])),
+            .publish(PublishRequest(topic: "a.b", payload: [], headers: ["k": "v", "source": "me"])),
+        ])
     func clientRoundTrip(command: ClientCommand) throws {
         let request = ClientRequest(requestID: Array("42".utf8), command: command)
         let encoded = request.encode()
@@ -29,19 +32,24 @@ struct CodecTests {
 
     @Test("plugin messages round-trip")
     func pluginRoundTrip() throws {
-        let registration = Registration(name: "audit", type: "example", version: "1.0.0", instance: "audit-1", pid: 12,
-                                        services: ["s"], subscriptions: [">"], language: "python")
-        for message in [PluginMessage.register(registration), .ready, .heartbeat, .goodbye(reason: nil), .goodbye(reason: "bye")] {
+        let registration = Registration(
+            name: "audit", type: "example", version: "1.0.0", instance: "audit-1", pid: 12,
+            services: ["s"], subscriptions: [">"], language: "python")
+        for message in [PluginMessage.register(registration), .ready, .heartbeat, .goodbye(reason: nil), .goodbye(reason: "bye")]
+        {
             #expect(try ControlMessage.decode(message.encode()[...]) == .plugin(message))
         }
     }
 
     @Test("broker messages round-trip")
     func brokerRoundTrip() throws {
-        let welcome = Welcome(instance: "a-1", broker: "b-1", config: .object(["path": .string("/tmp/x"), "n": .number(3)]),
-                              heartbeatMilliseconds: 1000, liveness: 3, eventsIn: "tcp://h:1", eventsOut: "tcp://h:2")
-        let messages: [BrokerMessage] = [.welcome(welcome), .heartbeat, .stop(reason: "x"), .stop(reason: nil),
-                                         .disconnect(reason: "bye"), .error(ProtocolError(.notRegistered, "again"))]
+        let welcome = Welcome(
+            instance: "a-1", broker: "b-1", config: .object(["path": .string("/tmp/x"), "n": .number(3)]),
+            heartbeatMilliseconds: 1000, liveness: 3, eventsIn: "tcp://h:1", eventsOut: "tcp://h:2")
+        let messages: [BrokerMessage] = [
+            .welcome(welcome), .heartbeat, .stop(reason: "x"), .stop(reason: nil),
+            .disconnect(reason: "bye"), .error(ProtocolError(.notRegistered, "again")),
+        ]
         for message in messages {
             #expect(try BrokerMessage.decode(message.encode()[...]) == message)
         }
@@ -107,8 +115,9 @@ struct CodecTests {
     @Test("random frames never crash the decoders")
     func fuzz() {
         var generator = SplitMix64(seed: 0x5EED)
-        let vocabulary = frames("PLXC01", "PLXP01", "PING", "PUBLISH", "REGISTER", "GOODBYE", "WELCOME", "ERR", "OK", "{}",
-                                #"{"name":"a","instance":"b"}"#, "a.b", "")
+        let vocabulary = frames(
+            "PLXC01", "PLXP01", "PING", "PUBLISH", "REGISTER", "GOODBYE", "WELCOME", "ERR", "OK", "{}",
+            #"{"name":"a","instance":"b"}"#, "a.b", "")
         for _ in 0..<20_000 {
             let count = Int(generator.next() % 7)
             let input: [[UInt8]] = (0..<count).map { _ in

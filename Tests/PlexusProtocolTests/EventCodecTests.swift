@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PlexusProtocol
 
 @Suite("Events: topics, patterns and metadata")
@@ -9,7 +10,9 @@ struct EventCodecTests {
         #expect(Topic.validationError(topic) == nil)
     }
 
-    @Test("invalid topics", arguments: ["", ".a", "a.", "a..b", "a b", "a.*", "a.>", "tab\there", String(repeating: "x", count: 256)])
+    @Test(
+        "invalid topics",
+        arguments: ["", ".a", "a.", "a..b", "a b", "a.*", "a.>", "tab\there", String(repeating: "x", count: 256)])
     func invalidTopics(topic: String) {
         #expect(Topic.validationError(topic) != nil)
     }
@@ -49,8 +52,9 @@ struct EventCodecTests {
     func metaEncoding() throws {
         var buffer: [UInt8] = []
         let tricky = "we\"ird\\src\n\u{01}é"
-        EventCodec.writeMeta(into: &buffer, seq: 18_446_744_073_709_551_615, time: 1_732_200_000_123_456,
-                             source: tricky, headersJSON: JSONCoding.encode(["k": "v"]))
+        EventCodec.writeMeta(
+            into: &buffer, seq: 18_446_744_073_709_551_615, time: 1_732_200_000_123_456,
+            source: tricky, headersJSON: JSONCoding.encode(["k": "v"]))
         let meta = try EventCodec.decodeMeta(buffer)
         #expect(meta == EventMeta(seq: UInt64.max, time: 1_732_200_000_123_456, source: tricky, headers: ["k": "v"]))
 

@@ -1,5 +1,6 @@
 import PlexusProtocol
 import Testing
+
 @testable import PlexusSupervisor
 
 /// Drives a `Supervisor` with a fake clock and fake pids: no processes.
@@ -109,7 +110,8 @@ struct SupervisorTests {
 
     @Test("crash: exponential backoff, then failed past max_restarts within the period")
     func crashLoop() throws {
-        var h = try Harness("""
+        var h = try Harness(
+            """
             plugins:
               x:
                 command: [x]
@@ -135,7 +137,8 @@ struct SupervisorTests {
 
     @Test("policies: on-failure leaves a clean exit stopped; never fails on a crash; always restarts a clean exit")
     func policies() throws {
-        var h = try Harness("""
+        var h = try Harness(
+            """
             plugins:
               a: { command: [a], restart: on-failure }
               b: { command: [b], restart: never }
@@ -154,7 +157,8 @@ struct SupervisorTests {
 
     @Test("start_timeout and missed heartbeats kill the process; its exit is a crash with that reason")
     func killReasons() throws {
-        var h = try Harness("""
+        var h = try Harness(
+            """
             plugins:
               slow: { command: [s], start_timeout: 2s, restart: never }
               hung: { command: [h], restart: { initial: 0 } }
@@ -198,8 +202,12 @@ struct SupervisorTests {
         h.ready("web-1")
         h.ready("web-2")
         let first = h.run(h.supervisor.shutdown(now: h.now))
-        #expect(first.filter { if case .sendStop = $0 { true } else { false } }
-            == [.sendStop(instance: "web-1", reason: "broker shutting down"), .sendStop(instance: "web-2", reason: "broker shutting down")])
+        #expect(
+            first.filter { if case .sendStop = $0 { true } else { false } }
+                == [
+                    .sendStop(instance: "web-1", reason: "broker shutting down"),
+                    .sendStop(instance: "web-2", reason: "broker shutting down"),
+                ])
         h.exit("web-1", status: 0)
         #expect(!h.exit("web-2", status: 0).contains(.sendStop(instance: "db-1", reason: "broker shutting down")))
         #expect(h.exit("api-1", status: 0).contains(.sendStop(instance: "db-1", reason: "broker shutting down")))
@@ -232,7 +240,8 @@ struct SupervisorTests {
 
     @Test("conflicts keep a plugin from starting while the other runs")
     func conflicts() throws {
-        var h = try Harness("""
+        var h = try Harness(
+            """
             plugins:
               a: { command: [a] }
               b: { command: [b], conflicts: [a], enabled: false }
@@ -248,7 +257,8 @@ struct SupervisorTests {
 
     @Test("apply: reload for config-only changes, restart for others, stop removed, start added")
     func apply() throws {
-        var h = try Harness("""
+        var h = try Harness(
+            """
             plugins:
               keep: { command: [k], config: { a: 1 } }
               change: { command: [c] }
@@ -256,7 +266,8 @@ struct SupervisorTests {
             """)
         h.start()
         for id in ["keep-1", "change-1", "gone-1"] { h.ready(id) }
-        let new = try Topology.parse("""
+        let new = try Topology.parse(
+            """
             plugins:
               keep: { command: [k], config: { a: 2 } }
               change: { command: [c, --fast] }

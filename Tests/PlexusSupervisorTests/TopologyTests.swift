@@ -1,13 +1,15 @@
+import Foundation
 import PlexusProtocol
 import Testing
+
 @testable import PlexusSupervisor
-import Foundation
 
 @Suite("Topology file")
 struct TopologyTests {
     @Test("a valid file gives endpoints and config blocks in file order")
     func valid() throws {
-        let topology = try Topology.parse("""
+        let topology = try Topology.parse(
+            """
             broker:
               control: tcp://127.0.0.1:9000
               heartbeat_ms: 500
@@ -28,7 +30,8 @@ struct TopologyTests {
 
     @Test("the repository's topology.yaml is valid")
     func repositoryTopology() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let topology = try Topology.load(path: root.appendingPathComponent("topology.yaml").path)
         #expect(Set(topology.plugins.map(\.name)).isSuperset(of: ["greeter", "audit"]))
     }
@@ -46,19 +49,35 @@ struct TopologyTests {
         ("config not a mapping", "plugins:\n  a:\n    config: 3", "plugins.a.config"),
         ("missing dependency", "plugins:\n  a:\n    command: x\n    depends_on: [b]", "plugins.a.depends_on"),
         ("missing type dependency", "plugins:\n  a:\n    command: x\n    depends_on: ['type:db']", "plugins.a.depends_on"),
-        ("disabled dependency", "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: y\n    enabled: false", "plugins.a.depends_on"),
-        ("cycle", "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: y\n    depends_on: [a]", "plugins.a.depends_on"),
+        (
+            "disabled dependency",
+            "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: y\n    enabled: false",
+            "plugins.a.depends_on"
+        ),
+        (
+            "cycle", "plugins:\n  a:\n    command: x\n    depends_on: [b]\n  b:\n    command: y\n    depends_on: [a]",
+            "plugins.a.depends_on"
+        ),
         ("self cycle", "plugins:\n  a:\n    command: x\n    after: [a]", "plugins.a.depends_on"),
         ("duplicate names", "plugins:\n  a:\n    command: x\n  a:\n    command: y", "plugins.a"),
         ("bad duration", "plugins:\n  a:\n    command: x\n    stop_timeout: later", "plugins.a.stop_timeout"),
         ("bad policy", "plugins:\n  a:\n    command: x\n    restart: sometimes", "plugins.a.restart.policy"),
         ("bad restart key", "plugins:\n  a:\n    command: x\n    restart: { retries: 3 }", "plugins.a.restart.retries"),
-        ("backoff max below initial", "plugins:\n  a:\n    command: x\n    restart: { initial: 5s, max: 1s }", "plugins.a.restart.max"),
+        (
+            "backoff max below initial", "plugins:\n  a:\n    command: x\n    restart: { initial: 5s, max: 1s }",
+            "plugins.a.restart.max"
+        ),
         ("zero instances", "plugins:\n  a:\n    command: x\n    instances: 0", "plugins.a.instances"),
         ("empty command", "plugins:\n  a:\n    command: []", "plugins.a.command"),
         ("unclosed quote", "plugins:\n  a:\n    command: \"run 'x\"", "plugins.a.command"),
-        ("bad version constraint", "plugins:\n  a:\n    command: x\n    depends_on: [b@^]\n  b:\n    command: y", "plugins.a.depends_on"),
-        ("both conflicting enabled", "plugins:\n  a:\n    command: x\n    conflicts: [b]\n  b:\n    command: y", "plugins.a.conflicts"),
+        (
+            "bad version constraint", "plugins:\n  a:\n    command: x\n    depends_on: [b@^]\n  b:\n    command: y",
+            "plugins.a.depends_on"
+        ),
+        (
+            "both conflicting enabled", "plugins:\n  a:\n    command: x\n    conflicts: [b]\n  b:\n    command: y",
+            "plugins.a.conflicts"
+        ),
     ]
 
     @Test("invalid files name the file, the key and the problem", arguments: invalid.indices)
@@ -72,14 +91,17 @@ struct TopologyTests {
     @Test("cycle errors show the path")
     func cyclePath() {
         let error = #expect(throws: TopologyError.self) {
-            try Topology.parse("plugins:\n  a: { command: x, depends_on: [b] }\n  b: { command: y, after: [c] }\n  c: { command: z, depends_on: [a] }")
+            try Topology.parse(
+                "plugins:\n  a: { command: x, depends_on: [b] }\n  b: { command: y, after: [c] }\n  c: { command: z, depends_on: [a] }"
+            )
         }
         #expect(error?.message == "dependency cycle: a → b → c → a")
     }
 
     @Test("commands: argv lists and shell-like strings; type dependencies expand")
     func commandsAndTypes() throws {
-        let topology = try Topology.parse("""
+        let topology = try Topology.parse(
+            """
             plugins:
               a: { command: "python3 -u 'my plugin.py' --x=\\"1 2\\"", type: store }
               b: { command: [./bin/b, --flag], type: store }

@@ -39,7 +39,8 @@ struct Greeter: Plugin {
     /// `{"name": "ada"}` → "ada"; any other payload → its text.
     static func userName(from event: ReceivedEvent) -> String {
         if let object = try? JSONCoding.decode(JSONValue.self, from: event.payload, what: "payload"),
-           let name = object["name"]?.stringValue {
+            let name = object["name"]?.stringValue
+        {
             return name
         }
         return event.text ?? "friend"

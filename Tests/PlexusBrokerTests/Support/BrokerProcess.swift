@@ -11,19 +11,24 @@ final class BrokerProcess: @unchecked Sendable {
 
     /// Starts a broker and waits until it has written its ready file. `control` may name a fixed port
     /// (to restart a broker where plugins expect it); events endpoints are always ephemeral.
-    init(control: String = "tcp://127.0.0.1:*", topology: String? = nil, directory: URL? = nil,
-         extraArguments: [String] = []) throws {
+    init(
+        control: String = "tcp://127.0.0.1:*", topology: String? = nil, directory: URL? = nil,
+        extraArguments: [String] = []
+    ) throws {
         self.directory = try directory ?? Paths.temporaryDirectory()
         let readyFile = self.directory.appendingPathComponent("ready-\(UUID().uuidString.prefix(6)).json")
-        var arguments = ["broker", "--control", control, "--events-in", "tcp://127.0.0.1:*",
-                         "--events-out", "tcp://127.0.0.1:*", "--ready-file", readyFile.path]
+        var arguments = [
+            "broker", "--control", control, "--events-in", "tcp://127.0.0.1:*",
+            "--events-out", "tcp://127.0.0.1:*", "--ready-file", readyFile.path,
+        ]
         if let topology {
             let file = self.directory.appendingPathComponent("topology.yaml")
             try topology.write(to: file, atomically: true, encoding: .utf8)
             arguments += ["--topology", file.path]
         }
-        child = try ChildProcess(Paths.plexus, arguments + extraArguments, name: "broker-\(UUID().uuidString.prefix(4))",
-                                 directory: self.directory)
+        child = try ChildProcess(
+            Paths.plexus, arguments + extraArguments, name: "broker-\(UUID().uuidString.prefix(4))",
+            directory: self.directory)
         let ready = waitFor(timeout: 20) { () -> BoundEndpoints? in
             guard let data = try? Data(contentsOf: readyFile) else { return nil }
             return try? JSONDecoder().decode(BoundEndpoints.self, from: data)

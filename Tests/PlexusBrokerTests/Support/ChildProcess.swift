@@ -8,8 +8,10 @@ final class ChildProcess: @unchecked Sendable {
     let stderrURL: URL
     let name: String
 
-    init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:],
-         directory: URL? = nil, stdin: Data? = nil) throws {
+    init(
+        _ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:],
+        directory: URL? = nil, stdin: Data? = nil
+    ) throws {
         self.name = name
         let dir = try directory ?? Paths.temporaryDirectory()
         stdoutURL = dir.appendingPathComponent("\(name).out")
@@ -34,14 +36,19 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// A Python script run with the test's python3.
-    static func python(_ script: String, _ arguments: [String], name: String, environment: [String: String] = [:],
-                       directory: URL? = nil) throws -> ChildProcess {
-        try ChildProcess(Paths.python, Paths.pythonArguments + ["-u", script] + arguments, name: name,
-                         environment: environment, directory: directory)
+    static func python(
+        _ script: String, _ arguments: [String], name: String, environment: [String: String] = [:],
+        directory: URL? = nil
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            Paths.python, Paths.pythonArguments + ["-u", script] + arguments, name: name,
+            environment: environment, directory: directory)
     }
 
     /// The `plexus` CLI.
-    static func plexus(_ arguments: [String], name: String = "plexus", stdin: Data? = nil, directory: URL? = nil) throws -> ChildProcess {
+    static func plexus(_ arguments: [String], name: String = "plexus", stdin: Data? = nil, directory: URL? = nil) throws
+        -> ChildProcess
+    {
         try ChildProcess(Paths.plexus, arguments, name: name, directory: directory, stdin: stdin)
     }
 
@@ -85,7 +92,9 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// Runs the `plexus` CLI to completion and returns (exit status, stdout, stderr).
-func runPlexus(_ arguments: [String], stdin: Data? = nil, timeout: Double = 20) throws -> (status: Int32, stdout: String, stderr: String) {
+func runPlexus(_ arguments: [String], stdin: Data? = nil, timeout: Double = 20) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let child = try ChildProcess.plexus(arguments, stdin: stdin)
     guard let status = child.waitForExit(timeout: timeout) else {
         child.stop()

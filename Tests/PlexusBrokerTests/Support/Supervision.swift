@@ -11,7 +11,9 @@ extension BrokerProcess {
     func status(of plugin: String) -> [InstanceInfo] { status().filter { $0.name == plugin } }
 
     /// Waits until every instance of `plugin` satisfies `condition`; returns them.
-    func waitForInstances(_ plugin: String, timeout: Double = 15, _ condition: @escaping (InstanceInfo) -> Bool) -> [InstanceInfo]? {
+    func waitForInstances(_ plugin: String, timeout: Double = 15, _ condition: @escaping (InstanceInfo) -> Bool)
+        -> [InstanceInfo]?
+    {
         waitFor(timeout: timeout, interval: 0.05) { () -> [InstanceInfo]? in
             let instances = status(of: plugin)
             return !instances.isEmpty && instances.allSatisfy(condition) ? instances : nil
