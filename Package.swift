@@ -83,6 +83,8 @@ let package = Package(
             dependencies: ["PlexusPlugin"],
             path: "plugins/greeter"
         ),
+        // A plugin with services that misbehave on request, for the live service tests.
+        .executableTarget(name: "plexus-test-plugin", dependencies: ["PlexusPlugin", "PlexusProtocol"], path: "Tests/PlexusTestPlugin"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),

@@ -40,7 +40,12 @@ extension Broker {
         }
         switch message {
         case .client(let request):
-            sendControl(envelope, answer(request, from: envelope).encode())
+            if case .call(let service, let body, let options) = request.command {
+                // Answered later, by the instance that handles it (or by a deadline).
+                call(service, body: body, options: options, from: envelope, requestID: request.requestID)
+            } else {
+                sendControl(envelope, answer(request, from: envelope).encode())
+            }
         case .plugin(let pluginMessage):
             handlePlugin(pluginMessage, from: envelope, hasSession: hasSession, wall: wall, monotonic: monotonic)
         }
@@ -107,6 +112,10 @@ extension Broker {
             }
             let (lines, next) = logs.read(plugin: plugin, since: since, limit: limit)
             return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
+        case .services:
+            return .ok(requestID: id, body: [JSONCoding.encode(dispatcher.snapshot)])
+        case .call:
+            preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
             let subscriptionCount = statistics.subscriptions.values.reduce(0, +)
             return .ok(
@@ -139,6 +148,8 @@ extension Broker {
         switch message {
         case .register: break
         case .heartbeat: break  // already counted as a sign of life
+        case .partial, .reply, .fail:
+            if let session = registry.session(route: envelope.routingID) { serviceAnswer(message, from: session.instance) }
         case .ready:
             if let session = registry.setState(.running, route: envelope.routingID) {
                 logger.info("plugin running", metadata: session.logMetadata)
@@ -152,6 +163,7 @@ extension Broker {
                 logger.info("plugin said goodbye", metadata: session.logMetadata.merging(["reason": "\(reason ?? "")"]) { $1 })
                 // A supervised instance is stopped when its process exits; the supervisor says so then.
                 if session.attached { publishLifecycle("plexus.plugin.stopped", session: session, reason: reason ?? "goodbye") }
+                servicesLeft(session.instance)
                 supervisorSessionEnded(session.instance, lost: false)
             }
         }
@@ -186,6 +198,7 @@ extension Broker {
         if case .replaced(let previous) = outcome {
             publishLifecycle(
                 "plexus.plugin.stopped", session: previous, reason: "replaced by \(registration.instance) on the same connection")
+            servicesLeft(previous.instance)
             supervisorSessionEnded(previous.instance, lost: false)
         }
         let welcome = Welcome(
@@ -196,6 +209,7 @@ extension Broker {
         sendControl(envelope, BrokerMessage.welcome(welcome).encode())
         logger.info(outcome == .reconnected ? "plugin re-registered" : "plugin registered", metadata: session.logMetadata)
         publishLifecycle("plexus.plugin.registered", session: session)
+        servicesJoined(registration)
     }
 
     // MARK: Sending

@@ -16,6 +16,8 @@ extension Broker {
             case .spawn(let instance, let spec):
                 queue.append(contentsOf: spawn(instance, spec))
             case .sendStop(let instance, let reason):
+                // A stopping instance finishes its requests and gets no new ones.
+                dispatcher.workerDraining(instance)
                 if let session = registry.session(instance: instance) {
                     sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.stop(reason: reason).encode())
                 }
@@ -94,7 +96,11 @@ extension Broker {
                 logger.info(
                     "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
             case .process(.exited(let pid, let status)):
-                processes[pid] = nil
+                if let instance = processes.removeValue(forKey: pid) {
+                    // The process is gone, so is its session: fail over its requests now, not at eviction.
+                    servicesLeft(instance)
+                    if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
+                }
                 execute(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
             case .reloadTopologyFile:
                 do {

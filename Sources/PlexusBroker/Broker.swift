@@ -36,6 +36,7 @@ public final class Broker: @unchecked Sendable {
     private let waker: Waker
     var registry = Registry()
     var supervisor: Supervisor
+    var dispatcher = ServiceDispatcher()
     var logs = LogBuffer()
     /// Started on first use: a broker without supervised plugins runs no watcher thread.
     var watcher: ProcessWatcher?
@@ -62,6 +63,11 @@ public final class Broker: @unchecked Sendable {
         self.logger = logger
         self.statistics = EventStatistics(maxTrackedTopics: configuration.maxTrackedTopics)
         self.supervisor = Supervisor(topology: configuration.topology ?? (try! Topology.parse("")))
+        self.dispatcher.declared = (configuration.topology?.services ?? [:]).mapValues {
+            ServiceSettings(
+                queueLimit: $0.queueLimit, breakerFailures: $0.breakerFailures,
+                breakerCooldownMilliseconds: $0.breakerCooldownMilliseconds)
+        }
         self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
         context = try ZMQContext(ioThreads: configuration.ioThreads)
 
@@ -141,7 +147,8 @@ public final class Broker: @unchecked Sendable {
                 shutdownDeadline = beginShutdown()
             }
             if let deadline = shutdownDeadline, supervisor.isShutDown || Clock.monotonicMilliseconds() >= deadline { break }
-            let wakeAt = min(nextTick, supervisor.nextDeadline ?? nextTick, shutdownDeadline ?? nextTick)
+            let wakeAt = min(
+                nextTick, supervisor.nextDeadline ?? nextTick, dispatcher.nextDeadline ?? nextTick, shutdownDeadline ?? nextTick)
             let timeout = max(0, wakeAt - Clock.monotonicMilliseconds())
             do {
                 try poller.poll(timeoutMilliseconds: Int(timeout))
@@ -158,6 +165,7 @@ public final class Broker: @unchecked Sendable {
 
             let now = Clock.monotonicMilliseconds()
             if let deadline = supervisor.nextDeadline, deadline <= now { execute(supervisor.tick(now: now)) }
+            if let deadline = dispatcher.nextDeadline, deadline <= now { executeDispatch(dispatcher.tick(now: now)) }
             if now >= nextTick {
                 tick(now: now)
                 nextTick = now + interval
@@ -182,6 +190,7 @@ public final class Broker: @unchecked Sendable {
             logger.warning("plugin lost: no heartbeat within the liveness window", metadata: session.logMetadata)
             publishLifecycle(
                 "plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
+            servicesLeft(session.instance)
             supervisorSessionEnded(session.instance, lost: true)
         }
         badInput.rollWindow(now: now, logger: logger)

@@ -38,10 +38,30 @@ public final class ControlClient {
 
     /// Sends a command and returns the body frames of the `OK` reply.
     public func request(_ command: ClientCommand) throws(ClientError) -> [[UInt8]] {
+        try request(command, waitingUpTo: timeout, onPartial: nil)
+    }
+
+    /// Calls a service: streams `PARTIAL` bodies to `onPartial` and returns the final body. Waits for the
+    /// call's own timeout plus a second, since the broker answers 504 itself at the deadline.
+    public func call(
+        _ service: String, body: [UInt8], options: CallOptions = CallOptions(),
+        onPartial: (([UInt8]) -> Void)? = nil
+    ) throws(ClientError) -> [UInt8] {
+        let wait = Double(options.timeoutMilliseconds) / 1000 + 1
+        let frames = try request(.call(service: service, body: body, options: options), waitingUpTo: wait) { partial in
+            onPartial?(partial.first ?? [])
+        }
+        return frames.first ?? []
+    }
+
+    private func request(
+        _ command: ClientCommand, waitingUpTo timeout: Double,
+        onPartial: (([[UInt8]]) -> Void)?
+    ) throws(ClientError) -> [[UInt8]] {
         nextRequest += 1
         let requestID = Array(String(nextRequest).utf8)
         let frames = [[UInt8]()] + ClientRequest(requestID: requestID, command: command).encode()
-        let deadline = Date().addingTimeInterval(timeout)
+        var deadline = Date().addingTimeInterval(timeout)
         do {
             guard try socket.send(multipart: frames, dontWait: true) else {
                 throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout)
@@ -61,6 +81,10 @@ public final class ControlClient {
                 guard decoded.requestID == requestID else { continue }
                 switch decoded {
                 case .ok(_, let body): return body
+                case .partial(_, let body):
+                    onPartial?(body)
+                    // A stream that is still moving is alive: give the final answer the full wait again.
+                    deadline = max(deadline, Date().addingTimeInterval(1))
                 case .error(_, let error): throw ClientError.rejected(error)
                 }
             }

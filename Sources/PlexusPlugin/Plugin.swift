@@ -30,6 +30,10 @@ public protocol Plugin: Sendable {
     var version: String { get }
     /// Subscription patterns (`user.created`, `user.*`, `user.>`); matching events go to `handle`.
     var subscriptions: [String] { get }
+    /// Services the plugin offers; requests go to `serve`.
+    var services: [String] { get }
+    /// How many service requests this instance handles at once.
+    var concurrency: Int { get }
 
     /// Called once the broker has welcomed the plugin, before it reports ready. Throwing ends the plugin.
     func start(context: PluginContext) async throws
@@ -40,6 +44,9 @@ public protocol Plugin: Sendable {
     /// Called when the broker delivers a new config block (`plexus reload`, `plexus apply`, or a changed
     /// config after a re-registration). `context.config` already holds it.
     func reload(config: JSONValue, context: PluginContext) async throws
+    /// Answers a request to one of `services`. Each request runs in its own task; throw `ServiceError` to
+    /// answer with a code, and check `request.isCancelled` (or task cancellation) in long work.
+    func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8]
     /// Called whenever every enabled plugin of the mesh is running (`plexus.mesh.ready`).
     func meshReady(plugins: [String], context: PluginContext) async
 
@@ -49,6 +56,11 @@ public protocol Plugin: Sendable {
 
 extension Plugin {
     public var subscriptions: [String] { [] }
+    public var services: [String] { [] }
+    public var concurrency: Int { 1 }
+    public func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8] {
+        throw ServiceError(501, "not_implemented", "\(name) does not implement serve(_:context:)")
+    }
     public func start(context: PluginContext) async throws {}
     public func handle(event: ReceivedEvent, context: PluginContext) async throws {}
     public func stop(context: PluginContext) async {}

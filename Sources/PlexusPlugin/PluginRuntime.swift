@@ -13,9 +13,33 @@ public struct PluginRuntime<P: Plugin>: Sendable {
     public let plugin: P
     public let options: PluginOptions
 
+    private let requests = RequestTracker()
+
     public init(plugin: P, options: PluginOptions) {
         self.plugin = plugin
         self.options = options
+    }
+
+    /// Runs one request in a task of its own, so that a slow handler holds up neither events nor others.
+    private func serve(rid: String, service: String, body: [UInt8], meta: RequestMeta, loop: SessionLoop, context: PluginContext)
+    {
+        let request = ServiceRequest(rid: rid, service: service, body: body, meta: meta) { message in loop.send(.message(message))
+        }
+        let plugin = self.plugin
+        let requests = self.requests
+        requests.start(request) {
+            let answer: PluginMessage
+            do {
+                answer = .reply(rid: rid, body: try await plugin.serve(request, context: context))
+            } catch let error as ServiceError {
+                answer = .fail(rid: rid, error: ProtocolError(code: error.code, error: error.error, message: error.message))
+            } catch {
+                answer = .fail(rid: rid, error: ProtocolError(code: 500, error: "handler_failed", message: "\(error)"))
+            }
+            requests.remove(rid)
+            // After CANCEL the caller has its answer (504): send nothing more.
+            if !request.isCancelled { loop.send(.message(answer)) }
+        }
     }
 
     /// Runs until stopped; returns the process exit code (0 after a clean stop).
@@ -31,7 +55,8 @@ public struct PluginRuntime<P: Plugin>: Sendable {
             let patterns = try PatternSet(plugin.subscriptions)
             let registration = Registration(
                 name: plugin.name, type: plugin.type, version: plugin.version, instance: instance, pid: getpid(),
-                subscriptions: plugin.subscriptions, language: "swift")
+                services: plugin.services, subscriptions: plugin.subscriptions, language: "swift",
+                concurrency: plugin.concurrency)
             try registration.validate()
             zmq = try ZMQContext()
             loop = try SessionLoop(registration: registration, patterns: patterns, options: options, context: context, zmq: zmq)
@@ -85,6 +110,10 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                 }
             case .meshReady(let plugins):
                 await plugin.meshReady(plugins: plugins, context: context)
+            case .request(let rid, let service, let body, let meta):
+                serve(rid: rid, service: service, body: body, meta: meta, loop: loop, context: context)
+            case .cancel(let rid):
+                requests.cancel(rid)
             case .rejected(let error):
                 exitCode = 1
                 stopReason = "registration refused: \(error.message)"

@@ -21,10 +21,16 @@ final class SessionLoop: @unchecked Sendable {
         case reload(JSONValue)
         /// Every enabled plugin of the mesh is running (`plexus.mesh.ready`).
         case meshReady(plugins: [String])
+        /// A service request, not yet past its deadline.
+        case request(rid: String, service: String, body: [UInt8], meta: RequestMeta)
+        /// The broker cancelled a request.
+        case cancel(rid: String)
     }
 
     /// What the runtime asks of the loop.
     enum Command: Sendable {
+        /// Send a session message (service answers).
+        case message(PluginMessage)
         case ready
         case stop(reason: String)
         case goodbye(reason: String)
@@ -183,6 +189,8 @@ final class SessionLoop: @unchecked Sendable {
         }
         for command in pending {
             switch command {
+            case .message(let message):
+                sendSession(message)
             case .ready:
                 sendSession(.ready)
             case .stop(let reason):
@@ -244,6 +252,14 @@ final class SessionLoop: @unchecked Sendable {
         case .reload(let config):
             logger.info("broker sent a new config")
             continuation.yield(.reload(config))
+        case .request(let rid, let service, let body, let meta):
+            // A request whose caller already gave up is not started.
+            let nowMicroseconds = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            if meta.deadline > nowMicroseconds, !stopReported {
+                continuation.yield(.request(rid: rid, service: service, body: body, meta: meta))
+            }
+        case .cancel(let rid):
+            continuation.yield(.cancel(rid: rid))
         case .stop(let reason):
             logger.info("broker asked the plugin to stop", metadata: ["reason": "\(reason ?? "")"])
             reportStop(reason ?? "stopped by the broker")

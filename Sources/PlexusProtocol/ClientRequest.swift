@@ -24,6 +24,8 @@ public enum ClientCommand: Sendable, Equatable {
     /// A new topology (YAML text) and the directory its relative paths resolve against.
     case apply(yaml: String, baseDirectory: String?)
     case logs(plugin: String, since: UInt64, limit: Int)
+    case call(service: String, body: [UInt8], options: CallOptions)
+    case services
 
     /// The command's name on the wire.
     public var name: String {
@@ -37,6 +39,8 @@ public enum ClientCommand: Sendable, Equatable {
         case .lifecycle(let verb, _): verb.rawValue
         case .apply: "APPLY"
         case .logs: "LOGS"
+        case .call: "CALL"
+        case .services: "SERVICES"
         }
     }
 }
@@ -75,7 +79,10 @@ public struct ClientRequest: Sendable, Equatable {
             if let baseDirectory { frames.append(Array(baseDirectory.utf8)) }
         case .logs(let plugin, let since, let limit):
             frames += [Array(plugin.utf8), Array(String(since).utf8), Array(String(limit).utf8)]
-        case .ping, .discover, .plugins, .stats, .status:
+        case .call(let service, let body, let options):
+            frames += [Array(service.utf8), body]
+            if options != CallOptions() { frames.append(JSONCoding.encode(options)) }
+        case .ping, .discover, .plugins, .stats, .status, .services:
             break
         }
         return frames
@@ -116,6 +123,21 @@ public struct ClientRequest: Sendable, Equatable {
         case "PLUGINS": return try noArguments(.plugins)
         case "STATS": return try noArguments(.stats)
         case "STATUS": return try noArguments(.status)
+        case "SERVICES": return try noArguments(.services)
+        case "CALL":
+            guard arguments.count == 2 || arguments.count == 3 else {
+                throw .bad("CALL takes SERVICE, BODY and optional OPTIONS")
+            }
+            let service = String(decoding: arguments[0], as: UTF8.self)
+            if let problem = ServiceName.validationError(service) { throw .bad(problem) }
+            var options = CallOptions()
+            if arguments.count == 3, !arguments[2].isEmpty {
+                options = try JSONCoding.decode(CallOptions.self, from: arguments[2], what: "CALL options")
+            }
+            guard (1...CallOptions.maxTimeoutMilliseconds).contains(options.timeoutMilliseconds) else {
+                throw .bad("timeout_ms must be from 1 to \(CallOptions.maxTimeoutMilliseconds)")
+            }
+            return .call(service: service, body: arguments[1], options: options)
         case "START", "STOP", "RESTART", "RELOAD", "UPGRADE":
             guard arguments.count == 1 else { throw .bad("\(name) takes one frame: the plugin name") }
             return .lifecycle(LifecycleVerb(rawValue: name)!, plugin: try pluginName(arguments[0]))
@@ -144,7 +166,7 @@ public struct ClientRequest: Sendable, Equatable {
             throw ProtocolError(
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
-                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY or LOGS)")
+                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL or SERVICES)")
         }
     }
 
@@ -169,6 +191,8 @@ public struct ClientDecodingError: Error, Sendable, Equatable {
 /// A reply of the client protocol: `[ "PLXC01", "OK"|"ERR", REQUEST_ID, ...body ]`.
 public enum ClientReply: Sendable, Equatable {
     case ok(requestID: [UInt8], body: [[UInt8]])
+    /// Part of a streamed answer to `CALL`; more follows.
+    case partial(requestID: [UInt8], body: [[UInt8]])
     case error(requestID: [UInt8], ProtocolError)
 
     /// The frames to send, starting with the header.
@@ -176,6 +200,8 @@ public enum ClientReply: Sendable, Equatable {
         switch self {
         case .ok(let requestID, let body):
             return [ProtocolHeader.client.frame, Array("OK".utf8), requestID] + body
+        case .partial(let requestID, let body):
+            return [ProtocolHeader.client.frame, Array("PARTIAL".utf8), requestID] + body
         case .error(let requestID, let error):
             return [ProtocolHeader.client.frame, Array("ERR".utf8), requestID, JSONCoding.encode(error)]
         }
@@ -184,7 +210,7 @@ public enum ClientReply: Sendable, Equatable {
     /// The request id the reply answers.
     public var requestID: [UInt8] {
         switch self {
-        case .ok(let id, _), .error(let id, _): id
+        case .ok(let id, _), .partial(let id, _), .error(let id, _): id
         }
     }
 
@@ -198,6 +224,7 @@ public enum ClientReply: Sendable, Equatable {
         let body = Array(frames.dropFirst(3))
         switch String(decoding: status, as: UTF8.self) {
         case "OK": return .ok(requestID: requestID, body: body)
+        case "PARTIAL": return .partial(requestID: requestID, body: body)
         case "ERR":
             guard let frame = body.first else { throw .bad("ERR reply without an error body") }
             return .error(requestID: requestID, try JSONCoding.decode(ProtocolError.self, from: frame, what: "error body"))

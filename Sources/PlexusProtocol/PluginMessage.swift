@@ -4,10 +4,19 @@ public enum PluginMessage: Sendable, Equatable {
     case ready
     case heartbeat
     case goodbye(reason: String?)
+    /// Part of a streamed answer to the request `rid`.
+    case partial(rid: String, body: [UInt8])
+    /// The final answer to the request `rid`.
+    case reply(rid: String, body: [UInt8])
+    /// The request `rid` failed.
+    case fail(rid: String, error: ProtocolError)
 
     /// The command's name on the wire.
     public var name: String {
         switch self {
+        case .partial: "PARTIAL"
+        case .reply: "REPLY"
+        case .fail: "FAIL"
         case .register: "REGISTER"
         case .ready: "READY"
         case .heartbeat: "HEARTBEAT"
@@ -21,6 +30,8 @@ public enum PluginMessage: Sendable, Equatable {
         switch self {
         case .register(let registration): frames.append(JSONCoding.encode(registration))
         case .goodbye(let reason?): frames.append(JSONCoding.encode(Reason(reason: reason)))
+        case .partial(let rid, let body), .reply(let rid, let body): frames += [Array(rid.utf8), body]
+        case .fail(let rid, let error): frames += [Array(rid.utf8), JSONCoding.encode(error)]
         case .ready, .heartbeat, .goodbye(nil): break
         }
         return frames
@@ -41,6 +52,21 @@ public enum PluginMessage: Sendable, Equatable {
         case "HEARTBEAT": return .heartbeat
         case "GOODBYE":
             return .goodbye(reason: try Reason.decodeOptional(arguments))
+        case "PARTIAL", "REPLY", "FAIL":
+            guard arguments.count == 2, !arguments[0].isEmpty, arguments[0].count <= 64 else {
+                throw .bad("\(name) takes RID and one body frame")
+            }
+            let rid = String(decoding: arguments[0], as: UTF8.self)
+            switch name {
+            case "PARTIAL": return .partial(rid: rid, body: arguments[1])
+            case "REPLY": return .reply(rid: rid, body: arguments[1])
+            default:
+                let error =
+                    (try? JSONCoding.decode(ProtocolError.self, from: arguments[1], what: "FAIL"))
+                    ?? ProtocolError(
+                        code: 500, error: "handler_failed", message: String(decoding: arguments[1].prefix(1024), as: UTF8.self))
+                return .fail(rid: rid, error: error)
+            }
         default:
             throw ProtocolError(.unknownCommand, "unknown plugin command '\(name)'")
         }
@@ -57,11 +83,17 @@ public enum BrokerMessage: Sendable, Equatable {
     case disconnect(reason: String?)
     /// Apply a new config block without restarting.
     case reload(config: JSONValue)
+    /// Handle a service request.
+    case request(rid: String, service: String, body: [UInt8], meta: RequestMeta)
+    /// The request's caller gave up: stop working on it.
+    case cancel(rid: String)
     case error(ProtocolError)
 
     public var name: String {
         switch self {
         case .reload: "RELOAD"
+        case .request: "REQUEST"
+        case .cancel: "CANCEL"
         case .welcome: "WELCOME"
         case .heartbeat: "HEARTBEAT"
         case .stop: "STOP"
@@ -78,6 +110,9 @@ public enum BrokerMessage: Sendable, Equatable {
         case .stop(let reason?), .disconnect(let reason?): frames.append(JSONCoding.encode(Reason(reason: reason)))
         case .error(let error): frames.append(JSONCoding.encode(error))
         case .reload(let config): frames.append(JSONCoding.encode(["config": config]))
+        case .request(let rid, let service, let body, let meta):
+            frames += [Array(rid.utf8), Array(service.utf8), body, JSONCoding.encode(meta)]
+        case .cancel(let rid): frames.append(Array(rid.utf8))
         case .heartbeat, .stop(nil), .disconnect(nil): break
         }
         return frames
@@ -97,6 +132,14 @@ public enum BrokerMessage: Sendable, Equatable {
         case "HEARTBEAT": return .heartbeat
         case "STOP": return .stop(reason: try Reason.decodeOptional(arguments))
         case "DISCONNECT": return .disconnect(reason: try Reason.decodeOptional(arguments))
+        case "REQUEST":
+            guard arguments.count == 4 else { throw .bad("REQUEST takes RID, SERVICE, BODY and META") }
+            return .request(
+                rid: String(decoding: arguments[0], as: UTF8.self), service: String(decoding: arguments[1], as: UTF8.self),
+                body: arguments[2], meta: try JSONCoding.decode(RequestMeta.self, from: arguments[3], what: "request meta"))
+        case "CANCEL":
+            guard let rid = arguments.first else { throw .bad("CANCEL takes RID") }
+            return .cancel(rid: String(decoding: rid, as: UTF8.self))
         case "RELOAD":
             guard let body = arguments.first else { throw .bad("RELOAD without a body") }
             let decoded = try JSONCoding.decode([String: JSONValue].self, from: body, what: "reload")

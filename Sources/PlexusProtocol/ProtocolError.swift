@@ -1,4 +1,4 @@
-/// The error codes of the Plexus protocol (docs/PROTOCOL.md, section 6).
+/// The error codes of the Plexus protocol (docs/PROTOCOL.md, section 7).
 public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
     case badRequest = 400
     case notRegistered = 401

@@ -12,10 +12,12 @@ public struct Registration: Codable, Sendable, Equatable {
     public var subscriptions: [String]
     /// The SDK's language, for operators (`swift`, `python`, …).
     public var language: String
+    /// How many service requests one instance handles at once.
+    public var concurrency: Int
 
     public init(
         name: String, type: String = "", version: String = "", instance: String, pid: Int32 = 0,
-        services: [String] = [], subscriptions: [String] = [], language: String = ""
+        services: [String] = [], subscriptions: [String] = [], language: String = "", concurrency: Int = 1
     ) {
         self.name = name
         self.type = type
@@ -25,9 +27,10 @@ public struct Registration: Codable, Sendable, Equatable {
         self.services = services
         self.subscriptions = subscriptions
         self.language = language
+        self.concurrency = concurrency
     }
 
-    enum CodingKeys: String, CodingKey { case name, type, version, instance, pid, services, subscriptions, language }
+    enum CodingKeys: String, CodingKey { case name, type, version, instance, pid, services, subscriptions, language, concurrency }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -39,6 +42,7 @@ public struct Registration: Codable, Sendable, Equatable {
         services = try container.decodeIfPresent([String].self, forKey: .services) ?? []
         subscriptions = try container.decodeIfPresent([String].self, forKey: .subscriptions) ?? []
         language = try container.decodeIfPresent(String.self, forKey: .language) ?? ""
+        concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency) ?? 1
     }
 
     /// Checks the fields a decoder cannot: identifier syntax and sizes.
@@ -51,6 +55,10 @@ public struct Registration: Codable, Sendable, Equatable {
         if services.count > 1024 || subscriptions.count > 1024 {
             throw ProtocolError(.tooLarge, "too many services or subscriptions")
         }
+        for service in services {
+            if let problem = ServiceName.validationError(service) { throw ProtocolError.bad(problem) }
+        }
+        guard (1...1024).contains(concurrency) else { throw ProtocolError.bad("concurrency must be from 1 to 1024") }
     }
 }
 

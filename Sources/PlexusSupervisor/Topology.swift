@@ -24,7 +24,16 @@ public struct Topology: Sendable, Equatable {
         public var liveness: Int?
     }
 
+    /// Settings of one service (`services:` section): queue bound and circuit breaker.
+    public struct ServiceSection: Sendable, Equatable {
+        public var queueLimit = 100
+        public var breakerFailures = 5
+        public var breakerCooldownMilliseconds: Int64 = 10_000
+    }
+
     public var broker: BrokerSection
+    /// Declared services by name: calls to them wait for an instance instead of failing with 404.
+    public var services: [String: ServiceSection] = [:]
     /// Plugins in the order the file lists them.
     public var plugins: [PluginSpec]
     /// Their dependencies, resolved and checked.
@@ -79,8 +88,19 @@ public struct Topology: Sendable, Equatable {
                 baseDirectory: baseDirectory)
         }
         guard let root = document as? [String: Any] else { throw fail("", "the top level must be a mapping") }
-        for key in root.keys where !["broker", "plugins", "tasks"].contains(key) {
-            throw fail(key, "unknown key (expected broker, plugins or tasks)")
+        for key in root.keys where !["broker", "plugins", "services", "tasks"].contains(key) {
+            throw fail(key, "unknown key (expected broker, plugins, services or tasks)")
+        }
+        var services: [String: ServiceSection] = [:]
+        if let section = root["services"] {
+            guard let section = section as? [String: Any] else {
+                throw fail("services", "must be a mapping of service name to settings")
+            }
+            for (name, value) in section {
+                let path = "services.\(name)"
+                if let problem = ServiceName.validationError(name) { throw fail(path, problem) }
+                services[name] = try serviceSection(value, path: path, fail)
+            }
         }
 
         var broker = BrokerSection()
@@ -128,7 +148,49 @@ public struct Topology: Sendable, Equatable {
         } catch {
             throw fail("plugins.\(error.plugin).\(error.key)", error.message)
         }
-        return Topology(broker: broker, plugins: plugins, graph: graph, file: file, baseDirectory: baseDirectory)
+        var topology = Topology(broker: broker, plugins: plugins, graph: graph, file: file, baseDirectory: baseDirectory)
+        topology.services = services
+        return topology
+    }
+
+    private static func serviceSection(_ value: Any, path: String, _ fail: (String, String) -> TopologyError)
+        throws(TopologyError) -> ServiceSection
+    {
+        var section = ServiceSection()
+        if value is NSNull { return section }
+        guard let map = value as? [String: Any] else { throw fail(path, "must be a mapping (queue, breaker)") }
+        for key in map.keys.sorted() where !["queue", "breaker"].contains(key) {
+            throw fail("\(path).\(key)", "unknown key (expected queue or breaker)")
+        }
+        if let queue = map["queue"] {
+            guard let limit = queue as? Int, (1...1_000_000).contains(limit) else {
+                throw fail("\(path).queue", "must be a whole number from 1")
+            }
+            section.queueLimit = limit
+        }
+        if let breaker = map["breaker"] {
+            guard let settings = breaker as? [String: Any] else {
+                throw fail("\(path).breaker", "must be a mapping (failures, cooldown)")
+            }
+            for key in settings.keys.sorted() where !["failures", "cooldown"].contains(key) {
+                throw fail("\(path).breaker.\(key)", "unknown key (expected failures or cooldown)")
+            }
+            if let failures = settings["failures"] {
+                guard let count = failures as? Int, count >= 1 else {
+                    throw fail("\(path).breaker.failures", "must be a whole number ≥ 1")
+                }
+                section.breakerFailures = count
+            }
+            if let cooldown = settings["cooldown"] {
+                guard let text = PluginSpec.scalar(cooldown), let milliseconds = DurationValue.milliseconds(text),
+                    milliseconds > 0
+                else {
+                    throw fail("\(path).breaker.cooldown", "must be a positive duration such as 500ms or 10s")
+                }
+                section.breakerCooldownMilliseconds = milliseconds
+            }
+        }
+        return section
     }
 
     /// The `config:` blocks by plugin name, as the broker hands them out.

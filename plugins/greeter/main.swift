@@ -2,15 +2,17 @@ import PlexusClient
 import PlexusPlugin
 import PlexusProtocol
 
-/// The example Swift plugin: greets every new user.
+/// The example Swift plugin: greets every new user, and anyone who asks.
 ///
 /// Subscribes to `user.created` and publishes `user.welcome` with a greeting built from its config
 /// (`greeting`, default "Welcome") and the user's `name` (from a JSON payload) or the raw payload.
+/// Offers the service `greeter.hello`: the request body is a name (or `{"name": …}`), the answer the greeting.
 struct Greeter: Plugin {
     let name = "greeter"
     let type = "example"
     let version = "1.0.0"
     let subscriptions = ["user.created"]
+    let services = ["greeter.hello"]
 
     struct Config: Decodable {
         var greeting: String?
@@ -32,18 +34,29 @@ struct Greeter: Plugin {
         try context.publish("user.welcome", json: welcome)
     }
 
+    func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8] {
+        let name = Self.name(in: request.body) ?? "friend"
+        guard !name.isEmpty, name.count <= 256 else { throw ServiceError(400, "bad_name", "give a name of 1 to 256 characters") }
+        return Array("\(greeting(context)), \(name)!".utf8)
+    }
+
     private func greeting(_ context: PluginContext) -> String {
         (try? context.config(as: Config.self).greeting) ?? "Welcome"
     }
 
     /// `{"name": "ada"}` → "ada"; any other payload → its text.
     static func userName(from event: ReceivedEvent) -> String {
-        if let object = try? JSONCoding.decode(JSONValue.self, from: event.payload, what: "payload"),
+        name(in: event.payload) ?? "friend"
+    }
+
+    static func name(in payload: [UInt8]) -> String? {
+        if let object = try? JSONCoding.decode(JSONValue.self, from: payload, what: "payload"),
             let name = object["name"]?.stringValue
         {
             return name
         }
-        return event.text ?? "friend"
+        guard let text = String(validating: payload, as: UTF8.self) else { return nil }
+        return text.isEmpty ? nil : text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

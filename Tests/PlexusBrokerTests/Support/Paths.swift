@@ -21,6 +21,7 @@ enum Paths {
 
     static var plexus: String { binaries.appendingPathComponent("plexus").path }
     static var greeter: String { binaries.appendingPathComponent("greeter").path }
+    static var testPlugin: String { binaries.appendingPathComponent("plexus-test-plugin").path }
     static var auditPlugin: String { root.appendingPathComponent("plugins/audit/audit.py").path }
 
     /// `python3` with pyzmq (`PLEXUS_PYTHON` overrides).

@@ -1,0 +1,64 @@
+import Logging
+import PlexusProtocol
+
+/// The broker's side of services: carrying out the dispatcher's actions and feeding it calls, answers
+/// and instance changes.
+extension Broker {
+    func executeDispatch(_ actions: [ServiceDispatcher.Action]) {
+        for action in actions {
+            switch action {
+            case .request(let instance, let rid, let service, let body, let meta):
+                guard let session = registry.session(instance: instance) else {
+                    // Registered a moment ago and gone already: the removal fails or re-queues the call.
+                    executeDispatch(dispatcher.workerRemoved(instance, now: Clock.monotonicMilliseconds()))
+                    continue
+                }
+                sendControl(
+                    ControlEnvelope(routingID: session.routingID),
+                    BrokerMessage.request(rid: rid, service: service, body: body, meta: meta).encode())
+            case .cancel(let instance, let rid):
+                if let session = registry.session(instance: instance) {
+                    sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.cancel(rid: rid).encode())
+                }
+            case .answer(.plexus(let envelope, let requestID), let answer):
+                let reply: ClientReply
+                switch answer {
+                case .partial(let body): reply = .partial(requestID: requestID, body: [body])
+                case .final(let body): reply = .ok(requestID: requestID, body: [body])
+                case .error(let error): reply = .error(requestID: requestID, error)
+                }
+                sendControl(envelope, reply.encode())
+            case .breakerChanged(let service, let state, let reason):
+                logger.warning("circuit breaker \(state)", metadata: ["service": "\(service)", "reason": "\(reason)"])
+                publish(
+                    topic: "plexus.service.breaker",
+                    payload: JSONCoding.encode(["service": service, "state": state, "reason": reason]),
+                    source: PlexusConstants.brokerSource, headersJSON: nil)
+            }
+        }
+    }
+
+    /// `CALL` from a client (or a plugin's session).
+    func call(_ service: String, body: [UInt8], options: CallOptions, from envelope: ControlEnvelope, requestID: [UInt8]) {
+        let callerName = registry.session(route: envelope.routingID)?.instance ?? "client"
+        executeDispatch(
+            dispatcher.call(
+                service, body: body, caller: .plexus(envelope, requestID: requestID), callerName: callerName, options: options,
+                now: Clock.monotonicMilliseconds(), wall: Clock.wallMicroseconds()))
+    }
+
+    func serviceAnswer(_ message: PluginMessage, from instance: String) {
+        executeDispatch(dispatcher.answer(message, from: instance, now: Clock.monotonicMilliseconds()))
+    }
+
+    func servicesJoined(_ registration: Registration) {
+        executeDispatch(
+            dispatcher.workerAdded(
+                registration.instance, services: registration.services, capacity: registration.concurrency,
+                now: Clock.monotonicMilliseconds()))
+    }
+
+    func servicesLeft(_ instance: String) {
+        executeDispatch(dispatcher.workerRemoved(instance, now: Clock.monotonicMilliseconds()))
+    }
+}

@@ -1,0 +1,274 @@
+import PlexusProtocol
+
+/// Who waits for a service's answer. A case per protocol that can call (Majordomo clients come next).
+enum Caller: Sendable, Equatable {
+    case plexus(ControlEnvelope, requestID: [UInt8])
+}
+
+/// What the broker sends a caller.
+enum ServiceAnswer: Sendable, Equatable {
+    case partial([UInt8])
+    case final([UInt8])
+    case error(ProtocolError)
+}
+
+/// Settings of one service (from topology.yaml's `services:` section, else defaults).
+struct ServiceSettings: Sendable, Equatable {
+    var queueLimit = 100
+    var breakerFailures = 5
+    var breakerCooldownMilliseconds: Int64 = 10_000
+}
+
+/// The broker's service table: which instances offer what, what is queued and in flight, and the rules
+/// for dispatch, deadlines, dying instances and circuit breakers (docs/PROTOCOL.md, section 6).
+///
+/// A value type with no I/O: inputs are method calls with the current monotonic time, outputs are
+/// actions for the broker loop (send `REQUEST`/`CANCEL` to an instance, answer a caller, publish a
+/// breaker change). Unit-tested without sockets.
+struct ServiceDispatcher: Sendable {
+    enum Action: Sendable, Equatable {
+        case request(instance: String, rid: String, service: String, body: [UInt8], meta: RequestMeta)
+        case cancel(instance: String, rid: String)
+        case answer(Caller, ServiceAnswer)
+        case breakerChanged(service: String, state: String, reason: String)
+    }
+
+    struct Call: Sendable {
+        var rid: String
+        var service: String
+        var body: [UInt8]
+        var caller: Caller
+        var callerName: String
+        var options: CallOptions
+        /// Monotonic ms.
+        var deadline: Int64
+        /// µs since the epoch, for the plugin.
+        var wallDeadline: Int64
+        var acceptedAt: Int64
+        var instance: String?
+    }
+
+    struct Worker: Sendable {
+        var instance: String
+        var services: [String]
+        var capacity: Int
+        var inFlight: Set<String> = []
+        /// The dispatch sequence number of its last request: least-recently-used goes first. A counter,
+        /// not a time, so that dispatches within one millisecond still rotate.
+        var lastDispatch: UInt64 = 0
+        var requests: UInt64 = 0
+        /// Stopping: no new requests.
+        var draining = false
+    }
+
+    struct Service: Sendable {
+        var queue: [String] = []
+        var breaker: CircuitBreaker
+        var stats = LatencyStats()
+    }
+
+    private(set) var calls: [String: Call] = [:]
+    private(set) var workers: [String: Worker] = [:]
+    private(set) var services: [String: Service] = [:]
+    var declared: [String: ServiceSettings] = [:]
+    private var nextRID: UInt64 = 0
+    private var dispatchSequence: UInt64 = 0
+
+    private func settings(_ name: String) -> ServiceSettings { declared[name] ?? ServiceSettings() }
+
+    private mutating func service(_ name: String) -> Service {
+        if let existing = services[name] { return existing }
+        let settings = settings(name)
+        let created = Service(
+            breaker: CircuitBreaker(
+                threshold: settings.breakerFailures,
+                cooldownMilliseconds: settings.breakerCooldownMilliseconds))
+        services[name] = created
+        return created
+    }
+
+    // MARK: Calls
+
+    /// A caller asks for `name`.
+    mutating func call(
+        _ name: String, body: [UInt8], caller: Caller, callerName: String, options: CallOptions,
+        now: Int64, wall: Int64
+    ) -> [Action] {
+        var entry = service(name)
+        let offered = workers.values.contains { $0.services.contains(name) }
+        guard offered || declared[name] != nil else {
+            entry.stats.recordRefused()
+            services[name] = offered ? entry : nil
+            return [.answer(caller, .error(.unknownService(name)))]
+        }
+        let (allowed, changed) = entry.breaker.admit(now: now)
+        var actions: [Action] = []
+        if let changed {
+            actions.append(.breakerChanged(service: name, state: changed.rawValue, reason: "cooldown over; one trial call"))
+        }
+        guard allowed else {
+            entry.stats.recordRefused()
+            services[name] = entry
+            return actions + [.answer(caller, .error(.circuitOpen(name)))]
+        }
+        guard entry.queue.count < settings(name).queueLimit else {
+            entry.stats.recordRefused()
+            services[name] = entry
+            return actions + [.answer(caller, .error(.queueFull(name, settings(name).queueLimit)))]
+        }
+        nextRID += 1
+        let rid = "r\(nextRID)"
+        calls[rid] = Call(
+            rid: rid, service: name, body: body, caller: caller, callerName: callerName, options: options,
+            deadline: now + Int64(options.timeoutMilliseconds),
+            wallDeadline: wall + Int64(options.timeoutMilliseconds) * 1000, acceptedAt: now)
+        entry.queue.append(rid)
+        services[name] = entry
+        return actions + dispatch(name, now: now)
+    }
+
+    /// Hands queued calls of `name` to free instances, least recently used first.
+    private mutating func dispatch(_ name: String, now: Int64) -> [Action] {
+        var actions: [Action] = []
+        while let rid = services[name]?.queue.first {
+            guard let call = calls[rid] else {
+                services[name]?.queue.removeFirst()
+                continue
+            }
+            let candidates = workers.values.filter {
+                $0.services.contains(name) && !$0.draining && $0.inFlight.count < $0.capacity
+            }
+            guard let worker = candidates.min(by: { ($0.lastDispatch, $0.instance) < ($1.lastDispatch, $1.instance) }) else {
+                break
+            }
+            services[name]?.queue.removeFirst()
+            calls[rid]?.instance = worker.instance
+            workers[worker.instance]?.inFlight.insert(rid)
+            dispatchSequence += 1
+            workers[worker.instance]?.lastDispatch = dispatchSequence
+            workers[worker.instance]?.requests += 1
+            let remaining = Int(max(0, call.deadline - now))
+            actions.append(
+                .request(
+                    instance: worker.instance, rid: rid, service: name, body: call.body,
+                    meta: RequestMeta(
+                        deadline: call.wallDeadline, timeoutMilliseconds: remaining, headers: call.options.headers,
+                        caller: call.callerName)))
+        }
+        return actions
+    }
+
+    // MARK: Answers from instances
+
+    /// `PARTIAL`, `REPLY` or `FAIL` from `instance`. Late answers (after a timeout) are dropped.
+    mutating func answer(_ message: PluginMessage, from instance: String, now: Int64) -> [Action] {
+        let rid: String
+        switch message {
+        case .partial(let id, _), .reply(let id, _), .fail(let id, _): rid = id
+        default: return []
+        }
+        guard let call = calls[rid], call.instance == instance else { return [] }
+        switch message {
+        case .partial(_, let body):
+            return [.answer(call.caller, .partial(body))]
+        case .reply(_, let body):
+            return finish(rid, .final(body), failed: false, now: now)
+        case .fail(_, let error):
+            return finish(rid, .error(error), failed: true, now: now)
+        default:
+            return []
+        }
+    }
+
+    /// Ends a call: answers the caller, frees the slot, counts, and dispatches what waits.
+    private mutating func finish(_ rid: String, _ answer: ServiceAnswer, failed: Bool, now: Int64) -> [Action] {
+        guard let call = calls.removeValue(forKey: rid) else { return [] }
+        if let instance = call.instance { workers[instance]?.inFlight.remove(rid) }
+        services[call.service]?.queue.removeAll { $0 == rid }
+        var actions: [Action] = [.answer(call.caller, answer)]
+        services[call.service]?.stats.record(milliseconds: Double(now - call.acceptedAt), failed: failed)
+        let changed =
+            failed ? services[call.service]?.breaker.recordFailure(now: now) : services[call.service]?.breaker.recordSuccess()
+        if let changed = changed ?? nil {
+            actions.append(
+                .breakerChanged(
+                    service: call.service, state: changed.rawValue,
+                    reason: failed
+                        ? "\(services[call.service]?.breaker.consecutiveFailures ?? 0) failures in a row" : "a call succeeded"))
+        }
+        for service in workers[call.instance ?? ""]?.services ?? [call.service] { actions += dispatch(service, now: now) }
+        return actions
+    }
+
+    // MARK: Instances
+
+    /// An instance offering services registered (or registered again).
+    mutating func workerAdded(_ instance: String, services offered: [String], capacity: Int, now: Int64) -> [Action] {
+        var actions: [Action] = []
+        if workers[instance] != nil { actions += workerRemoved(instance, now: now) }
+        guard !offered.isEmpty else { return actions }
+        workers[instance] = Worker(instance: instance, services: offered, capacity: capacity)
+        for name in offered {
+            _ = service(name)
+            actions += dispatch(name, now: now)
+        }
+        return actions
+    }
+
+    /// The instance is stopping: it finishes what it has and gets nothing new.
+    mutating func workerDraining(_ instance: String) {
+        workers[instance]?.draining = true
+    }
+
+    /// The instance went away: its idempotent calls go back to the front of their queues, the others fail.
+    mutating func workerRemoved(_ instance: String, now: Int64) -> [Action] {
+        guard let worker = workers.removeValue(forKey: instance) else { return [] }
+        var actions: [Action] = []
+        for rid in worker.inFlight.sorted() {
+            guard let call = calls[rid] else { continue }
+            if call.options.idempotent {
+                calls[rid]?.instance = nil
+                services[call.service]?.queue.insert(rid, at: 0)
+            } else {
+                calls[rid]?.instance = nil
+                actions += finish(rid, .error(.instanceLost(call.service, instance)), failed: true, now: now)
+            }
+        }
+        for name in worker.services { actions += dispatch(name, now: now) }
+        return actions
+    }
+
+    // MARK: Time
+
+    /// Calls whose deadline passed: queued ones are dropped unstarted, running ones cancelled; callers get 504.
+    mutating func tick(now: Int64) -> [Action] {
+        var actions: [Action] = []
+        for (rid, call) in calls.sorted(by: { $0.key < $1.key }) where call.deadline <= now {
+            if let instance = call.instance { actions.append(.cancel(instance: instance, rid: rid)) }
+            actions += finish(rid, .error(.deadline(call.service, call.options.timeoutMilliseconds)), failed: true, now: now)
+        }
+        return actions
+    }
+
+    /// The earliest call deadline (monotonic ms), for the loop's timer.
+    var nextDeadline: Int64? { calls.values.map(\.deadline).min() }
+
+    // MARK: Reports
+
+    var snapshot: [ServiceInfo] {
+        services.keys.sorted().compactMap { name -> ServiceInfo? in
+            guard let service = services[name] else { return nil }
+            let instances = workers.values.filter { $0.services.contains(name) }.sorted { $0.instance < $1.instance }
+            let inFlight = calls.values.filter { $0.service == name && $0.instance != nil }.count
+            return ServiceInfo(
+                name: name, breaker: service.breaker.state.rawValue, requests: service.stats.requests,
+                errors: service.stats.errors,
+                inFlight: inFlight, queued: service.queue.count, averageMilliseconds: service.stats.average,
+                p99Milliseconds: service.stats.p99,
+                instances: instances.map {
+                    ServiceInfo.Instance(
+                        instance: $0.instance, inFlight: $0.inFlight.count, requests: $0.requests, capacity: $0.capacity)
+                })
+        }
+    }
+}

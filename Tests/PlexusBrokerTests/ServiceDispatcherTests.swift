@@ -1,0 +1,91 @@
+import PlexusProtocol
+import Testing
+
+@testable import PlexusBroker
+
+@Suite("Service dispatcher (no sockets)")
+struct ServiceDispatcherTests {
+    let caller = Caller.plexus(ControlEnvelope(routingID: [1]), requestID: [9])
+
+    func requests(_ actions: [ServiceDispatcher.Action]) -> [(String, String)] {
+        actions.compactMap { if case .request(let instance, let rid, _, _, _) = $0 { (instance, rid) } else { nil } }
+    }
+
+    func answers(_ actions: [ServiceDispatcher.Action]) -> [ServiceAnswer] {
+        actions.compactMap { if case .answer(_, let answer) = $0 { answer } else { nil } }
+    }
+
+    @Test("least recently used instance first; a full instance waits its turn; the queue is bounded")
+    func dispatchAndQueue() {
+        var d = ServiceDispatcher()
+        d.declared["s"] = ServiceSettings(queueLimit: 1)
+        _ = d.workerAdded("a", services: ["s"], capacity: 1, now: 0)
+        _ = d.workerAdded("b", services: ["s"], capacity: 1, now: 0)
+        let first = requests(d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0))
+        let second = requests(d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0))
+        #expect(first.map(\.0) == ["a"] && second.map(\.0) == ["b"])
+        #expect(requests(d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0)).isEmpty)
+        let refused = answers(d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0))
+        #expect(refused == [.error(.queueFull("s", 1))])
+        // a's answer frees it: the queued call goes to a.
+        let next = d.answer(.reply(rid: first[0].1, body: [7]), from: "a", now: 5)
+        #expect(answers(next) == [.final([7])])
+        #expect(requests(next).map(\.0) == ["a"])
+    }
+
+    @Test("a queued call past its deadline is dropped unstarted; a running one is cancelled; both answer 504")
+    func deadlines() {
+        var d = ServiceDispatcher()
+        _ = d.workerAdded("a", services: ["s"], capacity: 1, now: 0)
+        let running = requests(
+            d.call(
+                "s", body: [], caller: caller, callerName: "c", options: CallOptions(timeoutMilliseconds: 100), now: 0, wall: 0))
+        _ = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(timeoutMilliseconds: 50), now: 0, wall: 0)
+        #expect(d.nextDeadline == 50)
+        let first = d.tick(now: 50)
+        #expect(requests(first).isEmpty)
+        #expect(answers(first) == [.error(.deadline("s", 50))])
+        let second = d.tick(now: 100)
+        #expect(second.contains(.cancel(instance: "a", rid: running[0].1)))
+        #expect(answers(second) == [.error(.deadline("s", 100))])
+        // A late reply to the cancelled call is ignored.
+        #expect(d.answer(.reply(rid: running[0].1, body: []), from: "a", now: 120).isEmpty)
+    }
+
+    @Test("an instance that dies: idempotent calls move to another instance, others fail with 503")
+    func instanceLost() {
+        var d = ServiceDispatcher()
+        _ = d.workerAdded("a", services: ["s"], capacity: 2, now: 0)
+        _ = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(idempotent: true), now: 0, wall: 0)
+        _ = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0)
+        _ = d.workerAdded("b", services: ["s"], capacity: 2, now: 1)
+        let lost = d.workerRemoved("a", now: 2)
+        #expect(answers(lost) == [.error(.instanceLost("s", "a"))])
+        #expect(requests(lost).map(\.0) == ["b"])
+    }
+
+    @Test("a draining instance gets nothing new; an unknown service is 404")
+    func drainingAndUnknown() {
+        var d = ServiceDispatcher()
+        _ = d.workerAdded("a", services: ["s"], capacity: 1, now: 0)
+        d.workerDraining("a")
+        #expect(requests(d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0)).isEmpty)
+        #expect(
+            answers(d.call("t", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0))
+                == [.error(.unknownService("t"))])
+    }
+
+    @Test("breaker: opens after the threshold, admits one trial after the cooldown, closes on success")
+    func breaker() {
+        var breaker = CircuitBreaker(threshold: 2, cooldownMilliseconds: 100)
+        #expect(breaker.recordFailure(now: 0) == nil)
+        #expect(breaker.recordFailure(now: 1) == .open)
+        #expect(breaker.admit(now: 50).allowed == false)
+        let trial = breaker.admit(now: 101)
+        #expect(trial.allowed && trial.changed == .halfOpen)
+        #expect(breaker.admit(now: 102).allowed == false)  // one trial at a time
+        #expect(breaker.recordFailure(now: 103) == .open)
+        #expect(breaker.admit(now: 204).allowed)
+        #expect(breaker.recordSuccess() == .closed)
+    }
+}

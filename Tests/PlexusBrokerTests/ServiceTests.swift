@@ -1,0 +1,209 @@
+import Foundation
+import PlexusClient
+import PlexusProtocol
+import Testing
+
+@Suite("Services through the broker (live processes)", .serialized)
+struct ServiceTests {
+    static func topology(instances: Int, extra: String = "") -> String {
+        """
+        plugins:
+          svc:
+            command: [\(yamlQuoted(Paths.testPlugin))]
+            instances: \(instances)
+            config: { fail_flag: /nonexistent }
+        \(extra)
+        """
+    }
+
+    func rejection(_ body: () throws -> Void) -> ProtocolError? {
+        do {
+            try body()
+        } catch ClientError.rejected(let error) {
+            return error
+        } catch {
+            Issue.record("expected a rejection, got \(error)")
+        }
+        return nil
+    }
+
+    @Test("calls spread over three instances least-recently-used first; greeter.hello answers")
+    func loadBalancing() throws {
+        let broker = try BrokerProcess(
+            topology: Self.topology(instances: 3) + """
+                  greeter:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                    config: { greeting: Hi }
+                """)
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil && broker.waitForRunning("greeter") != nil)
+        let client = try broker.client()
+        var served: [String: Int] = [:]
+        for n in 0..<30 {
+            let reply = String(decoding: try client.call("test.echo", body: Array("\(n)".utf8)), as: UTF8.self)
+            served[String(reply.split(separator: ":")[0]), default: 0] += 1
+        }
+        #expect(served == ["svc-1": 10, "svc-2": 10, "svc-3": 10])
+        #expect(String(decoding: try client.call("greeter.hello", body: Array("ada".utf8)), as: UTF8.self) == "Hi, ada!")
+
+        let cli = try runPlexus(["call", "greeter.hello", #"{"name":"bob"}"#, "--broker", broker.control])
+        #expect(cli.status == 0 && cli.stdout == "Hi, bob!\n")
+        let table = try client.request(.services, as: [ServiceInfo].self)
+        let echo = try #require(table.first { $0.name == "test.echo" })
+        #expect(echo.requests == 30 && echo.errors == 0 && echo.instances.count == 3 && echo.breaker == "closed")
+        #expect(echo.averageMilliseconds > 0 && echo.p99Milliseconds >= echo.averageMilliseconds)
+    }
+
+    @Test("deadlines: a slow handler is cancelled at the caller's deadline; a queued request past it is never started")
+    func deadlines() throws {
+        let broker = try BrokerProcess(topology: Self.topology(instances: 1))
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        let control = broker.control
+        // Occupy the only instance for 1.5 s from another thread.
+        let busy = Thread {
+            _ = try? ControlClient(endpoint: control, timeout: 5)
+                .call("test.slow", body: [], options: CallOptions(timeoutMilliseconds: 5_000, headers: ["sleep_ms": "1500"]))
+        }
+        busy.start()
+        let client = try broker.client()
+        #expect(
+            waitUntil(timeout: 5) {
+                ((try? client.request(.services, as: [ServiceInfo].self))?.first { $0.name == "test.slow" }?.inFlight ?? 0) == 1
+            })
+        let started = Date()
+        let queued = rejection { _ = try client.call("test.slow", body: [], options: CallOptions(timeoutMilliseconds: 300)) }
+        #expect(queued?.code == 504)
+        #expect(Date().timeIntervalSince(started) < 1.2)
+        while busy.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+
+        let timedOut = rejection {
+            _ = try client.call(
+                "test.slow", body: [], options: CallOptions(timeoutMilliseconds: 300, headers: ["sleep_ms": "3000"]))
+        }
+        #expect(timedOut?.code == 504 && timedOut?.error == "timeout")
+        // Only the two requests that reached the plugin were started; the queued one never was.
+        #expect(
+            waitUntil(timeout: 3) {
+                ((try? runPlexus(["logs", "svc", "--broker", control]).stdout) ?? "").components(separatedBy: "serving test.slow")
+                    .count - 1 == 2
+            })
+        // The instance is free again: the cancelled handler stopped.
+        #expect(String(decoding: try client.call("test.echo", body: [1]), as: UTF8.self).hasPrefix("svc-1:"))
+    }
+
+    @Test("a full queue, an unknown service and a failing handler give their errors")
+    func errors() throws {
+        let broker = try BrokerProcess(topology: Self.topology(instances: 1, extra: "services:\n  test.slow: { queue: 1 }\n"))
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        let control = broker.control
+        let callers = (0..<2).map { _ in
+            Thread {
+                _ = try? ControlClient(endpoint: control, timeout: 5)
+                    .call("test.slow", body: [], options: CallOptions(headers: ["sleep_ms": "1000"]))
+            }
+        }
+        callers.forEach { $0.start() }
+        let client = try broker.client()
+        #expect(
+            waitUntil(timeout: 5) {
+                ((try? client.request(.services, as: [ServiceInfo].self))?.first { $0.name == "test.slow" }?.queued ?? 0) == 1
+            })
+        #expect(rejection { _ = try client.call("test.slow", body: []) }?.code == 429)
+        let unknown = rejection { _ = try client.call("no.such", body: []) }
+        #expect(unknown?.code == 404 && unknown?.error == "unknown_service")
+        let failure = rejection { _ = try client.call("test.fail", body: []) }
+        #expect(failure?.code == 418 && failure?.error == "teapot" && failure?.message == "failing on purpose")
+        let cli = try runPlexus(["call", "test.fail", "--broker", control])
+        #expect(cli.status == 4 && cli.stderr.contains("418 teapot"))
+        for caller in callers { while caller.isExecuting { Thread.sleep(forTimeInterval: 0.05) } }
+    }
+
+    @Test("an instance killed mid-request: the call fails with 503, unless idempotent, then another instance answers")
+    func killedMidRequest() throws {
+        let broker = try BrokerProcess(topology: Self.topology(instances: 2))
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        let client = try broker.client()
+        for idempotent in [false, true] {
+            let outcome = Collected()
+            let failure = Flag()
+            let control = broker.control
+            let caller = Thread {
+                do {
+                    let reply = try ControlClient(endpoint: control, timeout: 10).call(
+                        "test.slow", body: [],
+                        options: CallOptions(timeoutMilliseconds: 8_000, headers: ["sleep_ms": "1500"], idempotent: idempotent))
+                    outcome.add(UInt64(String(decoding: reply, as: UTF8.self).hasSuffix("-2") ? 2 : 1))
+                } catch {
+                    failure.set()
+                }
+            }
+            caller.start()
+            let busy = try #require(
+                waitFor(timeout: 5) { () -> String? in
+                    let service = (try? client.request(.services, as: [ServiceInfo].self))?.first { $0.name == "test.slow" }
+                    return service?.instances.first { $0.inFlight == 1 }?.instance
+                })
+            let victim = try #require(broker.status(of: "svc").first { $0.instance == busy })
+            kill(victim.pid, SIGKILL)
+            while caller.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+            if idempotent {
+                #expect(!failure.isSet && outcome.count == 1, "idempotent call should be retried on the other instance")
+                #expect(outcome.values.first == (busy.hasSuffix("-1") ? 2 : 1))
+            } else {
+                #expect(failure.isSet && outcome.count == 0)
+            }
+            #expect(broker.waitForRunning("svc") != nil)
+        }
+    }
+
+    @Test("the circuit breaker opens after repeated failures and closes after a successful trial")
+    func circuitBreaker() throws {
+        let dir = try Paths.temporaryDirectory()
+        let flag = dir.appendingPathComponent("failing").path
+        _ = FileManager.default.createFile(atPath: flag, contents: nil)
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  svc:
+                    command: [\(yamlQuoted(Paths.testPlugin))]
+                    config: { fail_flag: \(yamlQuoted(flag)) }
+                services:
+                  test.flaky: { breaker: { failures: 2, cooldown: 500ms } }
+                """, directory: dir)
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        let events = try broker.subscriber(["plexus.service.breaker"])
+        #expect(try broker.waitForSubscriptions(2))
+        let client = try broker.client()
+        #expect(rejection { _ = try client.call("test.flaky", body: []) }?.code == 500)
+        #expect(rejection { _ = try client.call("test.flaky", body: []) }?.code == 500)
+        let open = rejection { _ = try client.call("test.flaky", body: []) }
+        #expect(open?.code == 503 && open?.error == "circuit_open")
+        #expect(try client.request(.services, as: [ServiceInfo].self).first { $0.name == "test.flaky" }?.breaker == "open")
+
+        try FileManager.default.removeItem(atPath: flag)
+        #expect(waitUntil(timeout: 5, interval: 0.1) { (try? client.call("test.flaky", body: [])) != nil })
+        #expect(try client.request(.services, as: [ServiceInfo].self).first { $0.name == "test.flaky" }?.breaker == "closed")
+        var states: [String] = []
+        while let event = try events.next(timeout: 1) {
+            states.append(try JSONCoding.decode([String: String].self, from: event.payload, what: "breaker")["state"] ?? "")
+        }
+        #expect(states == ["open", "half-open", "closed"])
+    }
+
+    @Test("streaming: partial answers arrive before the final one, in order")
+    func streaming() throws {
+        let broker = try BrokerProcess(topology: Self.topology(instances: 1))
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        let cli = try runPlexus(["call", "test.stream", "--json", "--broker", broker.control])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let lines = cli.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines.prefix(3) == [#"{"partial":"part 1"}"#, #"{"partial":"part 2"}"#, #"{"partial":"part 3"}"#])
+        #expect(lines.last?.contains(#""reply":"svc-1: done""#) == true)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import PlexusPlugin
+import PlexusProtocol
+
+/// A plugin for the service tests. Every answer starts with the instance id, so tests see who served.
+///
+/// - `test.echo`: answers `INSTANCE:BODY`.
+/// - `test.slow`: waits `sleep_ms` (header, default 1000) unless cancelled, then answers `INSTANCE`.
+/// - `test.fail`: fails with 418 `teapot`.
+/// - `test.flaky`: fails with 500 while the file named by config `fail_flag` exists, else answers.
+/// - `test.stream`: three partial answers, then the final one.
+/// Each request is logged on stdout as `serving SERVICE`, so tests can count what was started.
+struct TestPlugin: Plugin {
+    let name = "testplugin"
+    let type = "test"
+    let version = "1.0.0"
+    let services = ["test.echo", "test.slow", "test.fail", "test.flaky", "test.stream"]
+
+    func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8] {
+        // One write per line: the broker reads it at once (print() would sit in stdio's buffer).
+        FileHandle.standardOutput.write(Data("serving \(request.service)\n".utf8))
+        let me = context.instance
+        switch request.service {
+        case "test.echo":
+            return Array("\(me):".utf8) + request.body
+        case "test.slow":
+            let milliseconds = Int(request.headers["sleep_ms"] ?? "") ?? 1000
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return Array(me.utf8)
+        case "test.fail":
+            throw ServiceError(418, "teapot", "failing on purpose")
+        case "test.flaky":
+            if let flag = context.config["fail_flag"]?.stringValue, FileManager.default.fileExists(atPath: flag) {
+                throw ServiceError(500, "flaky", "the flag file exists")
+            }
+            return Array("\(me): fine".utf8)
+        case "test.stream":
+            for part in 1...3 { try request.partial(Array("part \(part)".utf8)) }
+            return Array("\(me): done".utf8)
+        default:
+            throw ServiceError(404, "unknown", request.service)
+        }
+    }
+}
+
+await TestPlugin.main()
