@@ -111,7 +111,7 @@ public enum BrokerMessage: Sendable, Equatable {
         case .error(let error): frames.append(JSONCoding.encode(error))
         case .reload(let config): frames.append(JSONCoding.encode(["config": config]))
         case .request(let rid, let service, let body, let meta):
-            frames += [Array(rid.utf8), Array(service.utf8), body, JSONCoding.encode(meta)]
+            frames += [Array(rid.utf8), Array(service.utf8), body, meta.encodedJSON()]
         case .cancel(let rid): frames.append(Array(rid.utf8))
         case .heartbeat, .stop(nil), .disconnect(nil): break
         }

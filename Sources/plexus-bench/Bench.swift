@@ -84,6 +84,7 @@ struct Bench {
         broker.requestStop()
         while brokerThread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
 
+        rows += serviceRows(context: context, quick: quick)
         rows += lifecycleRows(quick: quick)
 
         let header = ("measure", "plexus", "baseline", "ratio")
@@ -100,6 +101,33 @@ struct Bench {
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    /// Service round trips through the broker to a plugin process, against a raw echo.
+    static func serviceRows(context: ZMQContext, quick: Bool) -> [(String, String, String, String)] {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let plugin = here.appendingPathComponent("plexus-test-plugin").path
+        guard FileManager.default.isExecutableFile(atPath: plugin) else {
+            print("services: skipped, no plexus-test-plugin next to plexus-bench (build everything: swift build -c release)")
+            return []
+        }
+        do {
+            let (sdk, worker, raw) = try ServiceBench(testPlugin: plugin, samples: quick ? 2_000 : 10_000).run(context: context)
+            var rows: [(String, String, String, String)] = []
+            for (name, figures) in [("raw worker", worker), ("Swift SDK plugin", sdk)] {
+                for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
+                    let ours = RoundTrip.percentile(figures.latencies, p)
+                    let base = RoundTrip.percentile(raw.latencies, p)
+                    rows.append(("call \(label), broker → \(name)", micros(ours), "raw echo \(micros(base))", ratio(ours / base)))
+                }
+                rows.append(("calls 8 in flight, → \(name)", String(format: "%.1f k/s", figures.throughput / 1000),
+                             String(format: "raw echo %.1f k/s", raw.throughput / 1000), ratio(figures.throughput / raw.throughput)))
+            }
+            return rows
+        } catch {
+            print("services: failed: \(error)")
+            return []
+        }
+    }
 
     /// Supervision figures, when the greeter is built next to this binary.
     static func lifecycleRows(quick: Bool) -> [(String, String, String, String)] {

@@ -158,3 +158,32 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Service messages")
+struct ServiceMessageTests {
+    @Test("REQUEST, PARTIAL, REPLY, FAIL, CANCEL and CALL round-trip; the hand-written meta decodes")
+    func roundTrips() throws {
+        let meta = RequestMeta(deadline: 1_732_200_000_123_456, timeoutMilliseconds: 250, headers: ["k": "v\"q"], caller: "c\\1")
+        #expect(try JSONCoding.decode(RequestMeta.self, from: meta.encodedJSON(), what: "meta") == meta)
+        let empty = RequestMeta(deadline: 1, timeoutMilliseconds: 0, headers: [:], caller: "")
+        #expect(try JSONCoding.decode(RequestMeta.self, from: empty.encodedJSON(), what: "meta") == empty)
+        for message in [BrokerMessage.request(rid: "r1", service: "a.b", body: [0, 255], meta: meta), .cancel(rid: "r1")] {
+            #expect(try BrokerMessage.decode(message.encode()[...]) == message)
+        }
+        for message in [PluginMessage.partial(rid: "r1", body: [1]), .reply(rid: "r1", body: []),
+                        .fail(rid: "r1", error: ProtocolError(code: 418, error: "teapot", message: "no"))] {
+            #expect(try ControlMessage.decode(message.encode()[...]) == .plugin(message))
+        }
+        let call = ClientRequest(requestID: [7], command: .call(service: "a.b", body: [1], options: CallOptions(timeoutMilliseconds: 9, idempotent: true)))
+        #expect(try ControlMessage.decode(call.encode()[...]) == .client(call))
+    }
+
+    @Test("bad calls and answers are typed errors", arguments: [
+        ["PLXC01", "CALL", "1"], ["PLXC01", "CALL", "1", "a..b", "x"], ["PLXC01", "CALL", "1", "mmi.service", "x"],
+        ["PLXC01", "CALL", "1", "a.b", "x", "{bad"], ["PLXC01", "CALL", "1", "a.b", "x", #"{"timeout_ms":0}"#],
+        ["PLXP01", "REPLY", "r1"], ["PLXP01", "REPLY", "", "x"], ["PLXP01", "PARTIAL"],
+    ])
+    func badInput(frames: [String]) {
+        #expect(throws: ControlDecodingError.self) { try ControlMessage.decode(frames.map { Array($0.utf8) }[...]) }
+    }
+}

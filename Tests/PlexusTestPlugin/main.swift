@@ -15,6 +15,8 @@ struct TestPlugin: Plugin {
     let type = "test"
     let version = "1.0.0"
     let services = ["test.echo", "test.slow", "test.fail", "test.flaky", "test.stream"]
+    /// Requests handled at once (`TEST_CONCURRENCY`, default 1): the benchmark runs 8 in flight.
+    var concurrency: Int { Int(ProcessInfo.processInfo.environment["TEST_CONCURRENCY"] ?? "") ?? 1 }
 
     func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8] {
         // One write per line: the broker reads it at once (print() would sit in stdio's buffer).
