@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PlexusClient
 import PlexusProtocol
@@ -12,6 +13,8 @@ public final class PluginContext: Sendable {
     public let instance: String
     /// A logger with `plugin` and `instance` metadata.
     public let logger: Logger
+    /// The broker's control endpoint, for calls.
+    let controlEndpoint: String
     private let state: Mutex<State>
 
     struct State {
@@ -20,9 +23,10 @@ public final class PluginContext: Sendable {
         var eventsIn: String?
     }
 
-    init(instance: String, logger: Logger) {
+    init(instance: String, logger: Logger, controlEndpoint: String) {
         self.instance = instance
         self.logger = logger
+        self.controlEndpoint = controlEndpoint
         state = Mutex(State())
     }
 
@@ -54,6 +58,29 @@ public final class PluginContext: Sendable {
     /// Publishes a value encoded as JSON.
     public func publish<T: Encodable>(_ topic: String, json value: T, headers: [String: String] = [:]) throws {
         try publish(topic, payload: JSONCoding.encode(value), headers: headers)
+    }
+
+    /// Calls a service through the broker and returns its final answer; `onPartial` sees streamed parts.
+    /// Fails with `ClientError.rejected` carrying the service's error (code, name, message).
+    ///
+    /// The wait runs on a thread of its own, so no task of Swift's cooperative pool is held meanwhile.
+    public func call(
+        _ service: String, body: [UInt8], options: CallOptions = CallOptions(),
+        onPartial: (@Sendable ([UInt8]) -> Void)? = nil
+    ) async throws -> [UInt8] {
+        let endpoint = controlEndpoint
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+            let thread = Thread {
+                do {
+                    let client = try ControlClient(endpoint: endpoint, timeout: 5)
+                    continuation.resume(returning: try client.call(service, body: body, options: options) { onPartial?($0) })
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "plexus-call"
+            thread.start()
+        }
     }
 
     // MARK: Runtime side

@@ -48,7 +48,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         var logger = options.logger
         logger[metadataKey: "plugin"] = "\(plugin.name)"
         logger[metadataKey: "instance"] = "\(instance)"
-        let context = PluginContext(instance: instance, logger: logger)
+        let context = PluginContext(instance: instance, logger: logger, controlEndpoint: options.controlEndpoint)
         let loop: SessionLoop
         let zmq: ZMQContext
         do {

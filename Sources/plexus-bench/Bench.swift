@@ -119,8 +119,11 @@ struct Bench {
                     let base = RoundTrip.percentile(raw.latencies, p)
                     rows.append(("call \(label), broker → \(name)", micros(ours), "raw echo \(micros(base))", ratio(ours / base)))
                 }
-                rows.append(("calls 8 in flight, → \(name)", String(format: "%.1f k/s", figures.throughput / 1000),
-                             String(format: "raw echo %.1f k/s", raw.throughput / 1000), ratio(figures.throughput / raw.throughput)))
+                rows.append(
+                    (
+                        "calls 8 in flight, → \(name)", String(format: "%.1f k/s", figures.throughput / 1000),
+                        String(format: "raw echo %.1f k/s", raw.throughput / 1000), ratio(figures.throughput / raw.throughput)
+                    ))
             }
             return rows
         } catch {

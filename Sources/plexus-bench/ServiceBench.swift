@@ -17,15 +17,18 @@ struct ServiceBench {
     }
 
     func run(context: ZMQContext) throws -> (plugin: Figures, worker: Figures, raw: Figures) {
-        let topology = try Topology.parse("""
+        let topology = try Topology.parse(
+            """
             plugins:
               echo:
                 command: ["\(testPlugin)"]
                 env: { TEST_CONCURRENCY: "8" }
             """)
-        let broker = try Broker(configuration: BrokerConfiguration(
-            controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*",
-            topology: topology))
+        let broker = try Broker(
+            configuration: BrokerConfiguration(
+                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
+                eventsOutEndpoint: "tcp://127.0.0.1:*",
+                topology: topology))
         let thread = Thread { broker.run() }
         thread.start()
         defer {
@@ -34,8 +37,11 @@ struct ServiceBench {
         }
         let callTo = { (service: String) in
             { (id: Int) -> [[UInt8]] in
-                [[]] + ClientRequest(requestID: Array(String(id).utf8),
-                                     command: .call(service: service, body: Array(repeating: 0x61, count: 64), options: CallOptions())).encode()
+                [[]]
+                    + ClientRequest(
+                        requestID: Array(String(id).utf8),
+                        command: .call(service: service, body: Array(repeating: 0x61, count: 64), options: CallOptions())
+                    ).encode()
             }
         }
         let call = callTo("test.echo")
@@ -57,21 +63,30 @@ struct ServiceBench {
         let echo = try RoundTrip.Echo(context: context)
         defer { echo.stop() }
         let raw = Figures(
-            latencies: try RoundTrip.measure(context: context, endpoint: echo.endpoint, request: [[], Array(repeating: 0x61, count: 64)], count: samples),
-            throughput: try Self.throughput(context: context, endpoint: echo.endpoint, count: samples * 2) { _ in [[], Array(repeating: 0x61, count: 64)] })
+            latencies: try RoundTrip.measure(
+                context: context, endpoint: echo.endpoint, request: [[], Array(repeating: 0x61, count: 64)], count: samples),
+            throughput: try Self.throughput(context: context, endpoint: echo.endpoint, count: samples * 2) { _ in
+                [[], Array(repeating: 0x61, count: 64)]
+            })
         let plugin = Figures(
-            latencies: try RoundTrip.measure(context: context, endpoint: broker.endpoints.control, request: call(1), count: samples),
-            throughput: try Self.throughput(context: context, endpoint: broker.endpoints.control, count: samples * 2, request: call))
+            latencies: try RoundTrip.measure(
+                context: context, endpoint: broker.endpoints.control, request: call(1), count: samples),
+            throughput: try Self.throughput(
+                context: context, endpoint: broker.endpoints.control, count: samples * 2, request: call))
         let toWorker = callTo("bench.echo")
         let direct = Figures(
-            latencies: try RoundTrip.measure(context: context, endpoint: broker.endpoints.control, request: toWorker(1), count: samples),
-            throughput: try Self.throughput(context: context, endpoint: broker.endpoints.control, count: samples * 2, request: toWorker))
+            latencies: try RoundTrip.measure(
+                context: context, endpoint: broker.endpoints.control, request: toWorker(1), count: samples),
+            throughput: try Self.throughput(
+                context: context, endpoint: broker.endpoints.control, count: samples * 2, request: toWorker))
         return (plugin, direct, raw)
     }
 
     /// Replies per second with `window` requests in flight on one DEALER.
-    static func throughput(context: ZMQContext, endpoint: String, count: Int, window: Int = 8,
-                           request: (Int) -> [[UInt8]]) throws -> Double {
+    static func throughput(
+        context: ZMQContext, endpoint: String, count: Int, window: Int = 8,
+        request: (Int) -> [[UInt8]]
+    ) throws -> Double {
         let dealer = try context.socket(.dealer)
         try dealer.setReceiveTimeout(milliseconds: 5_000)
         try dealer.connect(endpoint)
@@ -104,7 +119,8 @@ final class RawWorker: @unchecked Sendable {
     init(context: ZMQContext, control: String) throws {
         let dealer = try context.socket(.dealer)
         try dealer.connect(control)
-        let registration = Registration(name: "bench", instance: "bench-1", pid: getpid(), services: ["bench.echo"], concurrency: 8)
+        let registration = Registration(
+            name: "bench", instance: "bench-1", pid: getpid(), services: ["bench.echo"], concurrency: 8)
         try dealer.send(multipart: [[]] + PluginMessage.register(registration).encode())
         try dealer.setReceiveTimeout(milliseconds: 5_000)
         guard let welcome = try dealer.receiveMultipart(), welcome.count >= 3, welcome[2] == Array("WELCOME".utf8) else {

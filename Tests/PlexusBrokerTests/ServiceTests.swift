@@ -194,6 +194,21 @@ struct ServiceTests {
         #expect(states == ["open", "half-open", "closed"])
     }
 
+    @Test("a plugin calls another plugin's service with the Swift SDK's context.call")
+    func pluginCallsService() throws {
+        let broker = try BrokerProcess(
+            topology: Self.topology(instances: 1) + """
+                  greeter:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                """)
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil && broker.waitForRunning("greeter") != nil)
+        let reply = try broker.client().call("test.relay", body: Array("greeter.hello".utf8))
+        #expect(String(decoding: reply, as: UTF8.self) == "svc-1 relayed: Welcome, from svc-1!")
+        let failed = rejection { _ = try broker.client().call("test.relay", body: Array("no.such".utf8)) }
+        #expect(failed?.code == 500 && failed?.message.contains("unknown_service") == true, "\(String(describing: failed))")
+    }
+
     @Test("streaming: partial answers arrive before the final one, in order")
     func streaming() throws {
         let broker = try BrokerProcess(topology: Self.topology(instances: 1))

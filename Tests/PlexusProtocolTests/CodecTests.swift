@@ -170,19 +170,25 @@ struct ServiceMessageTests {
         for message in [BrokerMessage.request(rid: "r1", service: "a.b", body: [0, 255], meta: meta), .cancel(rid: "r1")] {
             #expect(try BrokerMessage.decode(message.encode()[...]) == message)
         }
-        for message in [PluginMessage.partial(rid: "r1", body: [1]), .reply(rid: "r1", body: []),
-                        .fail(rid: "r1", error: ProtocolError(code: 418, error: "teapot", message: "no"))] {
+        for message in [
+            PluginMessage.partial(rid: "r1", body: [1]), .reply(rid: "r1", body: []),
+            .fail(rid: "r1", error: ProtocolError(code: 418, error: "teapot", message: "no")),
+        ] {
             #expect(try ControlMessage.decode(message.encode()[...]) == .plugin(message))
         }
-        let call = ClientRequest(requestID: [7], command: .call(service: "a.b", body: [1], options: CallOptions(timeoutMilliseconds: 9, idempotent: true)))
+        let call = ClientRequest(
+            requestID: [7],
+            command: .call(service: "a.b", body: [1], options: CallOptions(timeoutMilliseconds: 9, idempotent: true)))
         #expect(try ControlMessage.decode(call.encode()[...]) == .client(call))
     }
 
-    @Test("bad calls and answers are typed errors", arguments: [
-        ["PLXC01", "CALL", "1"], ["PLXC01", "CALL", "1", "a..b", "x"], ["PLXC01", "CALL", "1", "mmi.service", "x"],
-        ["PLXC01", "CALL", "1", "a.b", "x", "{bad"], ["PLXC01", "CALL", "1", "a.b", "x", #"{"timeout_ms":0}"#],
-        ["PLXP01", "REPLY", "r1"], ["PLXP01", "REPLY", "", "x"], ["PLXP01", "PARTIAL"],
-    ])
+    @Test(
+        "bad calls and answers are typed errors",
+        arguments: [
+            ["PLXC01", "CALL", "1"], ["PLXC01", "CALL", "1", "a..b", "x"], ["PLXC01", "CALL", "1", "mmi.service", "x"],
+            ["PLXC01", "CALL", "1", "a.b", "x", "{bad"], ["PLXC01", "CALL", "1", "a.b", "x", #"{"timeout_ms":0}"#],
+            ["PLXP01", "REPLY", "r1"], ["PLXP01", "REPLY", "", "x"], ["PLXP01", "PARTIAL"],
+        ])
     func badInput(frames: [String]) {
         #expect(throws: ControlDecodingError.self) { try ControlMessage.decode(frames.map { Array($0.utf8) }[...]) }
     }

@@ -9,12 +9,13 @@ import PlexusProtocol
 /// - `test.fail`: fails with 418 `teapot`.
 /// - `test.flaky`: fails with 500 while the file named by config `fail_flag` exists, else answers.
 /// - `test.stream`: three partial answers, then the final one.
+/// - `test.relay`: calls the service named in the body through the broker and answers with its answer.
 /// Each request is logged on stdout as `serving SERVICE`, so tests can count what was started.
 struct TestPlugin: Plugin {
     let name = "testplugin"
     let type = "test"
     let version = "1.0.0"
-    let services = ["test.echo", "test.slow", "test.fail", "test.flaky", "test.stream"]
+    let services = ["test.echo", "test.slow", "test.fail", "test.flaky", "test.stream", "test.relay"]
     /// Requests handled at once (`TEST_CONCURRENCY`, default 1): the benchmark runs 8 in flight.
     var concurrency: Int { Int(ProcessInfo.processInfo.environment["TEST_CONCURRENCY"] ?? "") ?? 1 }
 
@@ -36,6 +37,10 @@ struct TestPlugin: Plugin {
                 throw ServiceError(500, "flaky", "the flag file exists")
             }
             return Array("\(me): fine".utf8)
+        case "test.relay":
+            // Calls the service named in the body, through the broker, with the SDK's client.
+            let target = request.text ?? ""
+            return Array("\(me) relayed: ".utf8) + (try await context.call(target, body: Array("from \(me)".utf8)))
         case "test.stream":
             for part in 1...3 { try request.partial(Array("part \(part)".utf8)) }
             return Array("\(me): done".utf8)
