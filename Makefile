@@ -13,6 +13,7 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzmq3-dev; \
 	fi
 	@$(PYTHON) -c 'import zmq' 2>/dev/null || { echo "installing pyzmq"; $(PYTHON) -m pip install -q pyzmq; }
+	@$(PYTHON) -c 'import majortomo, six' 2>/dev/null || { echo "installing majortomo"; $(PYTHON) -m pip install -q "majortomo==0.2.0" six; }
 
 build: deps
 	swift build

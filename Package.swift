@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "PlexusProtocol"),
+        // The ZeroMQ Majordomo Protocol (MDP/0.1, MDP/0.2, majortomo's dialect) as a pure codec.
+        .target(name: "PlexusMajordomo"),
         // Cron, interval and one-shot schedules: fire-time arithmetic with time zones, no I/O.
         .target(name: "PlexusSchedule"),
         // fork/exec with PR_SET_PDEATHSIG, which needs C between fork and exec.
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor",
+                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor", "PlexusMajordomo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
+        .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",

@@ -1,4 +1,5 @@
 import Logging
+import PlexusMajordomo
 import PlexusProtocol
 import PlexusSupervisor
 import ZeroMQ
@@ -29,6 +30,10 @@ extension Broker {
         let monotonic = Clock.monotonicMilliseconds()
         // Any message from a session's connection is a sign of life.
         let hasSession = registry.touch(route: envelope.routingID, wall: wall, monotonic: monotonic)
+        if MajordomoInbound.isMajordomo(frames.dropFirst()) {
+            handleMajordomo(envelope.routingID, frames.dropFirst(), wall: wall, monotonic: monotonic)
+            return
+        }
         let message: ControlMessage
         do throws(ControlDecodingError) {
             message = try ControlMessage.decode(body)

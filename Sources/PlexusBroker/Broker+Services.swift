@@ -1,4 +1,5 @@
 import Logging
+import PlexusMajordomo
 import PlexusProtocol
 
 /// The broker's side of services: carrying out the dispatcher's actions and feeding it calls, answers
@@ -13,13 +14,20 @@ extension Broker {
                     executeDispatch(dispatcher.workerRemoved(instance, now: Clock.monotonicMilliseconds()))
                     continue
                 }
+                if let peer = majordomoWorkers[session.routingID] {
+                    majordomoRequest(peer, route: session.routingID, rid: rid, body: body)
+                    continue
+                }
                 sendControl(
                     ControlEnvelope(routingID: session.routingID),
                     BrokerMessage.request(rid: rid, service: service, body: body, meta: meta).encode())
             case .cancel(let instance, let rid):
-                if let session = registry.session(instance: instance) {
+                // Majordomo has no CANCEL: such a worker's late answer is simply dropped.
+                if let session = registry.session(instance: instance), majordomoWorkers[session.routingID] == nil {
                     sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.cancel(rid: rid).encode())
                 }
+            case .answer(.majordomo(let routingID, let request), let answer):
+                majordomoAnswer(routingID, request, answer)
             case .answer(.plexus(let envelope, let requestID), let answer):
                 let reply: ClientReply
                 switch answer {

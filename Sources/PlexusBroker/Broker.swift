@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlexusMajordomo
 import PlexusProtocol
 import PlexusSupervisor
 import Synchronization
@@ -37,6 +38,8 @@ public final class Broker: @unchecked Sendable {
     var registry = Registry()
     var supervisor: Supervisor
     var dispatcher = ServiceDispatcher()
+    /// Majordomo workers by routing id.
+    var majordomoWorkers: [[UInt8]: MajordomoPeer] = [:]
     var logs = LogBuffer()
     /// Started on first use: a broker without supervised plugins runs no watcher thread.
     var watcher: ProcessWatcher?
@@ -184,13 +187,18 @@ public final class Broker: @unchecked Sendable {
     private func tick(now: Int64) {
         let heartbeat = BrokerMessage.heartbeat.encode()
         for route in registry.routingIDs {
-            sendControl(ControlEnvelope(routingID: route), heartbeat)
+            if let peer = majordomoWorkers[route] {
+                sendMajordomo(route, MajordomoBrokerCommand.heartbeat(peer.dialect))
+            } else {
+                sendControl(ControlEnvelope(routingID: route), heartbeat)
+            }
         }
         for session in registry.evictExpired(monotonic: now, expiryMilliseconds: configuration.expiryMilliseconds) {
             logger.warning("plugin lost: no heartbeat within the liveness window", metadata: session.logMetadata)
             publishLifecycle(
                 "plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
             servicesLeft(session.instance)
+            majordomoWorkers[session.routingID] = nil
             supervisorSessionEnded(session.instance, lost: true)
         }
         badInput.rollWindow(now: now, logger: logger)
@@ -217,7 +225,11 @@ public final class Broker: @unchecked Sendable {
         watcher?.stop()
         let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
         for route in registry.attachedRoutingIDs {
-            sendControl(ControlEnvelope(routingID: route), notice)
+            if let peer = majordomoWorkers[route] {
+                sendMajordomo(route, MajordomoBrokerCommand.disconnect(peer.dialect))
+            } else {
+                sendControl(ControlEnvelope(routingID: route), notice)
+            }
         }
         // Give the notices and the last lifecycle events a moment to leave before the sockets close.
         try? control.setLinger(milliseconds: 500)

@@ -19,6 +19,8 @@ public struct Registry: Sendable {
         /// Monotonic clock, ms: what liveness is judged on.
         var registeredAtMonotonic: Int64
         var lastSeenMonotonic: Int64
+        /// A silence allowed to this session instead of the broker's (Majordomo workers heartbeat slower).
+        var expiryMilliseconds: Int?
 
         public var instance: String { registration.instance }
 
@@ -60,7 +62,7 @@ public struct Registry: Sendable {
     @discardableResult
     public mutating func register(
         _ registration: Registration, routingID: [UInt8], attached: Bool = true,
-        wall: Int64, monotonic: Int64
+        wall: Int64, monotonic: Int64, expiryMilliseconds: Int? = nil
     ) -> RegisterOutcome {
         var outcome = RegisterOutcome.added
         if let current = instanceByRoute[routingID], current != registration.instance, let previous = sessions[current] {
@@ -74,7 +76,8 @@ public struct Registry: Sendable {
         instanceByRoute[routingID] = registration.instance
         sessions[registration.instance] = Session(
             registration: registration, routingID: routingID, state: .starting, attached: attached,
-            registeredAt: wall, lastSeenAt: wall, registeredAtMonotonic: monotonic, lastSeenMonotonic: monotonic)
+            registeredAt: wall, lastSeenAt: wall, registeredAtMonotonic: monotonic, lastSeenMonotonic: monotonic,
+            expiryMilliseconds: expiryMilliseconds)
         return outcome
     }
 
@@ -104,7 +107,7 @@ public struct Registry: Sendable {
     /// Removes and returns the sessions silent for longer than `expiryMilliseconds`, oldest first.
     public mutating func evictExpired(monotonic now: Int64, expiryMilliseconds: Int) -> [Session] {
         let expired = sessions.values
-            .filter { now - $0.lastSeenMonotonic > Int64(expiryMilliseconds) }
+            .filter { now - $0.lastSeenMonotonic > Int64($0.expiryMilliseconds ?? expiryMilliseconds) }
             .sorted { $0.lastSeenMonotonic < $1.lastSeenMonotonic }
         for session in expired {
             sessions[session.instance] = nil

@@ -1,8 +1,10 @@
+import PlexusMajordomo
 import PlexusProtocol
 
-/// Who waits for a service's answer. A case per protocol that can call (Majordomo clients come next).
+/// Who waits for a service's answer: a case per protocol that can call.
 enum Caller: Sendable, Equatable {
     case plexus(ControlEnvelope, requestID: [UInt8])
+    case majordomo(routingID: [UInt8], request: MajordomoClientMessage)
 }
 
 /// What the broker sends a caller.
@@ -86,6 +88,9 @@ struct ServiceDispatcher: Sendable {
         services[name] = created
         return created
     }
+
+    /// Whether an instance offers `name` now (`mmi.service`).
+    func offers(_ name: String) -> Bool { workers.values.contains { $0.services.contains(name) } }
 
     // MARK: Calls
 

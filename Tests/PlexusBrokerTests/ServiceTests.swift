@@ -2,6 +2,7 @@ import Foundation
 import PlexusClient
 import PlexusProtocol
 import Testing
+import ZeroMQ
 
 @Suite("Services through the broker (live processes)", .serialized)
 struct ServiceTests {
@@ -207,6 +208,111 @@ struct ServiceTests {
         #expect(String(decoding: reply, as: UTF8.self) == "svc-1 relayed: Welcome, from svc-1!")
         let failed = rejection { _ = try broker.client().call("test.relay", body: Array("no.such".utf8)) }
         #expect(failed?.code == 500 && failed?.message.contains("unknown_service") == true, "\(String(describing: failed))")
+    }
+
+    @Test("majortomo's Client calls a Plexus service; mmi.service answers 200, 404 and 501")
+    func majortomoClient() throws {
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  greeter:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                    config: { greeting: Hey }
+                """)
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("greeter") != nil)
+        func mdpCall(_ service: String, _ body: String) throws -> ChildProcess {
+            let client = try ChildProcess.python(
+                Paths.fixture("mdp_client.py"), [broker.control, service, body], name: "mdp-client")
+            _ = client.waitForExit(timeout: 15)
+            return client
+        }
+        let hello = try mdpCall("greeter.hello", "ada")
+        #expect(hello.process.terminationStatus == 0, "\(hello.stderr)")
+        #expect(hello.stdoutLines == ["Hey, ada!"])
+        #expect(try mdpCall("mmi.service", "greeter.hello").stdoutLines == ["200"])
+        #expect(try mdpCall("mmi.service", "no.such").stdoutLines == ["404"])
+        #expect(try mdpCall("mmi.nothing", "x").stdoutLines == ["501"])
+        // Errors reach Majordomo clients as the final body: the JSON error object.
+        let unknown = try mdpCall("no.such", "x")
+        #expect(unknown.stdout.contains(#""code":404"#) && unknown.stdout.contains("unknown_service"))
+    }
+
+    @Test("majortomo's Worker serves a service that plexus call and a Swift plugin call")
+    func majortomoWorker() throws {
+        let broker = try BrokerProcess(topology: Self.topology(instances: 1))
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        let worker = try ChildProcess.python(Paths.fixture("mdp_worker.py"), [broker.control, "mdp.echo"], name: "mdp-worker")
+        defer { worker.stop() }
+        let client = try broker.client()
+        #expect(
+            waitUntil(timeout: 10) {
+                (try? client.request(.services, as: [ServiceInfo].self))?.contains {
+                    $0.name == "mdp.echo" && !$0.instances.isEmpty
+                } == true
+            }, "\(worker.stderr)")
+        // It is a service instance in the registry.
+        #expect(broker.plugins().contains { $0.language == "majordomo" && $0.services == ["mdp.echo"] })
+
+        let cli = try runPlexus(["call", "mdp.echo", "hello", "--json", "--broker", broker.control])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let lines = cli.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first == #"{"partial":"working"}"#)
+        #expect(lines.last?.contains(#""reply":"mdp:hello""#) == true)
+        let relayed = try client.call("test.relay", body: Array("mdp.echo".utf8))
+        #expect(String(decoding: relayed, as: UTF8.self) == "svc-1 relayed: mdp:from svc-1")
+
+        // Killed: the broker evicts it and the service has no instance left.
+        worker.signal(SIGKILL)
+        #expect(
+            waitUntil(timeout: 15, interval: 0.2) {
+                (try? client.request(.services, as: [ServiceInfo].self))?.first { $0.name == "mdp.echo" }?.instances.isEmpty
+                    ?? true
+            })
+    }
+
+    @Test("an MDP/0.1 client on a REQ socket, written from RFC 7, calls a Plexus service; garbage changes nothing")
+    func mdp01Client() throws {
+        let broker = try BrokerProcess(
+            topology: """
+                plugins:
+                  greeter:
+                    command: [\(yamlQuoted(Paths.greeter))]
+                """)
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("greeter") != nil)
+        let context = try ZMQContext()
+        let req = try context.socket(.req)
+        try req.setReceiveTimeout(milliseconds: 5_000)
+        try req.connect(broker.control)
+        // RFC 7: a client sends [ "MDPC01", service, body ] (REQ adds the empty frame) and receives
+        // [ "MDPC01", service, body ].
+        try req.send(multipart: [Array("MDPC01".utf8), Array("greeter.hello".utf8), Array("rfc".utf8)])
+        let reply = try #require(try req.receiveMultipart())
+        #expect(reply == [Array("MDPC01".utf8), Array("greeter.hello".utf8), Array("Welcome, rfc!".utf8)])
+
+        // Garbage in every Majordomo field: dropped or answered, never fatal.
+        let dealer = try context.socket(.dealer)
+        try dealer.connect(broker.control)
+        var generator = SystemRandomNumberGenerator()
+        for header in ["MDPC01", "MDPC02", "MDPW01", "MDPW02"] {
+            for _ in 0..<50 {
+                let count = Int.random(in: 0...5, using: &generator)
+                var junk: [[UInt8]] = []
+                for _ in 0..<count {
+                    let length = Int.random(in: 0...12, using: &generator)
+                    junk.append((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                }
+                try dealer.send(multipart: [[], Array(header.utf8)] + junk)
+                try dealer.send(multipart: [Array(header.utf8)] + junk + [[]])
+            }
+        }
+        #expect(try broker.client().ping().0.pong)
+        try req.send(multipart: [Array("MDPC01".utf8), Array("greeter.hello".utf8), Array("again".utf8)])
+        #expect(try req.receiveMultipart()?.last == Array("Welcome, again!".utf8))
+        #expect((try broker.client().stats().malformed["majordomo"] ?? 0) > 50)
     }
 
     @Test("streaming: partial answers arrive before the final one, in order")
