@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor", "PlexusMajordomo",
+                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor", "PlexusMajordomo", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

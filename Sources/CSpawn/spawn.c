@@ -2,6 +2,7 @@
 #include "cspawn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -79,4 +80,8 @@ int plexus_pidfd_open(pid_t pid) {
 
 int plexus_pipe(int fds[2], int nonblocking) {
     return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0));
+}
+
+void plexus_set_thread_name(const char *name) {
+    pthread_setname_np(pthread_self(), name);
 }

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Logging
 import PlexusMajordomo
@@ -129,6 +130,8 @@ public final class Broker: @unchecked Sendable {
 
     /// Serves until `requestStop()`. Call it once, on a thread of its own.
     public func run() {
+        // Named at the OS level, so that top, perf and gdb show the loop (Foundation's Thread.name does not).
+        plexus_set_thread_name("plexus-broker")
         logger.info(
             "broker ready",
             metadata: [

@@ -23,16 +23,19 @@ public struct LogBuffer: Sendable {
     }
 
     public mutating func append(plugin: String, instance: String, stream: ProcessEvent.OutputStream, line: String, time: Int64) {
-        var list = lines[plugin, default: []]
-        list.append(LogLine(seq: nextSeq, time: time, instance: instance, stream: stream, line: line))
+        // In place: taking the array out of the dictionary and putting it back would copy it on every line.
+        lines[plugin, default: []].append(LogLine(seq: nextSeq, time: time, instance: instance, stream: stream, line: line))
         nextSeq += 1
-        if list.count > linesPerPlugin { list.removeFirst(list.count - linesPerPlugin) }
-        lines[plugin] = list
+        // Trim in batches, so that keeping the last N lines costs O(1) per line on average.
+        if let count = lines[plugin]?.count, count > 2 * linesPerPlugin {
+            lines[plugin]?.removeFirst(count - linesPerPlugin)
+        }
     }
 
     /// Lines of `plugin` after `since`, at most `limit`, and the cursor to continue from.
     public func read(plugin: String, since: UInt64, limit: Int) -> (lines: [LogLine], next: UInt64) {
-        let selected = Array((lines[plugin] ?? []).filter { $0.seq > since }.prefix(limit))
+        let kept = (lines[plugin] ?? []).suffix(linesPerPlugin)
+        let selected = Array(kept.filter { $0.seq > since }.prefix(limit))
         return (selected, selected.last?.seq ?? max(since, 0))
     }
 }

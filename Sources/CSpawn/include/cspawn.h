@@ -20,6 +20,9 @@ pid_t plexus_spawn(const char *file, char *const argv[], char *const envp[], con
 /// pipe2(2) with O_CLOEXEC, plus O_NONBLOCK when `nonblocking` (Glibc hides pipe2 from Swift).
 int plexus_pipe(int fds[2], int nonblocking);
 
+/// Names the calling thread for top, perf and gdb (pthread_setname_np is hidden from Swift).
+void plexus_set_thread_name(const char *name);
+
 /// pidfd_open(2): a descriptor that becomes readable when `pid` exits; -1 with errno on failure.
 int plexus_pidfd_open(pid_t pid);
 
