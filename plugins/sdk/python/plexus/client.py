@@ -1,4 +1,4 @@
-"""A synchronous client for the ``PLXC01`` request/reply protocol (docs/PROTOCOL.md, section 3)."""
+"""A synchronous client for the ``PLXC01`` request/reply protocol (docs/PROTOCOL.md, sections 3 and 6)."""
 
 import logging
 import os
@@ -8,12 +8,16 @@ from typing import Any, Callable, Dict, List, Optional
 import zmq
 
 from . import protocol as P
+from . import service_codec as S
 from .errors import PlexusError, PlexusTimeout, ProtocolError
 
 log = logging.getLogger("plexus.client")
 
 #: How often ``on_wait`` runs while a request waits for its reply (seconds).
 WAIT_SLICE = 0.1
+#: How much longer than its timeout a ``CALL`` waits for the broker: the broker answers 504 at the
+#: deadline itself, and that answer (which says where the time went) should win over a local timeout.
+CALL_GRACE_S = 2.0
 
 
 class Client:
@@ -122,6 +126,44 @@ class Client:
         args = P.encode_logs_args(name, since, limit)
         return self._json(self.request(P.LOGS, *args, timeout=timeout), "LOGS reply")
 
+    # -- services (section 6) ------------------------------------------------------------------
+
+    def call(self, service: str, data: P.Payload = b"", timeout: float = S.DEFAULT_CALL_TIMEOUT_S,
+             headers: Optional[Dict[str, str]] = None, idempotent: bool = False,
+             on_partial: Optional[Callable[[bytes], Any]] = None) -> bytes:
+        """``CALL``: asks the broker to run ``service`` on one of the instances that offer it and returns
+        the final answer's body. ``data`` is bytes, str (UTF-8) or anything JSON-serializable.
+
+        ``timeout`` (seconds, up to 600) is the request's deadline, enforced by the broker, which answers
+        504 when it passes (queued or in flight); ``headers`` (str to str) reach the handler; with
+        ``idempotent`` the broker may hand the request to another instance when its instance dies.
+        ``on_partial(body)`` is called for each ``PARTIAL`` (part of a streamed answer) before the final
+        answer; without it, parts are dropped. If it raises, the call is abandoned (the socket is closed,
+        so that nothing of this call surfaces later) and the exception propagates.
+
+        Raises :class:`PlexusError` with the broker's or the handler's code (404 ``unknown_service``, 429
+        ``queue_full``, 503 ``circuit_open``/``instance_lost``, 500 ``handler_failed`` or the handler's
+        own), :class:`PlexusTimeout` (code 504) when the deadline passed, and ``ValueError`` for a
+        timeout out of range.
+        """
+        request_id = self._new_id()
+        frames = S.encode_call(request_id, service, data, timeout, headers, idempotent)
+        try:
+            body = self._exchange(frames, request_id, timeout + CALL_GRACE_S, on_partial=on_partial, call=True)
+        except PlexusTimeout:
+            raise
+        except PlexusError as exc:
+            if exc.code == 504:  # the broker's deadline: raise it as the TimeoutError it is
+                raise PlexusTimeout(exc.message or f"{service} did not answer within {timeout:g} s") from None
+            raise
+        return body[0] if body else b""
+
+    def services(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``SERVICES``: the service table, one object per service: ``name``, ``breaker`` (``closed``,
+        ``open``, ``half-open``), ``requests``, ``errors``, ``in_flight``, ``queued``, ``avg_ms``,
+        ``p99_ms`` and ``instances`` (``[{"instance", "in_flight", "requests"}]``)."""
+        return self._json_list(self.request(P.SERVICES, timeout=timeout), "SERVICES reply")
+
     def request(self, command: bytes, *args: bytes, timeout: Optional[float] = None) -> List[bytes]:
         """Sends any ``PLXC01`` command with a fresh request id; returns the ``OK`` body frames."""
         request_id = self._new_id()
@@ -154,7 +196,10 @@ class Client:
             self._socket = sock
         return self._socket
 
-    def _exchange(self, frames: List[bytes], request_id: bytes, timeout: Optional[float]) -> List[bytes]:
+    def _exchange(self, frames: List[bytes], request_id: bytes, timeout: Optional[float],
+                  on_partial: Optional[Callable[[bytes], Any]] = None, call: bool = False) -> List[bytes]:
+        """Sends ``frames`` and waits for the reply to ``request_id``. With ``call``, ``PARTIAL`` replies
+        go to ``on_partial`` until the final ``OK`` or ``ERR``."""
         sock = self._sock()
         sock.send_multipart(frames)
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
@@ -171,13 +216,23 @@ class Client:
                 if self.on_wait:
                     self.on_wait()
                 continue
-            reply = P.decode_reply(sock.recv_multipart())
+            reply = S.decode_call_reply(sock.recv_multipart())
             # An ERR with an empty id answers a request the broker could not read (e.g. 426); since
             # requests run one at a time it is ours.
-            if reply.request_id != request_id and (reply.ok or reply.request_id):
+            if reply.request_id != request_id and (reply.status != P.ERR or reply.request_id):
                 log.debug("dropping reply to an earlier request %r", reply.request_id)
                 continue
-            if not reply.ok:
+            if reply.partial:
+                if not call:
+                    raise ProtocolError(f"PARTIAL reply to {frames[2].decode()}, which is not a CALL")
+                if on_partial is not None:
+                    try:
+                        on_partial(reply.body[0] if reply.body else b"")
+                    except BaseException:
+                        self.close()  # the rest of this call must not surface in a later request
+                        raise
+                continue
+            if reply.status == P.ERR:
                 raise PlexusError.from_body(reply.body[0] if reply.body else None)
             return reply.body
 

@@ -13,8 +13,8 @@ class PluginContext:
     Attributes: ``plugin`` (the :class:`~plexus.Plugin`), ``config`` (dict: the plugin's ``config:``
     block from the broker's topology, ``{}`` when none), ``instance`` (this process's instance id),
     ``broker`` (the broker's id), ``welcome`` (the whole decoded ``WELCOME`` body, endpoints already
-    resolved) and ``log`` (the plugin's logger). ``publish``/``publish_ack``/``subscribe`` are shortcuts
-    to the plugin's methods.
+    resolved) and ``log`` (the plugin's logger). ``publish``/``publish_ack``/``call``/``subscribe`` are
+    shortcuts to the plugin's methods.
 
     The plugin keeps the context it handed to ``on_start`` current, so it may be stored: ``config`` is
     replaced by a ``RELOAD`` or a changed config at re-registration (before ``on_reload`` runs), and
@@ -37,6 +37,11 @@ class PluginContext:
                     timeout: float = 5.0) -> int:
         """See :meth:`Plugin.publish_ack`."""
         return self.plugin.publish_ack(topic, data, headers, timeout=timeout)
+
+    def call(self, service: str, data: Any = b"", timeout: float = 5.0, headers: Optional[Dict[str, str]] = None,
+             idempotent: bool = False, on_partial: Optional[Callable[[bytes], Any]] = None) -> bytes:
+        """See :meth:`Plugin.call`."""
+        return self.plugin.call(service, data, timeout, headers, idempotent, on_partial)
 
     def subscribe(self, pattern: str, handler: Optional[Callable[..., Any]] = None) -> Callable[..., Any]:
         """See :meth:`Plugin.subscribe`."""

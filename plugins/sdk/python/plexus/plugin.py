@@ -9,6 +9,10 @@ topic ``plexus.sync.INSTANCE`` after every other prefix and publishes an empty e
 until one comes back through its SUB socket: only then are the subscriptions known to have reached the
 broker (and the PUB socket to be connected), and ``on_start`` (or the config comparison of a
 re-registration) and ``READY`` follow. Heartbeats, ``STOP`` and ``RELOAD`` keep working meanwhile.
+
+Services (section 6) are run by a :class:`~plexus.dispatch.ServiceDispatcher`. Inline handlers run on this
+thread too; threaded ones run on worker threads, which never touch a socket: they hand their answers (and
+``publish`` calls) to this thread through a queue and the wake-up socket pair.
 """
 
 import collections
@@ -28,6 +32,8 @@ from .context import PluginContext
 from .errors import PlexusError, ProtocolError
 from .event import Event
 from .patterns import Pattern
+from .plugin_services import Offer, ServiceSupport
+from .service_codec import registration_fields, validate_concurrency
 from .session import INTERNAL_PREFIXES, route, select_instance
 
 log = logging.getLogger("plexus")
@@ -74,16 +80,19 @@ def handler(pattern: str) -> Callable[[Handler], Handler]:
     return mark
 
 
-class Plugin:
+class Plugin(ServiceSupport):
     """A Plexus plugin: subclass it (override the ``on_*`` hooks) or instantiate it and pass hooks.
 
     ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
     defaults to ``$PLEXUS_INSTANCE`` when set (the broker sets it for the plugins it starts), else
-    ``NAME-PID``; ``services`` is sent in ``REGISTER`` (empty for now). ``subscriptions`` lists patterns
-    whose events go to :meth:`on_event`. ``broker`` is the control endpoint (default ``$PLEXUS_BROKER``,
-    else ``tcp://127.0.0.1:7700``). All but ``instance`` and ``broker`` may also be class attributes.
-    The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload``/``on_mesh_ready`` replace the
-    hooks of an instance.
+    ``NAME-PID``. ``subscriptions`` lists patterns whose events go to :meth:`on_event`. ``services`` maps
+    service names to handlers (see :meth:`serve`; methods may use :func:`~plexus.service` instead) and
+    ``concurrency`` (default 1) is how many requests the broker may hand this instance at once; both are
+    sent in ``REGISTER``. ``threaded`` (keyword) runs service handlers on worker threads; by default they do
+    when ``concurrency`` > 1 and run on the SDK thread otherwise. ``broker`` is the control endpoint (default
+    ``$PLEXUS_BROKER``, else ``tcp://127.0.0.1:7700``). All but ``instance`` and ``broker`` may also be
+    class attributes. The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload``/
+    ``on_mesh_ready`` replace the hooks of an instance.
 
     After :meth:`run` received ``WELCOME``: ``config`` (dict, the current config: updated by ``RELOAD``),
     ``welcome`` (the decoded body of the latest ``WELCOME``).
@@ -96,13 +105,14 @@ class Plugin:
     name: str = ""
     type: str = ""
     version: str = ""
-    services: Sequence[Any] = ()
     subscriptions: Sequence[str] = ()
 
     def __init__(self, name: Optional[str] = None, type: Optional[str] = None,  # noqa: A002 - protocol's name
                  version: Optional[str] = None, instance: Optional[str] = None,
-                 services: Optional[Sequence[Any]] = None, subscriptions: Optional[Sequence[str]] = None,
-                 broker: Optional[str] = None, *,
+                 services: Optional[Offer] = None,
+                 subscriptions: Optional[Sequence[str]] = None,
+                 broker: Optional[str] = None, concurrency: Optional[int] = None, *,
+                 threaded: Optional[bool] = None,
                  on_start: Optional[Callable[[PluginContext], Any]] = None,
                  on_event: Optional[Handler] = None,
                  on_stop: Optional[Callable[[], Any]] = None,
@@ -112,7 +122,7 @@ class Plugin:
         self.type = str(type if type is not None else self.type)
         self.version = str(version if version is not None else self.version)
         self.instance = select_instance(self.name, instance)
-        self.services = list(services if services is not None else self.services)
+        self.concurrency = validate_concurrency(concurrency if concurrency is not None else self.concurrency)
         self.broker = broker
         self.log = logging.getLogger(f"plexus.{self.name}")
         self.config: Dict[str, Any] = {}
@@ -154,12 +164,16 @@ class Plugin:
         # Events that arrived before on_start ran, handled after it (bounded by BACKLOG_MAX).
         self._backlog: Deque[Event] = collections.deque()
         self._backlog_dropped = 0
+        self._init_services(services if services is not None else self.services, threaded)
 
         for pattern in (subscriptions if subscriptions is not None else self.subscriptions):
             self.subscribe(pattern)
         for attr, patterns in _marked_methods(self.__class__).items():
             for pattern in patterns:
                 self.subscribe(pattern, getattr(self, attr))
+        for attr, names in _marked_methods(self.__class__, "_plexus_services").items():
+            for service_name in names:
+                self.serve(service_name, getattr(self, attr))
 
     # -- hooks (override or pass to __init__) ---------------------------------------------------
 
@@ -215,25 +229,32 @@ class Plugin:
 
     def publish(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None) -> None:
         """Fire-and-forget publish on ``events_in``. ``data``: bytes, str (UTF-8) or JSON-serializable.
-        Header ``source`` defaults to the instance id. Call it from the thread running :meth:`run`,
-        from ``on_start`` on. Raises ``ProtocolError`` for an invalid topic."""
+        Header ``source`` defaults to the instance id. Works from ``on_start`` on. Called from another
+        thread than the one running :meth:`run` (a threaded service handler), the event is handed to that
+        thread, which sends it. Raises ``ProtocolError`` for an invalid topic."""
         if self._pub is None:
             raise RuntimeError("publish() needs the events endpoint from WELCOME: call it from on_start on")
         h = P.check_headers(headers)
         h.setdefault("source", self.instance)
-        self._pub.send_multipart(P.encode_event(topic, data, h), zmq.NOBLOCK)
+        frames = P.encode_event(topic, data, h)  # validated here, so that the caller gets the error
+        if self._thread_id is not None and threading.get_ident() != self._thread_id:
+            # A worker thread (a threaded service handler): the PUB socket belongs to the SDK thread.
+            self._post(lambda: self._publish_frames(frames))
+            return
+        self._pub.send_multipart(frames, zmq.NOBLOCK)
+
+    def _publish_frames(self, frames: List[bytes]) -> None:
+        if self._pub is not None:
+            self._pub.send_multipart(frames, zmq.NOBLOCK)
 
     def publish_ack(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
                     timeout: float = 5.0) -> int:
         """Acknowledged publish (``PLXC01 PUBLISH`` on a dedicated DEALER): returns the event's seq.
         Blocks up to ``timeout`` seconds while still heartbeating. Raises :class:`PlexusError` on
         ``ERR`` and :class:`PlexusTimeout` when the broker does not answer."""
-        if self._client is None:
-            self._client = Client(self._control(), timeout, self._ctx or zmq.Context.instance(),
-                                  on_wait=self._tick)
         h = P.check_headers(headers)
         h.setdefault("source", self.instance)
-        return self._client.publish(topic, data, h, timeout=timeout)
+        return self._own_client("publish_ack").publish(topic, data, h, timeout=timeout)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -242,11 +263,16 @@ class Plugin:
         any thread and from signal handlers."""
         if self._stop_reason is None:
             self._stop_reason = reason
-        if self._wake_w is not None:
+        self._wake()
+
+    def _wake(self) -> None:
+        """Makes the SDK thread's poll return (safe from any thread and from signal handlers)."""
+        wake_w = self._wake_w
+        if wake_w is not None:
             try:
-                self._wake_w.send(b"\0")
+                wake_w.send(b"\0")
             except OSError:
-                pass  # buffer full: a wake-up is already pending
+                pass  # buffer full: a wake-up is already pending; or closed: nobody to wake
 
     def run(self, broker: Optional[str] = None, handle_signals: bool = True) -> None:
         """Connects, registers and serves until stopped by the broker (``STOP``), SIGTERM/SIGINT
@@ -259,6 +285,9 @@ class Plugin:
         self._pending = None
         self._backlog.clear()
         self._backlog_dropped = 0
+        self._thread_id = threading.get_ident()
+        self._services.owner = self._thread_id
+        self._services.accepting = True
         self._ctx = zmq.Context()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -278,6 +307,7 @@ class Plugin:
                             topology_name)
             self._open_session()
             self._loop()
+            self._drain_services()
             reason = self._stop_reason or reason
         except BaseException as exc:
             reason = self._stop_reason or f"error: {exc!r}"
@@ -316,12 +346,15 @@ class Plugin:
                 self._drain_wake()
             if self._dealer is not None and self._dealer in ready:
                 self._read_control()
+            self._run_posted()
+            if self._started and self._stop_reason is None and self._services.startable():
+                self._services.start_waiting(self._may_continue)
             if self._sub is not None and (self._sub in ready or (self._started and self._backlog)):
                 self._read_events()
 
     def _next_deadline(self) -> float:
-        if self._started and self._backlog:
-            return 0.0  # held events wait to be handled
+        if self._started and (self._backlog or self._services.startable()):
+            return 0.0  # held events or requests wait to be handled
         if self._state == _ACTIVE:
             deadline = min(self._last_send + self._interval, self._last_recv + self._interval * self._liveness)
             if self._pending is not None:
@@ -362,6 +395,7 @@ class Plugin:
             if now - checked >= CONTROL_CHECK_S:
                 if self._control_pending():
                     return  # e.g. a STOP: the loop reads it before the next event is handled
+                self._run_posted()  # answers of worker threads need not wait for the whole batch
                 checked = now
             if self._started and self._backlog:
                 event = self._backlog.popleft()
@@ -456,6 +490,10 @@ class Plugin:
             self._retry_at = time.monotonic() + self._interval
         elif cmd == P.RELOAD:
             self._on_reload(msg.args)
+        elif cmd == P.REQUEST:
+            self._services.on_request(msg.args)  # started by the loop, once on_start has run
+        elif cmd == P.CANCEL:
+            self._services.on_cancel(msg.args)
         else:
             # Unknown commands (from a newer broker) must not kill the plugin (section 4).
             log.warning("ignoring command %s, not part of protocol v%d", cmd[:32].decode("ascii", "replace"),
@@ -602,9 +640,11 @@ class Plugin:
         self._register()
 
     def _register(self) -> None:
+        # A new session: requests of the old one are the broker's to fail or re-queue (section 6).
+        self._services.reset("registering again")
         body = {"name": self.name, "type": self.type, "version": self.version, "instance": self.instance,
-                "pid": os.getpid(), "services": self.services, "subscriptions": self.patterns,
-                "language": "python"}
+                "pid": os.getpid(), **registration_fields(self._services.names, self.concurrency),
+                "subscriptions": self.patterns, "language": "python"}
         self._send(P.REGISTER, P.encode_json(body))
         self._session = False
         self._pending = None  # a probe belongs to one WELCOME; the next WELCOME starts its own
@@ -614,15 +654,22 @@ class Plugin:
         self._backoff = min(self._backoff * 2, MAX_BACKOFF)
 
     def _send(self, command: bytes, *args: bytes) -> None:
+        self._send_frames(P.encode_plugin(command, *args))
+
+    def _send_frames(self, frames: List[bytes]) -> None:
+        """Sends a control message on the SDK thread (the only one that may use the DEALER)."""
         if self._dealer is None:
             return
         try:
-            self._dealer.send_multipart(P.encode_plugin(command, *args), zmq.NOBLOCK)
+            self._dealer.send_multipart(frames, zmq.NOBLOCK)
         except zmq.Again:
-            log.debug("control queue full; %s not sent", command.decode())
+            # No broker connected, or it does not keep up: a lost HEARTBEAT is harmless, a lost answer not.
+            level = logging.DEBUG if frames[2] == P.HEARTBEAT else logging.WARNING
+            log.log(level, "control queue full; %s not sent", frames[2].decode("ascii", "replace"))
         self._last_send = time.monotonic()
 
     def _close_dealer(self) -> None:
+        self._services.reset("connection to the broker closed")
         if self._dealer is not None:
             self._poller.unregister(self._dealer)
             # LINGER 0: a REGISTER queued for a dead broker must not reach a later one.
@@ -691,6 +738,8 @@ class Plugin:
         """on_stop (if started), GOODBYE (if registered), then close everything with bounded linger."""
         said_goodbye = False
         try:
+            # Publishes handed over by worker threads go out before on_stop and GOODBYE.
+            self._run_posted()
             if self._started:
                 self._started = False
                 try:
@@ -731,12 +780,13 @@ class Plugin:
             self._state = _WAITING
 
 
-def _marked_methods(cls: type) -> Dict[str, List[str]]:
-    """Methods decorated with :func:`handler`, by attribute name; subclasses override bases."""
+def _marked_methods(cls: type, marker: str = "_plexus_patterns") -> Dict[str, List[str]]:
+    """Methods decorated with :func:`handler` (or, with ``marker="_plexus_services"``, with
+    :func:`~plexus.service`), by attribute name; subclasses override bases."""
     found: Dict[str, List[str]] = {}
     for klass in reversed(cls.__mro__):
         for attr, value in vars(klass).items():
-            patterns = getattr(value, "_plexus_patterns", None)
+            patterns = getattr(value, marker, None)
             if patterns:
                 found[attr] = list(patterns)
             elif attr in found:

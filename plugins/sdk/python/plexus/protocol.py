@@ -1,5 +1,7 @@
 """Constants and the frame codec of the Plexus wire protocol, version 1 (docs/PROTOCOL.md).
 
+The codec of services (section 6) lives in :mod:`plexus.service_codec`; its command names are here.
+
 Everything here is pure: no sockets, so it can be unit-tested without a broker. Decoders raise
 :class:`~plexus.errors.ProtocolError` with a message that says what was wrong.
 """
@@ -58,6 +60,15 @@ RESTART = b"RESTART"
 UPGRADE = b"UPGRADE"
 APPLY = b"APPLY"
 LOGS = b"LOGS"
+
+# Services (section 6): the broker's requests to a plugin, the plugin's answers, and the client side.
+REQUEST = b"REQUEST"    #: B -> P: RID, SERVICE, BODY, JSON meta
+CANCEL = b"CANCEL"      #: B -> P: RID (the caller's deadline passed)
+PARTIAL = b"PARTIAL"    #: P -> B: RID, BODY; and a reply status of CALL (zero or more before OK/ERR)
+REPLY = b"REPLY"        #: P -> B: RID, BODY (the final answer)
+FAIL = b"FAIL"          #: P -> B: RID, JSON error
+CALL = b"CALL"          #: client: SERVICE, BODY, OPTIONS?
+SERVICES = b"SERVICES"  #: client: the service table
 
 # Broker events (section 5).
 BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself
