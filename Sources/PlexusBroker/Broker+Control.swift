@@ -160,6 +160,8 @@ extension Broker {
                 logger.info("plugin running", metadata: session.logMetadata)
                 // Supervised instances get their running event from the supervisor, with its fields.
                 if session.attached { publishLifecycle("plexus.plugin.running", session: session) }
+                // Requests go only to instances that are ready for them.
+                servicesJoined(session.registration)
                 supervisorReady(session.instance)
             }
         case .goodbye(let reason):
@@ -214,7 +216,8 @@ extension Broker {
         sendControl(envelope, BrokerMessage.welcome(welcome).encode())
         logger.info(outcome == .reconnected ? "plugin re-registered" : "plugin registered", metadata: session.logMetadata)
         publishLifecycle("plexus.plugin.registered", session: session)
-        servicesJoined(registration)
+        // A re-registration ends the old session's requests; new ones wait for READY.
+        servicesLeft(registration.instance)
     }
 
     // MARK: Sending

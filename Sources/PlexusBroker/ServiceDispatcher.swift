@@ -192,8 +192,11 @@ struct ServiceDispatcher: Sendable {
         services[call.service]?.queue.removeAll { $0 == rid }
         var actions: [Action] = [.answer(call.caller, answer)]
         services[call.service]?.stats.record(milliseconds: Double(now - call.acceptedAt), failed: failed)
+        // A handler's 4xx is an answer (a bad request, a missing record), not a sign that the service is sick.
+        var sick = failed
+        if case .error(let error) = answer, error.code < 500 { sick = false }
         let changed =
-            failed ? services[call.service]?.breaker.recordFailure(now: now) : services[call.service]?.breaker.recordSuccess()
+            sick ? services[call.service]?.breaker.recordFailure(now: now) : services[call.service]?.breaker.recordSuccess()
         if let changed = changed ?? nil {
             actions.append(
                 .breakerChanged(

@@ -89,3 +89,25 @@ struct ServiceDispatcherTests {
         #expect(breaker.recordSuccess() == .closed)
     }
 }
+
+@Suite("Service dispatcher: breaker accounting")
+struct ServiceBreakerAccountingTests {
+    @Test("4xx answers do not open the breaker; 5xx ones do")
+    func fourHundredsAreAnswers() {
+        var d = ServiceDispatcher()
+        d.declared["s"] = ServiceSettings(breakerFailures: 2)
+        _ = d.workerAdded("a", services: ["s"], capacity: 1, now: 0)
+        let caller = Caller.plexus(ControlEnvelope(routingID: [1]), requestID: [1])
+        func callAndFail(_ code: Int) -> [ServiceDispatcher.Action] {
+            let sent = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0)
+            guard case .request(_, let rid, _, _, _)? = sent.first else { return [] }
+            return d.answer(.fail(rid: rid, error: ProtocolError(code: code, error: "e", message: "m")), from: "a", now: 1)
+        }
+        for _ in 0..<5 { _ = callAndFail(404) }
+        #expect(d.snapshot.first?.breaker == "closed")
+        _ = callAndFail(500)
+        let opened = callAndFail(503)
+        #expect(opened.contains { if case .breakerChanged(_, "open", _) = $0 { true } else { false } })
+        #expect(d.snapshot.first?.errors == 7)
+    }
+}
