@@ -117,7 +117,8 @@ struct CodecTests {
         var generator = SplitMix64(seed: 0x5EED)
         let vocabulary = frames(
             "PLXC01", "PLXP01", "PING", "PUBLISH", "REGISTER", "GOODBYE", "WELCOME", "ERR", "OK", "{}",
-            #"{"name":"a","instance":"b"}"#, "a.b", "")
+            #"{"name":"a","instance":"b"}"#, "a.b", "", "CALL", "SERVICES", "REQUEST", "REPLY", "PARTIAL", "FAIL", "CANCEL",
+            "RELOAD", "STATUS", "APPLY", "LOGS", #"{"timeout_ms":5}"#, "r1")
         for _ in 0..<20_000 {
             let count = Int(generator.next() % 7)
             let input: [[UInt8]] = (0..<count).map { _ in

@@ -9,7 +9,9 @@ import zmq
 control, events_in, events_out, seed, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 rng = random.Random(seed)
 words = [b"PLXC01", b"PLXP01", b"PING", b"PUBLISH", b"REGISTER", b"HEARTBEAT", b"READY", b"GOODBYE", b"", b"{}",
-         b'{"name":"x"}', b"a.b", b"MDPC01", b"\x00", b"\xff" * 3]
+         b'{"name":"x"}', b"a.b", b"MDPC01", b"MDPC02", b"MDPW01", b"MDPW02", b"\x01", b"\x02", b"\x03", b"\x05",
+         b"CALL", b"SERVICES", b"REPLY", b"PARTIAL", b"FAIL", b"r1", b"greeter.hello", b"mmi.service",
+         b'{"timeout_ms":1}', b'{"name":"x","instance":"x-1","services":["s"]}', b"\x00", b"\xff" * 3]
 
 
 def junk():
