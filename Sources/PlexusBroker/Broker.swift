@@ -210,6 +210,9 @@ public final class Broker: @unchecked Sendable {
     /// Starts stopping supervised plugins; returns the time by which the loop gives up waiting for them
     /// (every plugin's stop_timeout twice, for the SIGTERM stage, plus a margin).
     private func beginShutdown() -> Int64 {
+        // Callers waiting on services get an answer now rather than their timeout.
+        executeDispatch(
+            dispatcher.failAll(ProtocolError(.unavailable, "the broker is shutting down"), now: Clock.monotonicMilliseconds()))
         let budget = supervisor.topology.plugins.reduce(Int64(2_000)) { $0 + 2 * $1.stopTimeoutMilliseconds }
         logger.info("shutting down", metadata: ["supervised": "\(supervisor.instances.values.filter(\.hasProcess).count)"])
         execute(supervisor.shutdown(now: Clock.monotonicMilliseconds()))

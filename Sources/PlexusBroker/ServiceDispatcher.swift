@@ -75,6 +75,8 @@ struct ServiceDispatcher: Sendable {
     var declared: [String: ServiceSettings] = [:]
     private var nextRID: UInt64 = 0
     private var dispatchSequence: UInt64 = 0
+    /// Set by `failAll`: nothing is dispatched any more (the broker is shutting down).
+    private var closed = false
 
     private func settings(_ name: String) -> ServiceSettings { declared[name] ?? ServiceSettings() }
 
@@ -134,6 +136,7 @@ struct ServiceDispatcher: Sendable {
 
     /// Hands queued calls of `name` to free instances, least recently used first.
     private mutating func dispatch(_ name: String, now: Int64) -> [Action] {
+        guard !closed else { return [] }
         var actions: [Action] = []
         while let rid = services[name]?.queue.first {
             guard let call = calls[rid] else {
@@ -254,6 +257,17 @@ struct ServiceDispatcher: Sendable {
         for (rid, call) in calls.sorted(by: { $0.key < $1.key }) where call.deadline <= now {
             if let instance = call.instance { actions.append(.cancel(instance: instance, rid: rid)) }
             actions += finish(rid, .error(.deadline(call.service, call.options.timeoutMilliseconds)), failed: true, now: now)
+        }
+        return actions
+    }
+
+    /// Answers every open call with `error` (the broker is going away): no caller is left to time out.
+    mutating func failAll(_ error: ProtocolError, now: Int64) -> [Action] {
+        closed = true
+        var actions: [Action] = []
+        for (rid, call) in calls.sorted(by: { $0.key < $1.key }) {
+            if let instance = call.instance { actions.append(.cancel(instance: instance, rid: rid)) }
+            actions += finish(rid, .error(error), failed: false, now: now)
         }
         return actions
     }

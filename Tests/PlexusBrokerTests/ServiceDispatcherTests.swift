@@ -111,3 +111,23 @@ struct ServiceBreakerAccountingTests {
         #expect(d.snapshot.first?.errors == 7)
     }
 }
+
+@Suite("Service dispatcher: shutdown")
+struct ServiceShutdownTests {
+    @Test("failAll answers every queued and running call and cancels the running ones")
+    func failAll() {
+        var d = ServiceDispatcher()
+        _ = d.workerAdded("a", services: ["s"], capacity: 1, now: 0)
+        let caller = Caller.plexus(ControlEnvelope(routingID: [1]), requestID: [1])
+        _ = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0)
+        _ = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 0, wall: 0)
+        let actions = d.failAll(ProtocolError(.unavailable, "bye"), now: 1)
+        let answers = actions.filter { if case .answer = $0 { true } else { false } }
+        #expect(answers.count == 2)
+        #expect(actions.contains { if case .cancel(instance: "a", _) = $0 { true } else { false } })
+        #expect(!actions.contains { if case .request = $0 { true } else { false } })  // nothing new goes out
+        #expect(d.nextDeadline == nil)
+        // Failing calls on shutdown says nothing about the service's health.
+        #expect(d.snapshot.first?.breaker == "closed")
+    }
+}
