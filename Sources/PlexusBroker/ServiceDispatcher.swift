@@ -101,6 +101,7 @@ struct ServiceDispatcher: Sendable {
         _ name: String, body: [UInt8], caller: Caller, callerName: String, options: CallOptions,
         now: Int64, wall: Int64
     ) -> [Action] {
+        guard !closed else { return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")))] }
         var entry = service(name)
         let offered = workers.values.contains { $0.services.contains(name) }
         guard offered || declared[name] != nil else {

@@ -127,6 +127,8 @@ struct ServiceShutdownTests {
         #expect(actions.contains { if case .cancel(instance: "a", _) = $0 { true } else { false } })
         #expect(!actions.contains { if case .request = $0 { true } else { false } })  // nothing new goes out
         #expect(d.nextDeadline == nil)
+        let late = d.call("s", body: [], caller: caller, callerName: "c", options: CallOptions(), now: 2, wall: 0)
+        #expect(late == [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")))])
         // Failing calls on shutdown says nothing about the service's health.
         #expect(d.snapshot.first?.breaker == "closed")
     }
