@@ -23,14 +23,7 @@ struct Bench {
             handler.logLevel = .warning
             return handler
         }
-        let broker = try Broker(
-            configuration: BrokerConfiguration(
-                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
-                eventsOutEndpoint: "tcp://127.0.0.1:*",
-                eventsHighWaterMark: 0))
-        let brokerThread = Thread { broker.run() }
-        brokerThread.name = "plexus-broker"
-        brokerThread.start()
+        let broker = try LocalBroker(eventsHighWaterMark: 0)
         let proxy = try ProxyBaseline()
         let twoFrames = try FrameCostBaseline(extraFrame: false)
         let threeFrames = try FrameCostBaseline(extraFrame: true)
@@ -81,8 +74,7 @@ struct Bench {
         proxy.stop()
         twoFrames.stop()
         threeFrames.stop()
-        broker.requestStop()
-        while brokerThread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+        broker.stop()
 
         rows += serviceRows(context: context, quick: quick)
         rows += lifecycleRows(quick: quick)

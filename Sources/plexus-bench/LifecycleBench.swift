@@ -30,17 +30,8 @@ struct LifecycleBench {
                 config: { path: /dev/null }
                 restart: { policy: always, initial: 0 }
             """)
-        let broker = try Broker(
-            configuration: BrokerConfiguration(
-                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
-                eventsOutEndpoint: "tcp://127.0.0.1:*",
-                topology: topology))
-        let thread = Thread { broker.run() }
-        thread.start()
-        defer {
-            broker.requestStop()
-            while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        let broker = try LocalBroker(topology: topology)
+        defer { broker.stop() }
         let client = try ControlClient(endpoint: broker.endpoints.control, timeout: 10)
         let events = try EventSubscriber(endpoint: broker.endpoints.eventsOut, patterns: ["plexus.plugin.*"])
         try waitUntilRunning(client, ["swift", "python"])

@@ -24,17 +24,8 @@ struct ServiceBench {
                 command: ["\(testPlugin)"]
                 env: { TEST_CONCURRENCY: "8" }
             """)
-        let broker = try Broker(
-            configuration: BrokerConfiguration(
-                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
-                eventsOutEndpoint: "tcp://127.0.0.1:*",
-                topology: topology))
-        let thread = Thread { broker.run() }
-        thread.start()
-        defer {
-            broker.requestStop()
-            while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        let broker = try LocalBroker(topology: topology)
+        defer { broker.stop() }
         let callTo = { (service: String) in
             { (id: Int) -> [[UInt8]] in
                 [[]]

@@ -1,0 +1,27 @@
+import Foundation
+import PlexusBroker
+import PlexusSupervisor
+
+/// A broker on ephemeral loopback ports, running on a thread of its own for the length of a benchmark.
+final class LocalBroker {
+    let broker: Broker
+    private let thread: Thread
+
+    init(topology: Topology? = nil, eventsHighWaterMark: Int32 = 100_000) throws {
+        broker = try Broker(
+            configuration: BrokerConfiguration(
+                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
+                eventsOutEndpoint: "tcp://127.0.0.1:*", topology: topology, eventsHighWaterMark: eventsHighWaterMark))
+        let broker = self.broker
+        thread = Thread { broker.run() }
+        thread.start()
+    }
+
+    var endpoints: BoundEndpoints { broker.endpoints }
+
+    /// Stops the broker (and the plugins it supervises) and waits for its loop to end.
+    func stop() {
+        broker.requestStop()
+        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+    }
+}
