@@ -276,11 +276,7 @@ struct ServiceTests {
     @Test("an MDP/0.1 client on a REQ socket, written from RFC 7, calls a Plexus service; garbage changes nothing")
     func mdp01Client() throws {
         let broker = try BrokerProcess(
-            topology: """
-                plugins:
-                  greeter:
-                    command: [\(yamlQuoted(Paths.greeter))]
-                """)
+            topology: greeterOnlyTopology)
         defer { broker.stop() }
         #expect(broker.waitForRunning("greeter") != nil)
         let context = try ZMQContext()

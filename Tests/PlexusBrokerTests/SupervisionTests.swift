@@ -181,11 +181,7 @@ struct SupervisionTests {
     @Test("upgrade: the new instance runs before the old one stops, and no event is lost in the swap")
     func upgradeLosesNothing() throws {
         let broker = try BrokerProcess(
-            topology: """
-                plugins:
-                  greeter:
-                    command: [\(yamlQuoted(Paths.greeter))]
-                """)
+            topology: greeterOnlyTopology)
         defer { broker.stop() }
         let old = try #require(broker.waitForRunning("greeter")?.first)
         let welcomes = try broker.subscriber(["user.welcome"])
