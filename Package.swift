@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "PlexusMajordomo"),
         // Cron, interval and one-shot schedules: fire-time arithmetic with time zones, no I/O.
         .target(name: "PlexusSchedule"),
+        // Scheduled tasks' decision logic (states, policies, misfire, retries) as a value type, no I/O.
+        .target(name: "PlexusTasks", dependencies: ["PlexusSchedule"]),
         // fork/exec with PR_SET_PDEATHSIG, which needs C between fork and exec.
         .target(name: "CSpawn"),
         .target(
@@ -90,6 +92,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
+        .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks", "PlexusSchedule"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol"]),
         .testTarget(

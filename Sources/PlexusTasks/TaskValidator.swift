@@ -1,0 +1,155 @@
+import Foundation
+import PlexusSchedule
+
+/// The parts of a definition that need parsing, checked once and kept ready for use.
+struct CompiledTask: Sendable {
+    let schedule: Schedule
+    let target: TaskTarget
+    let concurrency: ConcurrencyPolicy
+    let misfire: MisfirePolicy
+}
+
+/// Checks a `TaskDefinition` and compiles it; every rejection is a `TaskError` naming the field.
+enum TaskValidator {
+    static let maxIDLength = 64
+
+    /// Validates everything. `now` is only used for checks that depend on time (a `once` in the
+    /// past, a window already over); pass nil when restoring a persisted task.
+    static func compile(_ def: TaskDefinition, now: Date?) throws(TaskError) -> CompiledTask {
+        try checkID(def.id)
+        let schedule = try compileSchedule(def.schedule, id: def.id, now: now)
+        let target = try compileTarget(def.target, id: def.id)
+        guard let concurrency = ConcurrencyPolicy(rawValue: def.concurrency) else {
+            throw TaskError(
+                .invalidPolicy, "task '\(def.id)': unknown concurrency '\(def.concurrency)' (expected allow, forbid or replace)")
+        }
+        guard let misfire = MisfirePolicy(rawValue: def.misfire) else {
+            throw TaskError(.invalidPolicy, "task '\(def.id)': unknown misfire '\(def.misfire)' (expected skip or run_once)")
+        }
+        try checkLimits(def)
+        try checkWindow(def, now: now)
+        return CompiledTask(schedule: schedule, target: target, concurrency: concurrency, misfire: misfire)
+    }
+
+    static func checkID(_ id: String) throws(TaskError) {
+        guard !id.isEmpty else { throw TaskError(.invalidID, "task id is empty") }
+        guard id.count <= maxIDLength else {
+            throw TaskError(.invalidID, "task id '\(id.prefix(20))…' is longer than \(maxIDLength) characters")
+        }
+        // Run ids are "<task>#<n>"; restricting ids keeps them unambiguous and safe in topics and logs.
+        let allowed = id.unicodeScalars.allSatisfy {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0))
+        }
+        guard allowed else {
+            throw TaskError(.invalidID, "task id '\(id)' may only contain letters, digits, '.', '_' and '-'")
+        }
+    }
+
+    private static func compileSchedule(_ spec: ScheduleSpec, id: String, now: Date?) throws(TaskError) -> Schedule {
+        let given = [spec.cron != nil, spec.every != nil, spec.at != nil, spec.after != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw TaskError(.invalidSchedule, "task '\(id)': schedule needs exactly one of cron, every, at, after (got \(given))")
+        }
+        if spec.timeZone != nil, spec.cron == nil {
+            throw TaskError(.invalidSchedule, "task '\(id)': time_zone only applies to a cron schedule")
+        }
+        do {
+            if let cron = spec.cron {
+                return try Schedule.cron(cron, timeZone: spec.timeZone ?? "UTC")
+            }
+            if let every = spec.every {
+                guard every.isFinite, every >= 1 else {
+                    throw TaskError(.invalidSchedule, "task '\(id)': every \(every)s must be at least 1 second")
+                }
+                return try Schedule.interval(every: .seconds(every))
+            }
+            if let after = spec.after {
+                guard after.isFinite, after > 0 else {
+                    throw TaskError(.invalidSchedule, "task '\(id)': after \(after)s must be positive")
+                }
+                return try Schedule.once(after: .seconds(after))
+            }
+            if let at = spec.at {
+                if let now, at <= now {
+                    throw TaskError(.invalidSchedule, "task '\(id)': once-at \(at) is not in the future")
+                }
+                return Schedule.once(at: at)
+            }
+        } catch let error as ScheduleError {
+            throw TaskError(.invalidSchedule, "task '\(id)': \(error.message)")
+        } catch let error as TaskError {
+            throw error
+        } catch {
+            throw TaskError(.invalidSchedule, "task '\(id)': \(error)")
+        }
+        throw TaskError(.invalidSchedule, "task '\(id)': empty schedule")  // unreachable: given == 1
+    }
+
+    private static func compileTarget(_ spec: TargetSpec, id: String) throws(TaskError) -> TaskTarget {
+        switch (spec.service, spec.topic) {
+        case (let service?, nil):
+            try checkName(service, what: "service", id: id)
+            let raw = spec.fanOut ?? FanOut.one.rawValue
+            guard let fanOut = FanOut(rawValue: raw) else {
+                throw TaskError(.invalidPolicy, "task '\(id)': unknown fan_out '\(raw)' (expected one or all)")
+            }
+            return .service(service, fanOut: fanOut)
+        case (nil, let topic?):
+            try checkName(topic, what: "topic", id: id)
+            if spec.fanOut != nil {
+                throw TaskError(.invalidTarget, "task '\(id)': fan_out only applies to a service target")
+            }
+            return .topic(topic)
+        default:
+            throw TaskError(.invalidTarget, "task '\(id)': target needs exactly one of service or topic")
+        }
+    }
+
+    /// Topic rules from PROTOCOL.md: dot-separated non-empty tokens, no wildcards; `mmi.` and
+    /// `plexus.` belong to the broker.
+    private static func checkName(_ name: String, what: String, id: String) throws(TaskError) {
+        let tokens = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard !name.isEmpty, tokens.allSatisfy({ !$0.isEmpty }) else {
+            throw TaskError(.invalidTarget, "task '\(id)': \(what) '\(name)' must be dot-separated non-empty tokens")
+        }
+        guard !name.contains("*"), !name.contains(">"), !name.contains(where: \.isWhitespace) else {
+            throw TaskError(.invalidTarget, "task '\(id)': \(what) '\(name)' may not contain wildcards or spaces")
+        }
+        if name.hasPrefix("mmi.") || name.hasPrefix("plexus.") {
+            throw TaskError(.invalidTarget, "task '\(id)': \(what) '\(name)' is reserved (mmi./plexus.)")
+        }
+    }
+
+    private static func checkLimits(_ def: TaskDefinition) throws(TaskError) {
+        let id = def.id
+        guard def.timeout.isFinite, def.timeout > 0 else {
+            throw TaskError(.invalidLimit, "task '\(id)': timeout \(def.timeout)s must be positive")
+        }
+        guard def.retries >= 0 else {
+            throw TaskError(.invalidLimit, "task '\(id)': retries \(def.retries) must be 0 or more")
+        }
+        guard def.retryBackoff.isFinite, def.retryBackoff > 0 else {
+            throw TaskError(.invalidLimit, "task '\(id)': retry_backoff \(def.retryBackoff)s must be positive")
+        }
+        guard def.retryBackoffMax.isFinite, def.retryBackoffMax >= def.retryBackoff else {
+            throw TaskError(
+                .invalidLimit,
+                "task '\(id)': retry_backoff_max \(def.retryBackoffMax)s must be at least retry_backoff \(def.retryBackoff)s")
+        }
+        if let maxRuns = def.maxRuns, maxRuns < 1 {
+            throw TaskError(.invalidLimit, "task '\(id)': max_runs \(maxRuns) must be at least 1")
+        }
+        if let deadline = def.startingDeadline, !(deadline.isFinite && deadline > 0) {
+            throw TaskError(.invalidLimit, "task '\(id)': starting_deadline \(deadline)s must be positive")
+        }
+    }
+
+    private static func checkWindow(_ def: TaskDefinition, now: Date?) throws(TaskError) {
+        if let start = def.startAt, let end = def.endAt, end <= start {
+            throw TaskError(.invalidWindow, "task '\(def.id)': end_at \(end) is not after start_at \(start)")
+        }
+        if let end = def.endAt, let now, end <= now {
+            throw TaskError(.invalidWindow, "task '\(def.id)': end_at \(end) is already past")
+        }
+    }
+}
