@@ -153,8 +153,10 @@ public final class Broker: @unchecked Sendable {
                 shutdownDeadline = beginShutdown()
             }
             if let deadline = shutdownDeadline, supervisor.isShutDown || Clock.monotonicMilliseconds() >= deadline { break }
-            let wakeAt = min(
-                nextTick, supervisor.nextDeadline ?? nextTick, dispatcher.nextDeadline ?? nextTick, shutdownDeadline ?? nextTick)
+            // Each is a scan over instances or calls: once per turn of the loop, not once per use.
+            let supervisorDeadline = supervisor.nextDeadline
+            let callDeadline = dispatcher.nextDeadline
+            let wakeAt = min(nextTick, supervisorDeadline ?? nextTick, callDeadline ?? nextTick, shutdownDeadline ?? nextTick)
             let timeout = max(0, wakeAt - Clock.monotonicMilliseconds())
             do {
                 try poller.poll(timeoutMilliseconds: Int(timeout))
@@ -166,12 +168,17 @@ public final class Broker: @unchecked Sendable {
             if poller.isReadable(eventsInIndex) { forwardEvents() }
             if poller.isReadable(controlIndex) { serveControl() }
             if poller.isReadable(eventsOutIndex) { readSubscriptions() }
-            if poller.isReadable(wakeIndex) { waker.drain() }
-            drainInbox()
+            if poller.isReadable(wakeIndex) {
+                // Other threads queue their input before they signal, so the inbox needs looking at only
+                // after a wake-up: no lock on the event path.
+                waker.drain()
+                drainInbox()
+            }
 
+            // A deadline set during this turn is at most one turn late: the next poll's timeout is 0 then.
             let now = Clock.monotonicMilliseconds()
-            if let deadline = supervisor.nextDeadline, deadline <= now { execute(supervisor.tick(now: now)) }
-            if let deadline = dispatcher.nextDeadline, deadline <= now { executeDispatch(dispatcher.tick(now: now)) }
+            if let deadline = supervisorDeadline, deadline <= now { execute(supervisor.tick(now: now)) }
+            if let deadline = callDeadline, deadline <= now { executeDispatch(dispatcher.tick(now: now)) }
             if now >= nextTick {
                 tick(now: now)
                 nextTick = now + interval

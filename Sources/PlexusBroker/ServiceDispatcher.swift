@@ -144,7 +144,8 @@ struct ServiceDispatcher: Sendable {
                 services[name]?.queue.removeFirst()
                 continue
             }
-            let candidates = workers.values.filter {
+            // Lazy: picking the instance must not allocate a list of them for every request.
+            let candidates = workers.values.lazy.filter {
                 $0.services.contains(name) && !$0.draining && $0.inFlight.count < $0.capacity
             }
             guard let worker = candidates.min(by: { ($0.lastDispatch, $0.instance) < ($1.lastDispatch, $1.instance) }) else {

@@ -83,7 +83,7 @@ public final class ControlClient {
                 case .ok(_, let body): return body
                 case .partial(_, let body):
                     onPartial?(body)
-                    // A stream that is still moving is alive: give the final answer the full wait again.
+                    // A stream that is still moving is alive: leave at least a second for its next part.
                     deadline = max(deadline, Date().addingTimeInterval(1))
                 case .error(_, let error): throw ClientError.rejected(error)
                 }

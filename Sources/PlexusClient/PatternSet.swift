@@ -19,14 +19,6 @@ public struct PatternSet: Sendable, Equatable {
         return parsed
     }
 
-    /// Removes a pattern; returns whether it was there.
-    @discardableResult
-    public mutating func remove(_ pattern: String) -> Bool {
-        guard let index = patterns.firstIndex(where: { $0.pattern == pattern }) else { return false }
-        patterns.remove(at: index)
-        return true
-    }
-
     /// Whether any pattern matches `topic`.
     public func matches(_ topic: String) -> Bool {
         patterns.contains { $0.matches(topic) }
