@@ -119,6 +119,8 @@ extension Broker {
             return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
         case .services:
             return .ok(requestID: id, body: [JSONCoding.encode(dispatcher.snapshot)])
+        case .tasks(let verb, let argument):
+            return answerTasks(verb, argument, requestID: id)
         case .call:
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:

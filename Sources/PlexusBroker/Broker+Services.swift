@@ -26,6 +26,8 @@ extension Broker {
                 if let session = registry.session(instance: instance), majordomoWorkers[session.routingID] == nil {
                     sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.cancel(rid: rid).encode())
                 }
+            case .answer(.task(let runID, let instance), let answer):
+                taskAnswered(runID: runID, instance: instance, answer)
             case .answer(.majordomo(let routingID, let request), let answer):
                 majordomoAnswer(routingID, request, answer)
             case .answer(.plexus(let envelope, let requestID), let answer):

@@ -37,6 +37,8 @@ extension Broker {
                 publish(
                     topic: "plexus.mesh.ready", payload: JSONCoding.encode(["plugins": plugins]),
                     source: PlexusConstants.brokerSource, headersJSON: nil)
+                // The first fires (and the catch-up of missed ones) wait for the plugins that handle them.
+                startScheduling()
             case .log(let level, let message, let instance, let plugin):
                 var metadata: Logger.Metadata = [:]
                 if let instance {
@@ -232,6 +234,7 @@ extension Broker {
     private func applyTopology(_ new: Topology) -> ApplyPlan {
         let (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
         execute(actions)
+        reconcileTasks(with: new, now: Date())
         logger.info(
             "topology applied",
             metadata: [

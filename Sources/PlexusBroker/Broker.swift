@@ -39,6 +39,8 @@ public final class Broker: @unchecked Sendable {
     var registry = Registry()
     var supervisor: Supervisor
     var dispatcher = ServiceDispatcher()
+    /// Scheduled tasks and their database.
+    var tasks: BrokerTasks
     /// Majordomo workers by routing id.
     var majordomoWorkers: [[UInt8]: MajordomoPeer] = [:]
     var logs = LogBuffer()
@@ -61,7 +63,8 @@ public final class Broker: @unchecked Sendable {
     let inbox = Mutex<[LoopInput]>([])
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    /// Binds the broker's endpoints. Throws `ZMQError` when an endpoint cannot be bound.
+    /// Binds the broker's endpoints and opens the task database. Throws `ZMQError` when an endpoint
+    /// cannot be bound, or the database's error when it cannot be opened.
     public init(configuration: BrokerConfiguration, logger: Logger = Logger(label: "plexus.broker")) throws {
         self.configuration = configuration
         self.logger = logger
@@ -72,6 +75,7 @@ public final class Broker: @unchecked Sendable {
                 queueLimit: $0.queueLimit, breakerFailures: $0.breakerFailures,
                 breakerCooldownMilliseconds: $0.breakerCooldownMilliseconds)
         }
+        self.tasks = BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory))
         self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
         context = try ZMQContext(ioThreads: configuration.ioThreads)
 
@@ -146,6 +150,7 @@ public final class Broker: @unchecked Sendable {
         let interval = Int64(configuration.heartbeatIntervalMilliseconds)
         var nextTick = Clock.monotonicMilliseconds() + interval
         execute(supervisor.start(now: Clock.monotonicMilliseconds()))
+        restoreTasks()
         var shutdownDeadline: Int64?
 
         while true {
@@ -156,7 +161,11 @@ public final class Broker: @unchecked Sendable {
             // Each is a scan over instances or calls: once per turn of the loop, not once per use.
             let supervisorDeadline = supervisor.nextDeadline
             let callDeadline = dispatcher.nextDeadline
-            let wakeAt = min(nextTick, supervisorDeadline ?? nextTick, callDeadline ?? nextTick, shutdownDeadline ?? nextTick)
+            let taskDeadline = shutdownDeadline == nil ? tasks.nextWakeup(monotonicNow: Clock.monotonicMilliseconds()) : nil
+            let flushDeadline = nextTaskFlush
+            let wakeAt = min(
+                nextTick, supervisorDeadline ?? nextTick, callDeadline ?? nextTick, shutdownDeadline ?? nextTick,
+                taskDeadline ?? nextTick, flushDeadline ?? nextTick)
             let timeout = max(0, wakeAt - Clock.monotonicMilliseconds())
             do {
                 try poller.poll(timeoutMilliseconds: Int(timeout))
@@ -179,6 +188,10 @@ public final class Broker: @unchecked Sendable {
             let now = Clock.monotonicMilliseconds()
             if let deadline = supervisorDeadline, deadline <= now { execute(supervisor.tick(now: now)) }
             if let deadline = callDeadline, deadline <= now { executeDispatch(dispatcher.tick(now: now)) }
+            if let deadline = taskDeadline, deadline <= now {
+                if tasks.started { tickTasks() } else { startScheduling() }
+            }
+            if let deadline = flushDeadline, deadline <= now { flushTasks() }
             if now >= nextTick {
                 tick(now: now)
                 nextTick = now + interval
@@ -212,6 +225,8 @@ public final class Broker: @unchecked Sendable {
             supervisorSessionEnded(session.instance, lost: true)
         }
         badInput.rollWindow(now: now, logger: logger)
+        // Also records that the broker is alive, which bounds the downtime that misfire recovery assumes.
+        flushTasks(force: true)
     }
 
     /// Starts stopping supervised plugins; returns the time by which the loop gives up waiting for them
@@ -236,6 +251,7 @@ public final class Broker: @unchecked Sendable {
             }
         }
         watcher?.stop()
+        flushTasks(force: true)
         let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
         for route in registry.attachedRoutingIDs {
             if let peer = majordomoWorkers[route] {

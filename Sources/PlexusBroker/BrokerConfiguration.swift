@@ -26,6 +26,8 @@ public struct BrokerConfiguration: Sendable {
     /// forwarding of small events; on a machine with cores to spare, 2 lets inbound and outbound
     /// connections be served in parallel (on the 2-core reference machine it made no difference).
     public var ioThreads: Int32
+    /// The broker's data directory (the task database, `tasks.sqlite`); nil keeps tasks in memory only.
+    public var dataDirectory: String?
 
     public init(
         controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
@@ -37,7 +39,8 @@ public struct BrokerConfiguration: Sendable {
         topologyPath: String? = nil,
         eventsHighWaterMark: Int32 = 100_000,
         maxTrackedTopics: Int = 10_000,
-        ioThreads: Int32 = 1
+        ioThreads: Int32 = 1,
+        dataDirectory: String? = nil
     ) {
         self.controlEndpoint = controlEndpoint
         self.eventsInEndpoint = eventsInEndpoint
@@ -49,6 +52,7 @@ public struct BrokerConfiguration: Sendable {
         self.eventsHighWaterMark = eventsHighWaterMark
         self.maxTrackedTopics = maxTrackedTopics
         self.ioThreads = ioThreads
+        self.dataDirectory = dataDirectory
     }
 
     /// The silence after which a plugin counts as gone.

@@ -1,4 +1,5 @@
-/// Request counters and latency of one service: totals plus the last 1,024 latencies for the p99.
+/// Counters and latency of one service (or the scheduler's firing delay): totals plus the last 1,024
+/// samples for the percentiles.
 struct LatencyStats: Sendable {
     private(set) var requests: UInt64 = 0
     private(set) var errors: UInt64 = 0
@@ -30,9 +31,12 @@ struct LatencyStats: Sendable {
 
     var average: Double { timed == 0 ? 0 : totalMilliseconds / Double(timed) }
 
-    var p99: Double {
+    var p99: Double { percentile(0.99) }
+
+    /// The `fraction` quantile (0.5 = median) of the recent window; 0 when empty.
+    func percentile(_ fraction: Double) -> Double {
         guard !recent.isEmpty else { return 0 }
         let sorted = recent.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
     }
 }

@@ -5,6 +5,8 @@ import PlexusProtocol
 enum Caller: Sendable, Equatable {
     case plexus(ControlEnvelope, requestID: [UInt8])
     case majordomo(routingID: [UInt8], request: MajordomoClientMessage)
+    /// The scheduler, for one run of a task; `instance` is filled in with the instance that answered.
+    case task(runID: String, instance: String?)
 }
 
 /// What the broker sends a caller.
@@ -48,6 +50,8 @@ struct ServiceDispatcher: Sendable {
         var wallDeadline: Int64
         var acceptedAt: Int64
         var instance: String?
+        /// Only these instances may take the call (a task's fan-out or plugin filter); nil: any.
+        var allowed: Set<String>?
     }
 
     struct Worker: Sendable {
@@ -99,12 +103,14 @@ struct ServiceDispatcher: Sendable {
     /// A caller asks for `name`.
     mutating func call(
         _ name: String, body: [UInt8], caller: Caller, callerName: String, options: CallOptions,
-        now: Int64, wall: Int64
+        now: Int64, wall: Int64, only: Set<String>? = nil, queueIfUnknown: Bool = false
     ) -> [Action] {
         guard !closed else { return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")))] }
         var entry = service(name)
         let offered = workers.values.contains { $0.services.contains(name) }
-        guard offered || declared[name] != nil else {
+        // A task's run waits for an instance like a call to a declared service: at broker start, or
+        // while a plugin restarts, nobody offers it yet.
+        guard offered || declared[name] != nil || queueIfUnknown else {
             entry.stats.recordRefused()
             services[name] = offered ? entry : nil
             return [.answer(caller, .error(.unknownService(name)))]
@@ -129,7 +135,7 @@ struct ServiceDispatcher: Sendable {
         calls[rid] = Call(
             rid: rid, service: name, body: body, caller: caller, callerName: callerName, options: options,
             deadline: now + Int64(options.timeoutMilliseconds),
-            wallDeadline: wall + Int64(options.timeoutMilliseconds) * 1000, acceptedAt: now)
+            wallDeadline: wall + Int64(options.timeoutMilliseconds) * 1000, acceptedAt: now, instance: nil, allowed: only)
         entry.queue.append(rid)
         services[name] = entry
         return actions + dispatch(name, now: now)
@@ -139,19 +145,26 @@ struct ServiceDispatcher: Sendable {
     private mutating func dispatch(_ name: String, now: Int64) -> [Action] {
         guard !closed else { return [] }
         var actions: [Action] = []
-        while let rid = services[name]?.queue.first {
+        // Calls restricted to some instances (tasks) that cannot go yet stay queued without holding
+        // up the calls behind them; `index` walks past them.
+        var index = 0
+        while index < services[name]?.queue.count ?? 0 {
+            let rid = services[name]!.queue[index]
             guard let call = calls[rid] else {
-                services[name]?.queue.removeFirst()
+                services[name]?.queue.remove(at: index)
                 continue
             }
             // Lazy: picking the instance must not allocate a list of them for every request.
             let candidates = workers.values.lazy.filter {
                 $0.services.contains(name) && !$0.draining && $0.inFlight.count < $0.capacity
+                    && (call.allowed?.contains($0.instance) ?? true)
             }
             guard let worker = candidates.min(by: { ($0.lastDispatch, $0.instance) < ($1.lastDispatch, $1.instance) }) else {
-                break
+                if call.allowed == nil { break }
+                index += 1
+                continue
             }
-            services[name]?.queue.removeFirst()
+            services[name]?.queue.remove(at: index)
             calls[rid]?.instance = worker.instance
             workers[worker.instance]?.inFlight.insert(rid)
             dispatchSequence += 1
@@ -195,7 +208,9 @@ struct ServiceDispatcher: Sendable {
         guard let call = calls.removeValue(forKey: rid) else { return [] }
         if let instance = call.instance { workers[instance]?.inFlight.remove(rid) }
         services[call.service]?.queue.removeAll { $0 == rid }
-        var actions: [Action] = [.answer(call.caller, answer)]
+        var caller = call.caller
+        if case .task(let runID, nil) = caller { caller = .task(runID: runID, instance: call.instance) }
+        var actions: [Action] = [.answer(caller, answer)]
         services[call.service]?.stats.record(milliseconds: Double(now - call.acceptedAt), failed: failed)
         // A handler's 4xx is an answer (a bad request, a missing record), not a sign that the service is sick.
         var sick = failed
@@ -272,6 +287,28 @@ struct ServiceDispatcher: Sendable {
             actions += finish(rid, .error(error), failed: false, now: now)
         }
         return actions
+    }
+
+    /// Drops the calls of a task run (canceled, replaced or timed out) without answering: instances
+    /// working on them get `CANCEL`, queued ones never start. Nothing counts against the service.
+    mutating func abandon(runID: String, now: Int64) -> [Action] {
+        var actions: [Action] = []
+        for (rid, call) in calls.sorted(by: { $0.key < $1.key }) {
+            guard case .task(let run, _) = call.caller, run == runID else { continue }
+            calls[rid] = nil
+            services[call.service]?.queue.removeAll { $0 == rid }
+            if let instance = call.instance {
+                workers[instance]?.inFlight.remove(rid)
+                actions.append(.cancel(instance: instance, rid: rid))
+                for service in workers[instance]?.services ?? [] { actions += dispatch(service, now: now) }
+            }
+        }
+        return actions
+    }
+
+    /// Instances ready for requests to `name` (not draining), for a fan-out to all of them.
+    func readyInstances(of name: String) -> [String] {
+        workers.values.filter { $0.services.contains(name) && !$0.draining }.map(\.instance).sorted()
     }
 
     /// The earliest call deadline (monotonic ms), for the loop's timer.

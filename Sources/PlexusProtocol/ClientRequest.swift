@@ -26,6 +26,8 @@ public enum ClientCommand: Sendable, Equatable {
     case logs(plugin: String, since: UInt64, limit: Int)
     case call(service: String, body: [UInt8], options: CallOptions)
     case services
+    /// Scheduled tasks: list, show, add, remove, pause, resume, cancel, trigger.
+    case tasks(TaskVerb, argument: String?)
 
     /// The command's name on the wire.
     public var name: String {
@@ -41,6 +43,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .logs: "LOGS"
         case .call: "CALL"
         case .services: "SERVICES"
+        case .tasks: "TASKS"
         }
     }
 }
@@ -52,6 +55,21 @@ public enum LifecycleVerb: String, Sendable, CaseIterable {
     case restart = "RESTART"
     case reload = "RELOAD"
     case upgrade = "UPGRADE"
+}
+
+/// The sub-commands of `TASKS` (docs/PROTOCOL.md, section 9).
+public enum TaskVerb: String, Sendable, CaseIterable {
+    case list = "LIST"
+    case show = "SHOW"
+    case add = "ADD"
+    case remove = "REMOVE"
+    case pause = "PAUSE"
+    case resume = "RESUME"
+    case cancel = "CANCEL"
+    case trigger = "TRIGGER"
+
+    /// `LIST` takes nothing; `ADD` a definition; the others a task id.
+    public var takesArgument: Bool { self != .list }
 }
 
 /// A client request: `[ "PLXC01", COMMAND, REQUEST_ID, ...arguments ]` (after the envelope).
@@ -82,6 +100,9 @@ public struct ClientRequest: Sendable, Equatable {
         case .call(let service, let body, let options):
             frames += [Array(service.utf8), body]
             if options != CallOptions() { frames.append(JSONCoding.encode(options)) }
+        case .tasks(let verb, let argument):
+            frames.append(Array(verb.rawValue.utf8))
+            if let argument { frames.append(Array(argument.utf8)) }
         case .ping, .discover, .plugins, .stats, .status, .services:
             break
         }
@@ -155,6 +176,24 @@ public struct ClientRequest: Sendable, Equatable {
             let limit = arguments.count == 3 ? try number(arguments[2], "LIMIT") : 1000
             guard limit > 0 else { throw .bad("LIMIT must be at least 1") }
             return .logs(plugin: try pluginName(arguments[0]), since: since, limit: Int(min(limit, 100_000)))
+        case "TASKS":
+            guard let verbFrame = arguments.first,
+                let verb = TaskVerb(rawValue: String(decoding: verbFrame.prefix(16), as: UTF8.self))
+            else {
+                throw .bad(
+                    "TASKS takes a verb: \(TaskVerb.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard arguments.count == (verb.takesArgument ? 2 : 1) else {
+                throw .bad(
+                    verb.takesArgument
+                        ? "TASKS \(verb.rawValue) takes one frame: \(verb == .add ? "the task definition (JSON)" : "the task id")"
+                        : "TASKS \(verb.rawValue) takes no argument")
+            }
+            guard verb.takesArgument else { return .tasks(verb, argument: nil) }
+            guard let argument = String(validating: arguments[1], as: UTF8.self) else {
+                throw .bad("the TASKS \(verb.rawValue) argument is not UTF-8")
+            }
+            return .tasks(verb, argument: argument)
         case "PUBLISH":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("PUBLISH takes TOPIC, PAYLOAD and optional HEADERS frames")
@@ -166,7 +205,7 @@ public struct ClientRequest: Sendable, Equatable {
             throw ProtocolError(
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
-                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL or SERVICES)")
+                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES or TASKS)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusProtocol
+import PlexusTasks
 import Yams
 
 /// The parsed `topology.yaml`: the broker's settings and the plugins of the mesh.
@@ -22,6 +23,9 @@ public struct Topology: Sendable, Equatable {
         public var eventsOut: String?
         public var heartbeatMilliseconds: Int?
         public var liveness: Int?
+        /// The broker's data directory (the scheduler's SQLite database lives there), resolved
+        /// against the file's directory.
+        public var data: String?
     }
 
     /// Settings of one service (`services:` section): queue bound and circuit breaker.
@@ -34,6 +38,8 @@ public struct Topology: Sendable, Equatable {
     public var broker: BrokerSection
     /// Declared services by name: calls to them wait for an instance instead of failing with 404.
     public var services: [String: ServiceSection] = [:]
+    /// Scheduled tasks, by id order; checked, not yet scheduled.
+    public var tasks: [TaskDefinition] = []
     /// Plugins in the order the file lists them.
     public var plugins: [PluginSpec]
     /// Their dependencies, resolved and checked.
@@ -114,6 +120,26 @@ public struct Topology: Sendable, Equatable {
             broker.eventsOut = try endpoint(section["events_out"], "broker.events_out", fail)
             broker.heartbeatMilliseconds = try positiveInt(section["heartbeat_ms"], "broker.heartbeat_ms", fail)
             broker.liveness = try positiveInt(section["liveness"], "broker.liveness", fail)
+            if let data = section["data"] {
+                guard let path = data as? String, !path.isEmpty else {
+                    throw fail("broker.data", "must be a directory path")
+                }
+                broker.data = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+            }
+        }
+
+        var tasks: [TaskDefinition] = []
+        if let section = root["tasks"], !(section is NSNull) {
+            guard let section = section as? [String: Any] else {
+                throw fail("tasks", "must be a mapping of task id to its schedule and target")
+            }
+            for id in section.keys.sorted() {
+                let path = "tasks.\(id)"
+                tasks.append(
+                    try TaskEntryParser.parse(id: id, entry: section[id]!) { key, message in
+                        fail(key.isEmpty ? path : "\(path).\(key)", message)
+                    })
+            }
         }
 
         var plugins: [PluginSpec] = []
@@ -150,6 +176,7 @@ public struct Topology: Sendable, Equatable {
         }
         var topology = Topology(broker: broker, plugins: plugins, graph: graph, file: file, baseDirectory: baseDirectory)
         topology.services = services
+        topology.tasks = tasks
         return topology
     }
 

@@ -78,7 +78,7 @@ extension ScheduledTask {
             complete = expected.allSatisfy { run.results[$0] != nil }
         } else {
             // Without a dispatch list only a `one` run knows that its first answer is its last.
-            complete = compiled.target == .service(serviceName, fanOut: .one)
+            if case .service(_, .one, _) = compiled.target { complete = true } else { complete = false }
         }
         return complete ? finishActive(at: index, now: now) : []
     }
@@ -170,11 +170,6 @@ extension ScheduledTask {
     func backoff(afterAttempt attempt: Int) -> TimeInterval {
         let factor = pow(2.0, Double(min(attempt - 1, 60)))
         return min(definition.retryBackoff * factor, definition.retryBackoffMax)
-    }
-
-    private var serviceName: String {
-        if case .service(let name, _) = compiled.target { return name }
-        return ""
     }
 
     private mutating func nextRunID() -> String {

@@ -23,6 +23,18 @@ public struct ScheduledTask: Codable, Sendable {
         refreshState()
     }
 
+    /// The task under a new definition; see `TaskScheduler.redefine`.
+    init(redefining old: ScheduledTask, as definition: TaskDefinition, compiled: CompiledTask, now: Date) {
+        self.definition = definition
+        self.compiled = compiled
+        self.runtime = old.runtime
+        runtime.reference = now
+        runtime.pendingRetries.removeAll()
+        if runtime.state != .canceled { runtime.state = .pending }
+        runtime.nextFire = runtime.state == .canceled ? nil : nextFire(after: now)
+        refreshState()
+    }
+
     /// Decodes and re-compiles a persisted task.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -59,6 +59,14 @@ public struct TaskDefinition: Codable, Sendable, Equatable {
         self.maxRuns = maxRuns
     }
 
+    /// Checks every field as `TaskScheduler.add` would at `now`, without adding anything. With a
+    /// nil `now` the checks that depend on time (a `once` in the past, a window already over) are
+    /// left out, as for a topology file that is read again long after it was written.
+    /// - Throws: `TaskError` naming the bad field.
+    public func validate(now: Date?) throws(TaskError) {
+        _ = try TaskValidator.compile(self, now: now)
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, schedule, target, payload, timeout, retries, concurrency, misfire
         case retryBackoff = "retry_backoff"

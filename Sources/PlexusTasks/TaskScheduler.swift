@@ -32,6 +32,19 @@ public struct TaskScheduler: Sendable {
         tasks[definition.id] = ScheduledTask(definition: definition, compiled: compiled, now: now)
     }
 
+    /// Gives an existing task a new definition (topology.yaml changed): counters and history carry
+    /// over, runs in flight finish, and the schedule starts afresh from `now`; a task that had ended
+    /// becomes live again, except one canceled by command. An identical definition changes nothing.
+    /// - Returns: whether the definition changed.
+    @discardableResult
+    public mutating func redefine(_ definition: TaskDefinition, now: Date) throws(TaskError) -> Bool {
+        let old = try existing(definition.id)
+        guard old.definition != definition else { return false }
+        let compiled = try TaskValidator.compile(definition, now: now)
+        tasks[definition.id] = ScheduledTask(redefining: old, as: definition, compiled: compiled, now: now)
+        return true
+    }
+
     /// Removes a task, canceling its runs in flight.
     public mutating func remove(_ id: String, now: Date) throws(TaskError) -> [SchedulerAction] {
         var task = try existing(id)

@@ -1,7 +1,8 @@
 /// A validated target, as handed to the broker in `RunOrder`.
 public enum TaskTarget: Codable, Sendable, Equatable {
-    /// Call a service; `all` means every running instance answers separately.
-    case service(String, fanOut: FanOut)
+    /// Call a service; `all` means every running instance answers separately. `plugin` (a plugin
+    /// name or type) narrows the instances that qualify.
+    case service(String, fanOut: FanOut, plugin: String? = nil)
     /// Publish on an event topic. Fire-and-forget: the run succeeds when it is published.
     case topic(String)
 }
@@ -30,4 +31,15 @@ public enum MisfirePolicy: String, Codable, Sendable, Equatable, CaseIterable {
     case skip
     /// Run once for the latest missed fire (within `starting_deadline` if set), then resume.
     case runOnce = "run_once"
+}
+
+extension TaskTarget: CustomStringConvertible {
+    /// `service greeter.hello (all, plugin example)` or `topic reports.daily`, for status output.
+    public var description: String {
+        switch self {
+        case .service(let name, let fanOut, let plugin):
+            "service \(name) (\(fanOut.rawValue)\(plugin.map { ", plugin \($0)" } ?? ""))"
+        case .topic(let topic): "topic \(topic)"
+        }
+    }
 }

@@ -17,7 +17,7 @@ enum TaskValidator {
     /// past, a window already over); pass nil when restoring a persisted task.
     static func compile(_ def: TaskDefinition, now: Date?) throws(TaskError) -> CompiledTask {
         try checkID(def.id)
-        let schedule = try compileSchedule(def.schedule, id: def.id, now: now)
+        let schedule = try compileSchedule(def, now: now)
         let target = try compileTarget(def.target, id: def.id)
         guard let concurrency = ConcurrencyPolicy(rawValue: def.concurrency) else {
             throw TaskError(
@@ -45,7 +45,9 @@ enum TaskValidator {
         }
     }
 
-    private static func compileSchedule(_ spec: ScheduleSpec, id: String, now: Date?) throws(TaskError) -> Schedule {
+    private static func compileSchedule(_ def: TaskDefinition, now: Date?) throws(TaskError) -> Schedule {
+        let spec = def.schedule
+        let id = def.id
         let given = [spec.cron != nil, spec.every != nil, spec.at != nil, spec.after != nil].filter { $0 }.count
         guard given == 1 else {
             throw TaskError(.invalidSchedule, "task '\(id)': schedule needs exactly one of cron, every, at, after (got \(given))")
@@ -61,7 +63,8 @@ enum TaskValidator {
                 guard every.isFinite, every >= 1 else {
                     throw TaskError(.invalidSchedule, "task '\(id)': every \(every)s must be at least 1 second")
                 }
-                return try Schedule.interval(every: .seconds(every))
+                // An interval with a start_at runs on the grid start_at + k × every.
+                return try Schedule.interval(every: .seconds(every), start: def.startAt)
             }
             if let after = spec.after {
                 guard after.isFinite, after > 0 else {
@@ -93,11 +96,23 @@ enum TaskValidator {
             guard let fanOut = FanOut(rawValue: raw) else {
                 throw TaskError(.invalidPolicy, "task '\(id)': unknown fan_out '\(raw)' (expected one or all)")
             }
-            return .service(service, fanOut: fanOut)
+            if let plugin = spec.plugin {
+                let tokens = plugin.split(separator: ".", omittingEmptySubsequences: false)
+                let valid =
+                    !plugin.isEmpty && tokens.allSatisfy { !$0.isEmpty }
+                    && plugin.unicodeScalars.allSatisfy {
+                        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0))
+                    }
+                guard valid else {
+                    throw TaskError(
+                        .invalidTarget, "task '\(id)': plugin '\(plugin)' is not a plugin name or type ([A-Za-z0-9_.-])")
+                }
+            }
+            return .service(service, fanOut: fanOut, plugin: spec.plugin)
         case (nil, let topic?):
             try checkName(topic, what: "topic", id: id)
-            if spec.fanOut != nil {
-                throw TaskError(.invalidTarget, "task '\(id)': fan_out only applies to a service target")
+            if spec.fanOut != nil || spec.plugin != nil {
+                throw TaskError(.invalidTarget, "task '\(id)': fan_out and plugin only apply to a service target")
             }
             return .topic(topic)
         default:

@@ -23,6 +23,13 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("events-out"), help: "Endpoint subscribers' SUB sockets connect to.")
     var eventsOut: String?
 
+    @Option(
+        help: """
+            Data directory for the task database (default: the topology's broker.data, else .plexus next to \
+            the topology file; without either, tasks are kept in memory only).
+            """)
+    var data: String?
+
     @Option(name: .customLong("ready-file"), help: "When ready, write the bound endpoints here as JSON.")
     var readyFile: String?
 
@@ -52,6 +59,7 @@ struct BrokerCommand: AsyncParsableCommand {
                 configuration.heartbeatIntervalMilliseconds =
                     parsed.broker.heartbeatMilliseconds ?? configuration.heartbeatIntervalMilliseconds
                 configuration.heartbeatLiveness = parsed.broker.liveness ?? configuration.heartbeatLiveness
+                configuration.dataDirectory = parsed.broker.data ?? "\(parsed.baseDirectory)/.plexus"
             } catch {
                 throw fail("\(error)")
             }
@@ -59,6 +67,10 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.controlEndpoint = control ?? configuration.controlEndpoint
         configuration.eventsInEndpoint = eventsIn ?? configuration.eventsInEndpoint
         configuration.eventsOutEndpoint = eventsOut ?? configuration.eventsOutEndpoint
+        configuration.dataDirectory = data ?? configuration.dataDirectory
+        if configuration.dataDirectory == nil {
+            logger.notice("no data directory (--data or a topology file): scheduled tasks are kept in memory only")
+        }
 
         let broker: Broker
         do {

@@ -20,10 +20,11 @@ import Testing
         }
     }
 
-    /// Every 30 s from t0, window 100…200: fires at 120, 150, 180, then completes.
+    /// Every 30 s with the window 100…200: an interval with a start_at runs on its grid, so it fires
+    /// at 100, 130, 160, 190, then completes.
     @Test func activeWindow() throws {
         var s = try scheduler(def(schedule: .every(30), startAt: at(100), endAt: at(200)))
-        #expect(s.nextWakeup == at(120))
+        #expect(s.nextWakeup == at(100))
         var fired: [Date] = []
         while let wake = s.nextWakeup {
             for run in s.tick(now: wake).started {
@@ -31,7 +32,7 @@ import Testing
                 _ = try s.runFinished(run.runID, results: ["w": .success], now: wake)
             }
         }
-        #expect(fired == [at(120), at(150), at(180)])
+        #expect(fired == [at(100), at(130), at(160), at(190)])
         #expect(s.snapshot("job")?.state == .completed)
     }
 

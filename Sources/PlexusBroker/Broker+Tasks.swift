@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import PlexusProtocol
+import PlexusSupervisor
+import PlexusTasks
+
+/// Scheduled tasks in the broker: restoring and reconciling them, firing runs through the service
+/// dispatcher (or onto the bus), feeding answers back to the scheduler, and persisting its state
+/// (docs/PROTOCOL.md, section 9).
+extension Broker {
+    /// Who task runs come from, in `REQUEST` meta and on events.
+    static let schedulerSource = "plexus.scheduler"
+
+    // MARK: Start and stop
+
+    /// Restores stored tasks and reconciles them with the topology's. Fires wait for `startScheduling`.
+    func restoreTasks() {
+        let monotonic = Clock.monotonicMilliseconds()
+        tasks.startDeadline = monotonic + BrokerTasks.startupGraceMilliseconds
+        do {
+            let (stored, unreadable) = try tasks.store.load()
+            for row in unreadable {
+                logger.error(
+                    "stored task cannot be read; left in the database untouched",
+                    metadata: ["task": "\(row.id)", "reason": "\(row.reason)"])
+            }
+            tasks.scheduler = TaskScheduler(restoring: stored.map(\.task))
+            tasks.origins = Dictionary(stored.map { ($0.task.id, $0.origin) }, uniquingKeysWith: { $1 })
+            if !stored.isEmpty {
+                logger.info(
+                    "tasks restored", metadata: ["count": "\(stored.count)", "database": "\(tasks.store.path ?? "memory")"])
+            }
+        } catch {
+            logger.error("cannot read the task database; starting without stored tasks", metadata: ["error": "\(error)"])
+        }
+        reconcileTasks(with: supervisor.topology, now: Date())
+        // Nothing to wait for: no plugin of the topology is launched by the broker.
+        if !supervisor.topology.plugins.contains(where: { $0.enabled && !$0.command.isEmpty }) { startScheduling() }
+    }
+
+    /// Makes the topology's tasks current: new ones are added, changed ones redefined (keeping their
+    /// counters and history), ones no longer declared removed. Runtime-added tasks are left alone,
+    /// unless the topology now declares the same id: the file wins.
+    func reconcileTasks(with topology: Topology, now: Date) {
+        let declared = Set(topology.tasks.map(\.id))
+        for (id, origin) in tasks.origins where origin == .topology && !declared.contains(id) {
+            executeTasks((try? tasks.scheduler.remove(id, now: now)) ?? [])
+            forgetTask(id)
+            logger.info("task removed: no longer in the topology", metadata: ["task": "\(id)"])
+        }
+        for definition in topology.tasks {
+            let id = definition.id
+            do throws(TaskError) {
+                if tasks.scheduler.tasks[id] != nil {
+                    if tasks.origins[id] == .runtime {
+                        logger.warning("the topology declares task '\(id)', which was added at run time; the file wins")
+                    }
+                    if try tasks.scheduler.redefine(definition, now: now) {
+                        logger.info("task redefined by the topology", metadata: ["task": "\(id)"])
+                    }
+                } else {
+                    try tasks.scheduler.add(definition, now: now)
+                }
+                tasks.origins[id] = .topology
+                tasks.touch(id)
+            } catch {
+                badInput.record("tasks", error.message, now: Clock.monotonicMilliseconds(), logger: logger)
+            }
+        }
+        flushTasks(force: true)
+    }
+
+    /// Lets the scheduler fire: first the misfire policies for the downtime, then the clock.
+    func startScheduling() {
+        guard !tasks.started else { return }
+        tasks.started = true
+        let now = Date()
+        let lastSeen = (try? tasks.store.lastSeen()) ?? nil
+        if let lastSeen {
+            let before = tasks.scheduler.tasks
+            executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now))
+            markChanged(since: before)
+        }
+        tasks.wakeupStale = true
+        logger.info("scheduler started", metadata: ["tasks": "\(tasks.scheduler.tasks.count)"])
+        flushTasks(force: true)
+    }
+
+    /// Every due fire, retry and timeout.
+    func tickTasks() {
+        let before = tasks.scheduler.tasks
+        executeTasks(tasks.scheduler.tick(now: Date()))
+        markChanged(since: before)
+        tasks.wakeupStale = true
+    }
+
+    /// Marks dirty every task whose state differs from `before` (a tick can change a task without
+    /// an action, e.g. when its window closes).
+    private func markChanged(since before: [String: ScheduledTask]) {
+        for (id, task) in tasks.scheduler.tasks where before[id]?.runtime != task.runtime {
+            tasks.touch(id)
+        }
+    }
+
+    private func forgetTask(_ id: String) {
+        tasks.origins[id] = nil
+        tasks.dirty.remove(id)
+        tasks.removed.insert(id)
+        tasks.wakeupStale = true
+    }
+
+    /// Writes what changed. Without `force`, at most every `flushIntervalMilliseconds`.
+    func flushTasks(force: Bool = false, seen: Date = Date()) {
+        let now = Clock.monotonicMilliseconds()
+        guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return }
+        let changed = tasks.dirty.sorted().compactMap { id in
+            tasks.scheduler.tasks[id].map { TaskStore.Stored(task: $0, origin: tasks.origins[id] ?? .runtime) }
+        }
+        do {
+            try tasks.store.save(changed, removed: tasks.removed.sorted(), seen: seen)
+            tasks.dirty.removeAll()
+            tasks.removed.removeAll()
+        } catch {
+            // Kept dirty: the next flush tries again.
+            logger.error("cannot save task state", metadata: ["error": "\(error)"])
+        }
+        tasks.lastFlush = now
+    }
+
+    /// When the loop must wake for the next flush, if anything waits for one.
+    var nextTaskFlush: Int64? {
+        tasks.dirty.isEmpty && tasks.removed.isEmpty ? nil : tasks.lastFlush + BrokerTasks.flushIntervalMilliseconds
+    }
+
+    // MARK: Carrying out the scheduler's actions
+
+    func executeTasks(_ actions: [SchedulerAction]) {
+        tasks.touch(actions)
+        for action in actions {
+            switch action {
+            case .startRun(let order):
+                startRun(order)
+            case .cancelRun(_, let runID, let reason):
+                logger.info("task run canceled", metadata: ["run": "\(runID)", "reason": "\(reason)"])
+                executeDispatch(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
+            case .publishEvent(let event):
+                publish(
+                    topic: event.topic, payload: TaskJSON.encode(event), source: PlexusConstants.brokerSource,
+                    headersJSON: nil)
+            }
+        }
+    }
+
+    /// Dispatches one run: an event, a call to one instance, or a call to each instance.
+    private func startRun(_ order: RunOrder) {
+        let dispatchedAt = Date()
+        tasks.jitter.record(milliseconds: max(0, dispatchedAt.timeIntervalSince(order.scheduledAt) * 1000), failed: false)
+        let headers = [
+            "plexus-task-id": order.taskID, "plexus-run-id": order.runID,
+            "plexus-scheduled-at": String(Int64((order.scheduledAt.timeIntervalSince1970 * 1_000_000).rounded())),
+            "plexus-attempt": String(order.attempt),
+        ]
+        switch order.target {
+        case .topic(let topic):
+            _ = publish(
+                topic: topic, payload: Array(order.payload.utf8), source: Self.schedulerSource,
+                headersJSON: JSONCoding.encode(headers))
+        case .service(let name, let fanOut, let plugin):
+            let timeout = max(1, Int((order.deadline.timeIntervalSince(dispatchedAt) * 1000).rounded(.up)))
+            let options = CallOptions(timeoutMilliseconds: timeout, headers: headers)
+            var candidates = dispatcher.readyInstances(of: name)
+            if let plugin {
+                candidates = candidates.filter { instance in
+                    guard let registration = registry.session(instance: instance)?.registration else { return false }
+                    return registration.name == plugin || registration.type == plugin
+                }
+            }
+            let scope = plugin.map { " of plugin '\($0)'" } ?? ""
+            switch fanOut {
+            case .one:
+                if plugin != nil, candidates.isEmpty {
+                    runFailed(order.runID, "no running instance\(scope) offers service '\(name)'")
+                    return
+                }
+                // Without a plugin filter the call may wait in the queue for an instance that is starting.
+                executeDispatch(
+                    dispatcher.call(
+                        name, body: Array(order.payload.utf8), caller: .task(runID: order.runID, instance: nil),
+                        callerName: Self.schedulerSource, options: options, now: Clock.monotonicMilliseconds(),
+                        wall: Clock.wallMicroseconds(), only: plugin == nil ? nil : Set(candidates), queueIfUnknown: true))
+            case .all:
+                guard !candidates.isEmpty else {
+                    runFailed(order.runID, "no running instance\(scope) offers service '\(name)'")
+                    return
+                }
+                for instance in candidates {
+                    executeDispatch(
+                        dispatcher.call(
+                            name, body: Array(order.payload.utf8), caller: .task(runID: order.runID, instance: instance),
+                            callerName: Self.schedulerSource, options: options, now: Clock.monotonicMilliseconds(),
+                            wall: Clock.wallMicroseconds(), only: [instance], queueIfUnknown: true))
+                }
+                do throws(TaskError) {
+                    executeTasks(try tasks.scheduler.runDispatched(order.runID, instances: candidates, now: Date()))
+                } catch {
+                    // The run ended already (every instance refused at once).
+                }
+            }
+        }
+    }
+
+    /// Ends a run that could not be dispatched at all.
+    private func runFailed(_ runID: String, _ message: String) {
+        do throws(TaskError) {
+            executeTasks(try tasks.scheduler.runFinished(runID, results: ["broker": .failure(message)], now: Date()))
+        } catch {}
+    }
+
+    /// An instance's answer to a task run (from the dispatcher).
+    func taskAnswered(runID: String, instance: String?, _ answer: ServiceAnswer) {
+        let result: InstanceResult
+        switch answer {
+        case .partial: return
+        case .final(let body):
+            let text = String(decoding: body.prefix(200), as: UTF8.self)
+            result = InstanceResult(.success, message: text.isEmpty ? nil : text)
+        case .error(let error) where error.knownCode == .timeout:
+            result = .timedOut
+        case .error(let error):
+            result = .failure(error.message)
+        }
+        do throws(TaskError) {
+            executeTasks(
+                try tasks.scheduler.instanceFinished(runID, instance: instance ?? "broker", result: result, now: Date()))
+        } catch {
+            // The run is over (timed out, canceled, replaced): a late answer changes nothing.
+        }
+        tasks.touch(BrokerTasks.taskID(ofRun: runID))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import PlexusTasks
+
+/// The broker's scheduled tasks: the scheduler's state machine, where each task came from, and what
+/// still has to reach the database.
+///
+/// Persistence is write-behind: changes mark tasks dirty and the loop flushes them in one
+/// transaction at most every `flushIntervalMilliseconds` (commands flush at once, before they
+/// answer), so a burst of a thousand fires costs one commit, not a thousand.
+struct BrokerTasks {
+    /// How long changes may wait for the database.
+    static let flushIntervalMilliseconds: Int64 = 200
+    /// How long after start the scheduler waits for the mesh before it fires anyway.
+    static let startupGraceMilliseconds: Int64 = 10_000
+
+    var scheduler = TaskScheduler()
+    var origins: [String: TaskOrigin] = [:]
+    let store: TaskStore
+    /// Tasks whose state changed since the last flush.
+    var dirty: Set<String> = []
+    /// Tasks removed since the last flush.
+    var removed: Set<String> = []
+    /// Monotonic ms of the last flush.
+    var lastFlush: Int64 = 0
+    /// Whether the scheduler fires: it waits for the mesh to be ready, so that the first fires
+    /// after a start (and the misfire catch-up) find the plugins registered.
+    var started = false
+    /// Monotonic ms at which the scheduler starts even without a ready mesh.
+    var startDeadline: Int64 = 0
+    /// Monotonic ms of the next `tick`, recomputed lazily (`wakeupStale`) because it is a scan.
+    var wakeup: Int64?
+    var wakeupStale = true
+    /// Fires at the moment they were dispatched: scheduled-to-dispatched delay, for `TASKS` stats.
+    var jitter = LatencyStats()
+
+    init(store: TaskStore) {
+        self.store = store
+    }
+
+    /// Marks a task (or the task of a run id) changed.
+    mutating func touch(_ id: String) {
+        dirty.insert(id)
+        wakeupStale = true
+    }
+
+    /// Marks the tasks named in `actions` changed.
+    mutating func touch(_ actions: [SchedulerAction]) {
+        for action in actions {
+            switch action {
+            case .startRun(let order): touch(order.taskID)
+            case .cancelRun(let taskID, _, _): touch(taskID)
+            case .publishEvent(let event): touch(event.taskID)
+            }
+        }
+    }
+
+    /// The task id inside a run id (`<task>#<n>`).
+    static func taskID(ofRun runID: String) -> String {
+        guard let hash = runID.lastIndex(of: "#") else { return runID }
+        return String(runID[..<hash])
+    }
+
+    /// The monotonic time of the next tick, recomputed if stale.
+    mutating func nextWakeup(monotonicNow: Int64) -> Int64? {
+        if wakeupStale {
+            wakeupStale = false
+            wakeup = scheduler.nextWakeup.map { date in
+                monotonicNow + max(0, Int64((date.timeIntervalSinceNow * 1000).rounded(.up)))
+            }
+        }
+        return started ? wakeup : startDeadline
+    }
+}

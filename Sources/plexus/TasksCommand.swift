@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import PlexusClient
+import PlexusProtocol
+
+/// `plexus tasks …`: scheduled tasks over the `TASKS` command (docs/PROTOCOL.md, section 9).
+struct TasksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tasks", abstract: "List, inspect, add and control scheduled tasks.",
+        subcommands: [
+            TasksList.self, TasksShow.self, TasksAdd.self, TasksRemove.self, TasksPause.self, TasksResume.self,
+            TasksCancel.self, TasksTrigger.self,
+        ],
+        defaultSubcommand: TasksList.self)
+}
+
+/// A task as the broker reports it; only what the human-readable output needs.
+private struct TaskStatus: Decodable {
+    struct Run: Decodable {
+        struct Result: Decodable {
+            var status: String
+            var message: String?
+        }
+        var runID: String
+        var scheduledAt: String
+        var attempt: Int
+        var outcome: String
+        var error: String?
+        var instances: [String: Result]
+        enum CodingKeys: String, CodingKey {
+            case attempt, outcome, error, instances
+            case runID = "run_id"
+            case scheduledAt = "scheduled_at"
+        }
+    }
+    var id: String
+    var state: String
+    var origin: String
+    var schedule: String
+    var target: String
+    var runCount: Int
+    var failureCount: Int
+    var nextRun: String?
+    var lastRun: String?
+    var lastError: String?
+    var avgDurationMs: Double?
+    var p99DurationMs: Double?
+    var history: [Run]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, origin, schedule, target, history
+        case runCount = "run_count"
+        case failureCount = "failure_count"
+        case nextRun = "next_run"
+        case lastRun = "last_run"
+        case lastError = "last_error"
+        case avgDurationMs = "avg_duration_ms"
+        case p99DurationMs = "p99_duration_ms"
+    }
+}
+
+/// Sends `TASKS verb argument` and prints the reply: raw JSON with `--json`, else `render`.
+private func runTasks(
+    _ verb: TaskVerb, _ argument: String?, json: Bool, options: ClientOptions, render: (Data) throws -> String
+) throws {
+    try runClient {
+        let body = try options.client().request(.tasks(verb, argument: argument)).first ?? []
+        emit(json ? String(decoding: body, as: UTF8.self) : try render(Data(body)))
+    }
+}
+
+/// One task in a few lines, with its recent runs.
+private func describe(_ data: Data) throws -> String {
+    let task = try JSONDecoder().decode(TaskStatus.self, from: data)
+    var lines = [
+        "\(task.id) (\(task.origin)): \(task.state)",
+        "  schedule: \(task.schedule)",
+        "  target:   \(task.target)",
+        "  runs: \(task.runCount), failures: \(task.failureCount), next: \(task.nextRun ?? "-"), last: \(task.lastRun ?? "-")",
+    ]
+    if let average = task.avgDurationMs, let p99 = task.p99DurationMs {
+        lines.append(String(format: "  duration: avg %.1f ms, p99 %.1f ms", average, p99))
+    }
+    if let error = task.lastError { lines.append("  last error: \(error)") }
+    for run in task.history ?? [] {
+        let instances = run.instances.keys.sorted().map { key in
+            let result = run.instances[key]!
+            return "\(key)=\(result.status)\(result.message.map { " (\($0))" } ?? "")"
+        }
+        lines.append(
+            "  \(run.runID) \(run.scheduledAt) attempt \(run.attempt): \(run.outcome)"
+                + (run.error.map { " - \($0)" } ?? "") + (instances.isEmpty ? "" : " [\(instances.joined(separator: ", "))]"))
+    }
+    return lines.joined(separator: "\n")
+}
+
+struct TasksList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks with their state and counters.")
+    @Flag(help: "Print a JSON array.") var json = false
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        try runTasks(.list, nil, json: json, options: options) { data in
+            let tasks = try JSONDecoder().decode([TaskStatus].self, from: data)
+            guard !tasks.isEmpty else { return "(no tasks)" }
+            let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
+            let rows = tasks.map {
+                [
+                    $0.id, $0.state, String($0.runCount), String($0.failureCount), $0.nextRun ?? "-", $0.schedule, $0.target,
+                    $0.lastError.map { String($0.prefix(60)) } ?? "",
+                ]
+            }
+            return Table(header: header, rows: rows).render()
+        }
+    }
+}
+
+/// The commands that take a task id and print the task after the change.
+protocol TaskIDCommand: ParsableCommand {
+    static var verb: TaskVerb { get }
+    var id: String { get }
+    var json: Bool { get }
+    var options: ClientOptions { get }
+}
+
+extension TaskIDCommand {
+    func run() throws {
+        try runTasks(Self.verb, id, json: json, options: options, render: describe)
+    }
+}
+
+struct TasksShow: TaskIDCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a task, its definition and recent runs.")
+    static let verb = TaskVerb.show
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+}
+
+struct TasksPause: TaskIDCommand {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop a task's fires until resumed.")
+    static let verb = TaskVerb.pause
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+}
+
+struct TasksResume: TaskIDCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Resume a paused task (fires missed while paused are dropped).")
+    static let verb = TaskVerb.resume
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+}
+
+struct TasksCancel: TaskIDCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "End a task for good, canceling its runs in flight.")
+    static let verb = TaskVerb.cancel
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+}
+
+struct TasksTrigger: TaskIDCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger", abstract: "Run a task now, outside its schedule, under its concurrency policy.")
+    static let verb = TaskVerb.trigger
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+}
+
+struct TasksRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Delete a task added at run time (topology tasks are removed from the file).")
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        try runTasks(.remove, id, json: json, options: options) { _ in "removed \(id)" }
+    }
+}
