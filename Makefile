@@ -5,12 +5,12 @@ SWIFT_FORMAT ?= swift-format
 
 .PHONY: run deps build test test-python bench lint format clean
 
-## Install libzmq and pyzmq when they are missing (Debian; run as root or with sudo).
+## Install libzmq, SQLite's headers and pyzmq when they are missing (Debian; run as root or with sudo).
 deps:
-	@if [ ! -f /usr/include/zmq.h ]; then \
-		echo "installing libzmq3-dev"; \
+	@if [ ! -f /usr/include/zmq.h ] || [ ! -f /usr/include/sqlite3.h ]; then \
+		echo "installing libzmq3-dev libsqlite3-dev"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzmq3-dev; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzmq3-dev libsqlite3-dev; \
 	fi
 	@$(PYTHON) -c 'import zmq' 2>/dev/null || { echo "installing pyzmq"; $(PYTHON) -m pip install -q pyzmq; }
 	@$(PYTHON) -c 'import majortomo, six' 2>/dev/null || { echo "installing majortomo"; $(PYTHON) -m pip install -q "majortomo==0.2.0" six; }

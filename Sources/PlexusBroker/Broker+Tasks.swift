@@ -155,11 +155,9 @@ extension Broker {
     private func startRun(_ order: RunOrder) {
         let dispatchedAt = Date()
         tasks.jitter.record(milliseconds: max(0, dispatchedAt.timeIntervalSince(order.scheduledAt) * 1000), failed: false)
-        let headers = [
-            "plexus-task-id": order.taskID, "plexus-run-id": order.runID,
-            "plexus-scheduled-at": String(Int64((order.scheduledAt.timeIntervalSince1970 * 1_000_000).rounded())),
-            "plexus-attempt": String(order.attempt),
-        ]
+        let headers = TaskRun(
+            taskID: order.taskID, runID: order.runID, scheduledAt: order.scheduledAt, attempt: order.attempt
+        ).headers
         switch order.target {
         case .topic(let topic):
             _ = publish(

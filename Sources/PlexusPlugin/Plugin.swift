@@ -32,7 +32,10 @@ public protocol Plugin: Sendable {
     var subscriptions: [String] { get }
     /// Services the plugin offers; requests go to `serve`.
     var services: [String] { get }
-    /// How many service requests this instance handles at once.
+    /// Scheduled-task handlers the plugin offers; the broker's runs of tasks that target them go to
+    /// `runTask`. They are registered as services, so a task's `service:` names one of them.
+    var tasks: [String] { get }
+    /// How many service requests (task runs included) this instance handles at once.
     var concurrency: Int { get }
 
     /// Called once the broker has welcomed the plugin, before it reports ready. Throwing ends the plugin.
@@ -47,6 +50,10 @@ public protocol Plugin: Sendable {
     /// Answers a request to one of `services`. Each request runs in its own task; throw `ServiceError` to
     /// answer with a code, and check `request.isCancelled` (or task cancellation) in long work.
     func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8]
+    /// Runs one scheduled task: `run` says which task, run, fire time and attempt, `request.body` is
+    /// the task's payload. Return a short success message (or nil); throw to report a failure, whose
+    /// description becomes the run's error (a `ServiceError` keeps its code).
+    func runTask(_ run: TaskRun, request: ServiceRequest, context: PluginContext) async throws -> String?
     /// Called whenever every enabled plugin of the mesh is running (`plexus.mesh.ready`).
     func meshReady(plugins: [String], context: PluginContext) async
 
@@ -57,6 +64,10 @@ public protocol Plugin: Sendable {
 extension Plugin {
     public var subscriptions: [String] { [] }
     public var services: [String] { [] }
+    public var tasks: [String] { [] }
+    public func runTask(_ run: TaskRun, request: ServiceRequest, context: PluginContext) async throws -> String? {
+        throw ServiceError(501, "not_implemented", "\(name) does not implement runTask(_:request:context:)")
+    }
     public var concurrency: Int { 1 }
     public func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8] {
         throw ServiceError(501, "not_implemented", "\(name) does not implement serve(_:context:)")

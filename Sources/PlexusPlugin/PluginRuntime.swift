@@ -30,11 +30,21 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         requests.start(request) {
             let answer: PluginMessage
             do {
-                answer = .reply(rid: rid, body: try await plugin.serve(request, context: context))
+                if plugin.tasks.contains(service) {
+                    // Called as a plain service (say from `plexus call`), it still runs: as a run "now".
+                    let run =
+                        request.task
+                        ?? TaskRun(taskID: service, runID: "\(service)#manual", scheduledAt: Date(), attempt: 1)
+                    let message = try await plugin.runTask(run, request: request, context: context)
+                    answer = .reply(rid: rid, body: Array((message ?? "").utf8))
+                } else {
+                    answer = .reply(rid: rid, body: try await plugin.serve(request, context: context))
+                }
             } catch let error as ServiceError {
                 answer = .fail(rid: rid, error: ProtocolError(code: error.code, error: error.error, message: error.message))
             } catch {
-                answer = .fail(rid: rid, error: ProtocolError(code: 500, error: "handler_failed", message: "\(error)"))
+                let kind = plugin.tasks.contains(service) ? "task_failed" : "handler_failed"
+                answer = .fail(rid: rid, error: ProtocolError(code: 500, error: kind, message: "\(error)"))
             }
             requests.remove(rid)
             // After CANCEL the caller has its answer (504): send nothing more.
@@ -55,7 +65,8 @@ public struct PluginRuntime<P: Plugin>: Sendable {
             let patterns = try PatternSet(plugin.subscriptions)
             let registration = Registration(
                 name: plugin.name, type: plugin.type, version: plugin.version, instance: instance, pid: getpid(),
-                services: plugin.services, subscriptions: plugin.subscriptions, language: "swift",
+                services: plugin.services + plugin.tasks.filter { !plugin.services.contains($0) },
+                subscriptions: plugin.subscriptions, language: "swift",
                 concurrency: plugin.concurrency)
             try registration.validate()
             zmq = try ZMQContext()

@@ -16,8 +16,10 @@ public final class ServiceRequest: Sendable {
     public let headers: [String: String]
     /// After this, the caller has given up and the answer is dropped.
     public let deadline: Date
-    /// Who called (an instance id, or `client`).
+    /// Who called (an instance id, `client`, or `plexus.scheduler` for a task run).
     public let caller: String
+    /// The task run this request carries, when the broker's scheduler sent it.
+    public let task: TaskRun?
     let rid: String
     private let send: @Sendable (PluginMessage) -> Void
     private let cancelled = Atomic<Bool>(false)
@@ -29,6 +31,7 @@ public final class ServiceRequest: Sendable {
         self.headers = meta.headers
         self.deadline = Date(timeIntervalSince1970: Double(meta.deadline) / 1_000_000)
         self.caller = meta.caller
+        self.task = TaskRun(headers: meta.headers)
         self.send = send
     }
 

@@ -29,7 +29,10 @@ import Testing
             ("empty token", def(target: .service("a..b")), .invalidTarget, "non-empty tokens"),
             ("reserved", def(target: .service("plexus.tasks")), .invalidTarget, "reserved"),
             ("mmi", def(target: .service("mmi.service")), .invalidTarget, "reserved"),
-            ("fan-out on topic", def(target: TargetSpec(fanOut: "all", topic: "a.b")), .invalidTarget, "fan_out and plugin only apply"),
+            (
+                "fan-out on topic", def(target: TargetSpec(fanOut: "all", topic: "a.b")), .invalidTarget,
+                "fan_out and plugin only apply"
+            ),
             ("unknown fan-out", def(target: .service("a.b", fanOut: "some")), .invalidPolicy, "unknown fan_out 'some'"),
             ("unknown concurrency", def(concurrency: "queue"), .invalidPolicy, "unknown concurrency 'queue'"),
             ("unknown misfire", def(misfire: "all"), .invalidPolicy, "unknown misfire 'all'"),

@@ -10,12 +10,35 @@ import PlexusProtocol
 /// - `test.flaky`: fails with 500 while the file named by config `fail_flag` exists, else answers.
 /// - `test.stream`: three partial answers, then the final one.
 /// - `test.relay`: calls the service named in the body through the broker and answers with its answer.
+/// - task `test.task`: the payload is JSON `{"sleep_ms": {INSTANCE: ms}, "fail": [INSTANCE, …]}`, so one
+///   run can make one instance slow and another fail; it answers `INSTANCE ran RUN_ID (attempt N)`
+///   and logs `task TASK RUN_ID ATTEMPT SCHEDULED_MS` on stdout.
 /// Each request is logged on stdout as `serving SERVICE`, so tests can count what was started.
 struct TestPlugin: Plugin {
     let name = "testplugin"
     let type = "test"
     let version = "1.0.0"
     let services = ["test.echo", "test.slow", "test.fail", "test.flaky", "test.stream", "test.relay"]
+    let tasks = ["test.task"]
+
+    struct TaskOrders: Decodable {
+        var sleepMs: [String: Int]?
+        var fail: [String]?
+        enum CodingKeys: String, CodingKey {
+            case fail
+            case sleepMs = "sleep_ms"
+        }
+    }
+
+    func runTask(_ run: TaskRun, request: ServiceRequest, context: PluginContext) async throws -> String? {
+        let me = context.instance
+        let scheduled = Int64(run.scheduledAt.timeIntervalSince1970 * 1000)
+        FileHandle.standardOutput.write(Data("task \(run.taskID) \(run.runID) \(run.attempt) \(scheduled)\n".utf8))
+        let orders = (try? JSONDecoder().decode(TaskOrders.self, from: Data(request.body))) ?? TaskOrders()
+        if let milliseconds = orders.sleepMs?[me] { try await Task.sleep(for: .milliseconds(milliseconds)) }
+        if orders.fail?.contains(me) == true { throw ServiceError(500, "task_failed", "\(me) failed on purpose") }
+        return "\(me) ran \(run.runID) (attempt \(run.attempt))"
+    }
     /// Requests handled at once (`TEST_CONCURRENCY`, default 1): the benchmark runs 8 in flight.
     var concurrency: Int { Int(ProcessInfo.processInfo.environment["TEST_CONCURRENCY"] ?? "") ?? 1 }
 

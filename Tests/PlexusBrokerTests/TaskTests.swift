@@ -1,0 +1,248 @@
+import Foundation
+import PlexusClient
+import PlexusProtocol
+import Testing
+
+@Suite("Scheduled tasks (live broker and plugins)", .serialized)
+struct TaskTests {
+    /// `instances` of the test plugin, each handling up to 4 requests at once, plus `tasks`.
+    static func topology(instances: Int, tasks: String) -> String {
+        """
+        plugins:
+          svc:
+            command: [\(yamlQuoted(Paths.testPlugin))]
+            instances: \(instances)
+            env: { TEST_CONCURRENCY: "4" }
+        tasks:
+        \(tasks)
+        """
+    }
+
+    func rejection(_ body: () throws -> Void) -> ProtocolError? {
+        do {
+            try body()
+        } catch ClientError.rejected(let error) {
+            return error
+        } catch {
+            Issue.record("expected a rejection, got \(error)")
+        }
+        return nil
+    }
+
+    @Test("a topology task fans out to three instances, waits for the slow one and records each result")
+    func fanOut() throws {
+        let broker = try BrokerProcess(
+            topology: Self.topology(
+                instances: 3,
+                tasks: """
+                      sweep:
+                        every: 1s
+                        max_runs: 1
+                        service: test.task
+                        fan_out: all
+                        timeout: 10s
+                        payload: { sleep_ms: { svc-2: 1500 }, fail: [svc-3] }
+                      stuck:
+                        cron: "0 0 1 1 *"
+                        service: test.task
+                        fan_out: all
+                        timeout: 1s
+                        payload: { sleep_ms: { svc-1: 5000 } }
+                    """))
+        defer { broker.stop() }
+        let events = try broker.subscriber(["plexus.task.>"])
+        #expect(try broker.waitForSubscriptions(1))
+        #expect(broker.waitForRunning("svc") != nil)
+
+        let sweep = try #require(broker.waitForTask("sweep") { $0.state == "failed" })
+        #expect(sweep.origin == "topology" && sweep.runCount == 1 && sweep.failureCount == 1)
+        let run = try #require(sweep.history?.last)
+        #expect(run.runID == "sweep#1" && run.outcome == "failed" && run.attempt == 1)
+        #expect(run.instances["svc-1"]?.status == "success" && run.instances["svc-1"]?.message == "svc-1 ran sweep#1 (attempt 1)")
+        #expect(run.instances["svc-2"]?.status == "success")
+        #expect(run.instances["svc-3"]?.status == "failure" && run.instances["svc-3"]?.message == "svc-3 failed on purpose")
+        #expect(run.error == "svc-3: svc-3 failed on purpose")
+        // The run waited for the slow instance.
+        #expect(run.duration >= 1.4)
+        #expect(sweep.lastError == "svc-3: svc-3 failed on purpose")
+
+        // An instance that does not answer in time counts as timed out; the others still count.
+        let client = try broker.client()
+        _ = try client.tasks(.trigger, "stuck")
+        let stuck = try #require(broker.waitForTask("stuck") { $0.history?.isEmpty == false })
+        let timedOut = try #require(stuck.history?.last)
+        #expect(timedOut.outcome == "timed_out")
+        #expect(timedOut.instances["svc-1"]?.status == "timed_out")
+        #expect(timedOut.instances["svc-2"]?.status == "success" && timedOut.instances["svc-3"]?.status == "success")
+        #expect(stuck.state == "pending" && stuck.failureCount == 1)
+
+        var topics: [String] = []
+        while let event = try events.next(timeout: 1) {
+            topics.append(event.topic)
+            if topics.count >= 4 { break }
+        }
+        #expect(topics == ["plexus.task.started", "plexus.task.failed", "plexus.task.started", "plexus.task.failed"])
+    }
+
+    @Test("forbid skips a fire while the previous run goes on; replace cancels it")
+    func concurrencyPolicies() throws {
+        let broker = try BrokerProcess(
+            topology: Self.topology(
+                instances: 1,
+                tasks: """
+                      careful:
+                        every: 1s
+                        concurrency: forbid
+                        service: test.task
+                        payload: { sleep_ms: { svc-1: 2500 } }
+                      eager:
+                        every: 1s
+                        concurrency: replace
+                        service: test.task
+                        payload: { sleep_ms: { svc-1: 2500 } }
+                    """))
+        defer { broker.stop() }
+        let careful = try #require(
+            broker.waitForTask("careful") { task in task.history?.contains { $0.outcome == "skipped" } == true })
+        let skipped = try #require(careful.history?.first { $0.outcome == "skipped" })
+        #expect(skipped.error?.contains("still running (concurrency forbid)") == true)
+        let eager = try #require(
+            broker.waitForTask("eager") { task in task.history?.contains { $0.outcome == "canceled" } == true })
+        let canceled = try #require(eager.history?.first { $0.outcome == "canceled" })
+        #expect(canceled.error?.contains("replaced by the run scheduled at") == true)
+        #expect(eager.running.count == 1)
+    }
+
+    @Test("tasks added over the CLI: list --json, pause, resume, trigger, cancel and max_runs")
+    func commands() throws {
+        let broker = try BrokerProcess(topology: Self.topology(instances: 1, tasks: "  {}"))
+        defer { broker.stop() }
+        #expect(broker.waitForRunning("svc") != nil)
+        func plexus(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runPlexus(["tasks"] + arguments + ["--broker", broker.control])
+        }
+        let added = try plexus(["add", "yearly", "--cron", "0 0 1 1 *", "--service", "test.task", "--payload", "{}"])
+        #expect(added.status == 0 && added.stdout.hasPrefix("added yearly: next run "))
+        #expect(try plexus(["add", "twice", "--every", "1s", "--service", "test.task", "--max-runs", "2"]).status == 0)
+
+        let triggered = try plexus(["trigger", "yearly", "--json"])
+        #expect(triggered.status == 0)
+        let afterTrigger = try #require(broker.waitForTask("yearly") { $0.history?.last?.outcome == "succeeded" })
+        #expect(afterTrigger.runCount == 1 && afterTrigger.state == "pending")
+        #expect(afterTrigger.history?.last?.instances["svc-1"]?.message == "svc-1 ran yearly#1 (attempt 1)")
+
+        #expect(try plexus(["pause", "yearly"]).stdout.hasPrefix("yearly (runtime): paused"))
+        #expect(try plexus(["resume", "yearly"]).stdout.hasPrefix("yearly (runtime): pending"))
+        #expect(try plexus(["cancel", "yearly"]).stdout.hasPrefix("yearly (runtime): canceled"))
+        let late = try plexus(["trigger", "yearly"])
+        #expect(late.status != 0 && late.stderr.contains("cannot trigger task 'yearly': it is canceled"))
+
+        let twice = try #require(broker.waitForTask("twice") { $0.state == "completed" })
+        #expect(twice.runCount == 2 && twice.failureCount == 0 && twice.nextRun == nil)
+
+        let listed = try plexus(["list", "--json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.map { $0["id"] as? String } == ["twice", "yearly"])
+        for object in objects {
+            for key in ["id", "state", "run_count", "failure_count", "next_run"] { #expect(object.keys.contains(key)) }
+            #expect(object["history"] == nil)
+        }
+        #expect(objects.first?["state"] as? String == "completed" && objects.last?["state"] as? String == "canceled")
+        #expect(try plexus(["remove", "twice"]).stdout == "removed twice\n")
+        #expect(try plexus(["list"]).stdout.contains("twice") == false)
+    }
+
+    @Test("a task added at run time, its counters and history survive a restart; misfires catch up once or are skipped")
+    func persistenceAndMisfire() throws {
+        let directory = try Paths.temporaryDirectory()
+        let data = directory.appendingPathComponent("data").path
+        var broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        var client = try broker.client()
+        try client.addTask(["id": "catchup", "every": "2s", "topic": "demo.catchup", "misfire": "run_once"])
+        try client.addTask(["id": "skipper", "every": "2s", "topic": "demo.skipper"])
+        let before = try #require(broker.waitForTask("catchup") { $0.runCount >= 1 })
+        broker.stop()
+
+        // The downtime is what is under test: it has to pass in real time, longer than two intervals.
+        Thread.sleep(forTimeInterval: 4.5)
+        let restartedAt = Date()
+        broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        defer { broker.stop() }
+        client = try broker.client()
+        let catchup = try #require(
+            broker.waitForTask("catchup") { task in
+                task.history?.contains { Self.started($0, after: restartedAt) } == true
+            })
+        #expect(catchup.origin == "runtime" && catchup.runCount > before.runCount)
+        // The earlier runs are still in the history, and the catch-up belongs to a fire missed in the downtime.
+        #expect(catchup.history?.contains { $0.runID == before.history?.last?.runID } == true)
+        let caughtUp = try #require(catchup.history?.first { Self.started($0, after: restartedAt) })
+        #expect(caughtUp.outcome == "succeeded")
+        #expect((LiveTask.Run.date(caughtUp.scheduledAt) ?? .distantFuture) < restartedAt)
+
+        let skipper = try #require(
+            broker.waitForTask("skipper") { task in task.history?.contains { $0.outcome == "skipped" } == true })
+        let skip = try #require(skipper.history?.first { $0.outcome == "skipped" })
+        #expect(skip.error?.contains("(misfire skip)") == true && skip.error?.contains("missed") == true)
+    }
+
+    static func started(_ run: LiveTask.Run, after date: Date) -> Bool {
+        (LiveTask.Run.date(run.startedAt) ?? .distantPast) >= date.addingTimeInterval(-0.5)
+    }
+
+    @Test("bad task definitions and commands get clear errors; the broker keeps its tasks and counts them")
+    func badInput() throws {
+        let broker = try BrokerProcess(
+            topology: Self.topology(
+                instances: 1,
+                tasks: """
+                      declared: { cron: "@hourly", topic: demo.hourly }
+                    """))
+        defer { broker.stop() }
+        let client = try broker.client()
+        let base: [String: Any] = ["id": "t", "every": "10s", "service": "x.y"]
+        let cases: [([String: Any], String)] = [
+            (["id": "t", "cron": "61 * * * *", "service": "x.y"], "cron field 'minute': value 61 out of range 0–59"),
+            (["id": "t", "cron": "* * * * *", "time_zone": "Mars/Olympus", "service": "x.y"], "Mars/Olympus"),
+            (["id": "t", "cron": "@fortnightly", "service": "x.y"], "@fortnightly"),
+            (["id": "t", "cron": "* * * *", "service": "x.y"], "fields"),
+            (["id": "t", "cron": "* * * * *", "every": "5s", "service": "x.y"], "exactly one of cron, every, at, after"),
+            (["id": "t", "every": "10s"], "exactly one of service or topic"),
+            (["id": "t", "every": "5 parsecs", "service": "x.y"], "t.every: must be a duration"),
+            (["id": "t", "at": "yesterday", "service": "x.y"], "t.at: must be an RFC 3339 time"),
+            (["id": "t", "at": "2001-01-01T00:00:00Z", "service": "x.y"], "is not in the future"),
+            (base.merging(["service": "plexus.tasks"]) { $1 }, "reserved"),
+            (base.merging(["concurrency": "sometimes"]) { $1 }, "unknown concurrency 'sometimes'"),
+            (base.merging(["misfire": "later"]) { $1 }, "unknown misfire 'later'"),
+            (base.merging(["fan_out": "most"]) { $1 }, "unknown fan_out 'most'"),
+            (base.merging(["retries": -1]) { $1 }, "retries -1 must be 0 or more"),
+            (base.merging(["max_runs": 0]) { $1 }, "max_runs 0 must be at least 1"),
+            (base.merging(["color": "blue"]) { $1 }, "t.color: unknown key"),
+            (base.merging(["id": "no spaces"]) { $1 }, "may only contain letters"),
+            (["every": "10s", "service": "x.y"], "id: is required"),
+        ]
+        for (definition, fragment) in cases {
+            let error = rejection { try client.addTask(definition) }
+            #expect(error?.code == 400, "\(definition)")
+            #expect(error?.message.contains(fragment) == true, "\(definition): \(error?.message ?? "no error")")
+        }
+        #expect(rejection { _ = try client.tasks(.add, "not json {") }?.code == 400)
+        try client.addTask(base)
+        #expect(rejection { try client.addTask(base) }?.code == 409)
+        #expect(rejection { _ = try client.tasks(.show, "nope") }?.code == 404)
+        #expect(rejection { _ = try client.tasks(.pause, "nope") }?.message == "no task 'nope'")
+        #expect(rejection { _ = try client.tasks(.remove, "declared") }?.code == 409)
+        _ = try client.tasks(.pause, "t")
+        #expect(rejection { _ = try client.tasks(.pause, "t") }?.code == 409)
+
+        let tasks = try client.tasks(.list, as: [LiveTask].self)
+        #expect(tasks.map(\.id) == ["declared", "t"] && tasks.last?.state == "paused")
+        #expect(try client.stats().malformed["tasks", default: 0] >= UInt64(cases.count))
+
+        // A bad task in a topology file is reported with its key path, before anything starts.
+        let file = broker.directory.appendingPathComponent("bad.yaml")
+        try "tasks:\n  nightly: { cron: \"0 25 * * *\", service: db.vacuum }\n".write(to: file, atomically: true, encoding: .utf8)
+        let check = try runPlexus(["check", file.path])
+        #expect(check.status != 0 && check.stderr.contains("tasks.nightly.schedule: cron field 'hour'"))
+    }
+}
