@@ -12,7 +12,7 @@ extension Broker {
         do throws(ProtocolError) {
             let body = try runTaskCommand(verb, argument ?? "")
             // Durable before the answer: a client told "added" must find the task after a crash.
-            if verb != .list && verb != .show { flushTasks(force: true) }
+            if verb != .list && verb != .show { flushTasks(force: true, durable: true) }
             return .ok(requestID: requestID, body: [body])
         } catch {
             badInput.record(

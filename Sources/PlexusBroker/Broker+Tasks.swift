@@ -109,21 +109,21 @@ extension Broker {
         tasks.wakeupStale = true
     }
 
-    /// Writes what changed. Without `force`, at most every `flushIntervalMilliseconds`.
-    func flushTasks(force: Bool = false, seen: Date = Date()) {
+    /// Writes what changed. Without `force`, at most every `flushIntervalMilliseconds`; with
+    /// `durable`, returns only once it is committed.
+    func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) {
         let now = Clock.monotonicMilliseconds()
         guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return }
         let changed = tasks.dirty.sorted().compactMap { id in
             tasks.scheduler.tasks[id].map { TaskStore.Stored(task: $0, origin: tasks.origins[id] ?? .runtime) }
         }
-        do {
-            try tasks.store.save(changed, removed: tasks.removed.sorted(), seen: seen)
-            tasks.dirty.removeAll()
-            tasks.removed.removeAll()
-        } catch {
-            // Kept dirty: the next flush tries again.
+        let logger = self.logger
+        // Values, not references: the writer encodes copies while the loop goes on changing the tasks.
+        tasks.store.save(changed, removed: tasks.removed.sorted(), seen: seen, wait: durable) { error in
             logger.error("cannot save task state", metadata: ["error": "\(error)"])
         }
+        tasks.dirty.removeAll()
+        tasks.removed.removeAll()
         tasks.lastFlush = now
     }
 
@@ -136,6 +136,8 @@ extension Broker {
 
     func executeTasks(_ actions: [SchedulerAction]) {
         tasks.touch(actions)
+        // Runs first, in order (a replace cancels before it starts); their events after them, so
+        // that a burst of fires reaches the plugins before the bus hears about it.
         for action in actions {
             switch action {
             case .startRun(let order):
@@ -143,11 +145,14 @@ extension Broker {
             case .cancelRun(_, let runID, let reason):
                 logger.info("task run canceled", metadata: ["run": "\(runID)", "reason": "\(reason)"])
                 executeDispatch(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
-            case .publishEvent(let event):
-                publish(
-                    topic: event.topic, payload: TaskJSON.encode(event), source: PlexusConstants.brokerSource,
-                    headersJSON: nil)
+            case .publishEvent:
+                break
             }
+        }
+        for case .publishEvent(let event) in actions {
+            publish(
+                topic: event.topic, payload: TaskEventEncoder.encode(event), source: PlexusConstants.brokerSource,
+                headersJSON: nil)
         }
     }
 

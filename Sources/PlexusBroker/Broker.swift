@@ -251,7 +251,7 @@ public final class Broker: @unchecked Sendable {
             }
         }
         watcher?.stop()
-        flushTasks(force: true)
+        flushTasks(force: true, durable: true)
         let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
         for route in registry.attachedRoutingIDs {
             if let peer = majordomoWorkers[route] {

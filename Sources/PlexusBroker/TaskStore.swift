@@ -15,10 +15,11 @@ enum TaskOrigin: String, Codable, Sendable {
 ///
 /// Tasks are stored one row each, definition and runtime as JSON: they are read whole on start and
 /// written whole when they change, and `PlexusTasks` already gives them a stable Codable form.
-/// Used only from the broker loop's thread; writes are batched into one transaction per flush.
-final class TaskStore {
+/// Reads happen on the broker loop's thread at start; writes are encoded and committed on a serial
+/// writer queue, one transaction per flush, so that a burst of fires never waits for the disk.
+final class TaskStore: @unchecked Sendable {
     /// One stored task.
-    struct Stored {
+    struct Stored: Sendable {
         var task: ScheduledTask
         var origin: TaskOrigin
     }
@@ -26,8 +27,10 @@ final class TaskStore {
     /// The database file, or nil for an in-memory store.
     let path: String?
     private let database: DatabaseQueue
+    /// Used only on `writer`.
     private let encoder: JSONEncoder
     private let decoder = JSONDecoder()
+    private let writer = DispatchQueue(label: "plexus.tasks.writer")
 
     /// Opens (creating if needed) `directory/tasks.sqlite`; nil keeps everything in memory.
     init(directory: String?) throws {
@@ -103,8 +106,19 @@ final class TaskStore {
         }
     }
 
-    /// Writes changed tasks, deletes removed ones and records `seen`, in one transaction.
-    func save(_ tasks: [Stored], removed: [String], seen: Date) throws {
+    /// Writes changed tasks, deletes removed ones and records `seen`, in one transaction on the
+    /// writer queue, after every earlier write. With `wait` it returns once committed (commands answer
+    /// only after that); failures go to `failed`.
+    func save(
+        _ tasks: [Stored], removed: [String], seen: Date, wait: Bool, failed: @escaping @Sendable (any Error) -> Void
+    ) {
+        let work: @Sendable () -> Void = { [self] in
+            do { try write(tasks, removed: removed, seen: seen) } catch { failed(error) }
+        }
+        if wait { writer.sync(execute: work) } else { writer.async(execute: work) }
+    }
+
+    private func write(_ tasks: [Stored], removed: [String], seen: Date) throws {
         let rows = try tasks.map { stored in
             (
                 stored.task.id, stored.origin.rawValue,

@@ -78,6 +78,7 @@ struct Bench {
 
         rows += serviceRows(context: context, quick: quick)
         rows += lifecycleRows(quick: quick)
+        rows += taskRows(context: context, quick: quick)
 
         let header = ("measure", "plexus", "baseline", "ratio")
         let widths = [rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, 6]
@@ -122,6 +123,49 @@ struct Bench {
             print("services: failed: \(error)")
             return []
         }
+    }
+
+    /// Scheduled-task firing jitter and broker CPU, when `plexus` is built next to this binary.
+    static func taskRows(context: ZMQContext, quick: Bool) -> [(String, String, String, String)] {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let plexus = here.appendingPathComponent("plexus").path
+        guard FileManager.default.isExecutableFile(atPath: plexus) else {
+            print("tasks: skipped, no plexus next to plexus-bench (build everything: swift build -c release)")
+            return []
+        }
+        var rows: [(String, String, String, String)] = []
+        let bench = TaskJitterBench(plexus: plexus, tasks: 1_000, seconds: quick ? 3 : 10)
+        for mode in TaskJitterBench.Mode.allCases {
+            do {
+                let (broker, baseline) = try bench.run(context: context, mode: mode)
+                guard !broker.lateness.isEmpty, !baseline.lateness.isEmpty else {
+                    print("tasks (\(mode.rawValue)): no fires received")
+                    continue
+                }
+                for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
+                    let ours = RoundTrip.percentile(broker.lateness, p)
+                    let base = RoundTrip.percentile(baseline.lateness, p)
+                    rows.append(
+                        (
+                            "task jitter \(label), 1000/s \(mode.rawValue)", String(format: "%.2f ms", ours),
+                            String(format: "bare loop %.2f ms", base), ratio(ours / max(base, 0.001))
+                        ))
+                }
+                let expected = bench.tasks * bench.seconds
+                rows.append(
+                    (
+                        "task fires received, \(mode.rawValue)", "\(broker.lateness.count)/\(expected)",
+                        "bare loop \(baseline.lateness.count)/\(expected)", ""
+                    ))
+                if let cpu = broker.cpuPercent {
+                    rows.append(
+                        ("broker CPU, 1000 tasks/s \(mode.rawValue)", String(format: "%.1f %%", cpu), "one core = 100 %", ""))
+                }
+            } catch {
+                print("tasks (\(mode.rawValue)): failed: \(error)")
+            }
+        }
+        return rows
     }
 
     /// Supervision figures, when the greeter is built next to this binary.
