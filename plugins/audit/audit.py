@@ -5,8 +5,14 @@ plugin sees: not the SDKs' subscription probes on ``plexus.sync.*``).
 Each line is ``{"topic", "seq", "time", "source", "headers", "data"}``; ``data`` is the payload as
 UTF-8 text, replaced by ``data_base64`` when the payload is not valid UTF-8. The file is the config key
 ``path`` (default ``audit.jsonl`` in the working directory); a ``RELOAD`` from the broker reopens it,
-under its new name if the config changed (handy after log rotation). Run from the repository root with
-``python3 plugins/audit/audit.py``; only pyzmq needs to be installed.
+under its new name if the config changed (handy after log rotation).
+
+It also offers the service ``housekeeping`` as the target of a scheduled task (docs/PROTOCOL.md, section
+9; e.g. ``tasks: {housekeeping: {every: 1h, service: housekeeping}}`` in topology.yaml): each run fsyncs
+the file and answers ``audit: N events written (M since start)``, N counting the events written since the
+previous run, which the broker records as the run's message. A failing fsync fails the run.
+
+Run from the repository root with ``python3 plugins/audit/audit.py``; only pyzmq needs to be installed.
 """
 
 import base64
@@ -19,11 +25,11 @@ from typing import Any, Dict, List, TextIO, Tuple
 # The SDK lives next door in the repository; no installation step needed.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk", "python"))
 
-from plexus import Event, Plugin, PluginContext  # noqa: E402 - after the sys.path tweak
+from plexus import Event, Plugin, PluginContext, TaskRun, task  # noqa: E402 - after the sys.path tweak
 
 
 class Audit(Plugin):
-    """Subscribes to ``>`` and writes one flushed JSON line per event."""
+    """Subscribes to ``>`` and writes one flushed JSON line per event; the ``housekeeping`` task fsyncs."""
 
     name = "audit"
     type = "example"
@@ -34,6 +40,8 @@ class Audit(Plugin):
         super().__init__(**kwargs)
         self.path = None
         self.file = None
+        self.written = 0    # events written since start
+        self.reported = 0   # `written` at the last housekeeping run
 
     def on_start(self, ctx: PluginContext) -> None:
         self.path, self.file = self._open(ctx.config)
@@ -58,6 +66,19 @@ class Audit(Plugin):
         # One line per event, flushed at once, so that a crash loses at most the event in hand.
         self.file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.file.flush()
+        self.written += 1
+
+    @task("housekeeping")
+    def housekeeping(self, run: TaskRun) -> str:
+        """The scheduled task: makes what was written durable (fsync) and reports how much it was. Runs on
+        the SDK thread like ``on_event``, so no event is being written meanwhile."""
+        if self.file is not None:
+            self.file.flush()
+            os.fsync(self.file.fileno())  # an OSError fails the run: the broker records its text
+        count, self.reported = self.written - self.reported, self.written
+        self.log.info("housekeeping (%s): %d events written since the last run, %d since start, file %s",
+                      run.run_id or "called directly", count, self.written, self.path)
+        return f"audit: {count} events written ({self.written} since start)"
 
     def on_stop(self) -> None:
         self._close()

@@ -6,11 +6,15 @@ Needs only pyzmq. The main types:
   ``on_start``, ``on_event``, ``on_reload``, ``on_mesh_ready``, ``on_stop``.
 - :func:`service` / ``Plugin.serve``: offer a service (section 6); handlers get a :class:`Request` and
   may raise :class:`ServiceError`.
+- :func:`task` / ``Plugin.serve_task``: handle the runs of a scheduled task (section 9), a service whose
+  handler gets a :class:`TaskRun` (``task_id``, ``run_id``, ``scheduled_at``, ``attempt``, ``payload``)
+  and returns a message or raises to fail the run.
 - :class:`Event`: what handlers receive (``topic``, ``data``, ``text``, ``json()``, ``seq``, ``time``,
   ``source``, ``headers``).
 - :class:`Client`: the ``PLXC01`` request/reply client (PING, DISCOVER, PUBLISH, PLUGINS, STATS, and the
   supervision commands STATUS, START, STOP, RESTART, UPGRADE, RELOAD, APPLY, LOGS; services: CALL,
-  SERVICES).
+  SERVICES; scheduled tasks: TASKS, as ``tasks_list``, ``task_show``, ``task_add``, ``task_remove``,
+  ``task_pause``, ``task_resume``, ``task_cancel``, ``task_trigger``).
 - :class:`PlexusError` (``code``, ``error``, ``message``), :class:`PlexusTimeout`,
   :class:`ProtocolError`.
 - :class:`Pattern` / :func:`compile_pattern`: subscription patterns; :func:`validate_topic`.
@@ -23,6 +27,7 @@ from .event import Event
 from .patterns import Pattern, compile_pattern
 from .plugin import Plugin, handler
 from .service import Request, ServiceError, service
+from .task import TaskRun, task
 from .protocol import (DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, MESH_READY, PROTOCOL_VERSION,
                        SYNC_PREFIX, validate_topic)
 
@@ -30,7 +35,8 @@ __version__ = "1.0.0"
 
 __all__ = [
     "Client", "Event", "Pattern", "PlexusError", "PlexusTimeout", "Plugin", "PluginContext",
-    "ProtocolError", "Request", "ServiceError", "compile_pattern", "handler", "service", "validate_topic",
+    "ProtocolError", "Request", "ServiceError", "TaskRun", "compile_pattern", "handler", "service", "task",
+    "validate_topic",
     "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "MESH_READY", "PROTOCOL_VERSION",
     "SYNC_PREFIX",
 ]

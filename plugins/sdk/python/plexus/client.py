@@ -1,9 +1,9 @@
-"""A synchronous client for the ``PLXC01`` request/reply protocol (docs/PROTOCOL.md, sections 3 and 6)."""
+"""A synchronous client for the ``PLXC01`` request/reply protocol (docs/PROTOCOL.md, sections 3, 6 and 9)."""
 
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 import zmq
 
@@ -164,6 +164,53 @@ class Client:
         ``p99_ms`` and ``instances`` (``[{"instance", "in_flight", "requests"}]``)."""
         return self._json_list(self.request(P.SERVICES, timeout=timeout), "SERVICES reply")
 
+    # -- scheduled tasks (section 9) -----------------------------------------------------------
+
+    def tasks_list(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """``TASKS LIST``: one task object per task (without ``history``): ``id``, ``origin``
+        (``topology``/``runtime``), ``state`` (``pending``, ``running``, ``paused``, ``completed``,
+        ``failed``, ``canceled``), ``run_count``, ``failure_count``, ``next_run``, ``last_run``,
+        ``last_error``, ``avg_duration_ms``, ``p99_duration_ms``, ``running``, ``pending_retries``,
+        ``schedule``, ``target``."""
+        return self._json_list(self._tasks(b"LIST", None, timeout), "TASKS LIST reply")
+
+    def task_show(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS SHOW``: the task object with ``definition`` and ``history`` (the last runs, oldest
+        first: ``run_id``, ``scheduled_at``, ``started_at``, ``finished_at``, ``attempt``, ``outcome``,
+        ``error``, ``instances`` ``{instance: {"status", "message"}}``). 404 for an unknown id."""
+        return self._task_command(b"SHOW", task_id, timeout)
+
+    def task_add(self, definition: Union[Mapping[str, Any], str], timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS ADD``: adds a task at run time and returns its task object. ``definition`` is a mapping
+        (sent as JSON) or JSON/YAML text with the keys of one entry of topology.yaml's ``tasks:`` plus
+        ``id``, e.g. ``{"id": "backup", "every": "30s", "service": "db.backup", "max_runs": 5}``. 400 for a
+        bad definition (the message names the field), 409 for an id in use."""
+        text = definition if isinstance(definition, str) else P.encode_json(dict(definition)).decode("utf-8")
+        return self._task_command(b"ADD", text, timeout)
+
+    def task_remove(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS REMOVE``: ``{"removed": id}``. 404 for an unknown id, 409 for a task declared in the
+        topology file (remove it there)."""
+        return self._task_command(b"REMOVE", task_id, timeout)
+
+    def task_pause(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS PAUSE``: no new runs until resumed; returns the task object. 404 unknown, 409 when it
+        cannot be paused in its state."""
+        return self._task_command(b"PAUSE", task_id, timeout)
+
+    def task_resume(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS RESUME``: a paused task is scheduled again; returns the task object (404, 409)."""
+        return self._task_command(b"RESUME", task_id, timeout)
+
+    def task_cancel(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS CANCEL``: the task runs no more (runs in flight are cancelled); returns the task
+        object (404, 409)."""
+        return self._task_command(b"CANCEL", task_id, timeout)
+
+    def task_trigger(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``TASKS TRIGGER``: one run now, outside the schedule; returns the task object (404, 409)."""
+        return self._task_command(b"TRIGGER", task_id, timeout)
+
     def request(self, command: bytes, *args: bytes, timeout: Optional[float] = None) -> List[bytes]:
         """Sends any ``PLXC01`` command with a fresh request id; returns the ``OK`` body frames."""
         request_id = self._new_id()
@@ -235,6 +282,13 @@ class Client:
             if reply.status == P.ERR:
                 raise PlexusError.from_body(reply.body[0] if reply.body else None)
             return reply.body
+
+    def _tasks(self, verb: bytes, argument: Optional[str], timeout: Optional[float]) -> List[bytes]:
+        args = [verb] if argument is None else [verb, argument.encode("utf-8")]
+        return self.request(P.TASKS, *args, timeout=timeout)
+
+    def _task_command(self, verb: bytes, argument: str, timeout: Optional[float]) -> Dict[str, Any]:
+        return self._json(self._tasks(verb, argument, timeout), f"TASKS {verb.decode()} reply")
 
     def _lifecycle(self, command: bytes, name: str, timeout: Optional[float]) -> List[Dict[str, Any]]:
         return self._json_list(self.request(command, name.encode("utf-8"), timeout=timeout),

@@ -86,7 +86,8 @@ class Plugin(ServiceSupport):
     ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
     defaults to ``$PLEXUS_INSTANCE`` when set (the broker sets it for the plugins it starts), else
     ``NAME-PID``. ``subscriptions`` lists patterns whose events go to :meth:`on_event`. ``services`` maps
-    service names to handlers (see :meth:`serve`; methods may use :func:`~plexus.service` instead) and
+    service names to handlers (see :meth:`serve`; methods may use :func:`~plexus.service` instead, and
+    :func:`~plexus.task` for the handlers of scheduled tasks, which are services too) and
     ``concurrency`` (default 1) is how many requests the broker may hand this instance at once; both are
     sent in ``REGISTER``. ``threaded`` (keyword) runs service handlers on worker threads; by default they do
     when ``concurrency`` > 1 and run on the SDK thread otherwise. ``broker`` is the control endpoint (default
@@ -174,6 +175,9 @@ class Plugin(ServiceSupport):
         for attr, names in _marked_methods(self.__class__, "_plexus_services").items():
             for service_name in names:
                 self.serve(service_name, getattr(self, attr))
+        for attr, names in _marked_methods(self.__class__, "_plexus_tasks").items():
+            for service_name in names:
+                self.serve_task(service_name, getattr(self, attr))
 
     # -- hooks (override or pass to __init__) ---------------------------------------------------
 
@@ -782,7 +786,8 @@ class Plugin(ServiceSupport):
 
 def _marked_methods(cls: type, marker: str = "_plexus_patterns") -> Dict[str, List[str]]:
     """Methods decorated with :func:`handler` (or, with ``marker="_plexus_services"``, with
-    :func:`~plexus.service`), by attribute name; subclasses override bases."""
+    :func:`~plexus.service`; with ``"_plexus_tasks"``, with :func:`~plexus.task`), by attribute name;
+    subclasses override bases."""
     found: Dict[str, List[str]] = {}
     for klass in reversed(cls.__mro__):
         for attr, value in vars(klass).items():

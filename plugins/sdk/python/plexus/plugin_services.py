@@ -1,7 +1,8 @@
 """The service side of :class:`~plexus.Plugin` (docs/PROTOCOL.md, section 6), kept apart so that
 ``plugin.py`` stays readable: offering services (:meth:`ServiceSupport.serve`), calling them from a plugin
 (:meth:`ServiceSupport.call`), handing work from worker threads to the SDK thread, and finishing the
-requests in progress when the plugin stops.
+requests in progress when the plugin stops. Task handlers (:meth:`ServiceSupport.serve_task`) are services
+whose handler is wrapped by :func:`~plexus.task.task_handler`.
 
 :class:`ServiceSupport` is a mixin of :class:`~plexus.Plugin` only: it uses the plugin's session state
 (``_dealer``, ``_session``, ``_last_recv``, ``_interval``, ``_liveness``, ``_stop_reason``, ``_wake_r``,
@@ -22,6 +23,7 @@ from .client import Client
 from .dispatch import ServiceDispatcher, ServiceHandler
 from .errors import PlexusError, ProtocolError
 from .service_codec import DEFAULT_CALL_TIMEOUT_S
+from .task import TaskHandler, task_handler
 
 log = logging.getLogger("plexus")
 
@@ -71,6 +73,22 @@ class ServiceSupport:
         if self._dealer is not None:
             log.warning("service %s added after registering: the broker learns of it at the next registration",
                         name)
+        return handler
+
+    def serve_task(self, name: str, handler: Optional[TaskHandler] = None) -> Any:
+        """Offers service ``name`` as a scheduled task's target (docs/PROTOCOL.md, section 9): each run
+        calls ``handler(run)`` with a :class:`~plexus.TaskRun`; it returns ``None`` or a message, or raises
+        to fail the run (``FAIL 500 task_failed`` with the exception's text, or the
+        :class:`~plexus.ServiceError` raised). Without ``handler`` it is a decorator:
+        ``@plugin.serve_task("x.y")``. Returns the handler. Otherwise as :meth:`serve`."""
+        if handler is None:
+            def register(fn: TaskHandler) -> TaskHandler:
+                self.serve_task(name, fn)
+                return fn
+            return register
+        if not callable(handler):
+            raise TypeError(f"handler of task service {name!r} is not callable: {handler!r}")
+        self.serve(name, task_handler(handler))
         return handler
 
     def call(self, service: str, data: P.Payload = b"", timeout: float = DEFAULT_CALL_TIMEOUT_S,

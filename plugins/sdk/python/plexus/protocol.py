@@ -70,6 +70,10 @@ FAIL = b"FAIL"          #: P -> B: RID, JSON error
 CALL = b"CALL"          #: client: SERVICE, BODY, OPTIONS?
 SERVICES = b"SERVICES"  #: client: the service table
 
+# Scheduled tasks (section 9): the client command; its verbs are LIST, SHOW, ADD, REMOVE, PAUSE, RESUME,
+# CANCEL and TRIGGER. Task runs reach plugins as REQUESTs (see plexus.task for their headers).
+TASKS = b"TASKS"        #: client: VERB, ARG?
+
 # Broker events (section 5).
 BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself
 MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled supervised plugin is running
