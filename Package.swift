@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
         .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks", "PlexusSchedule"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
-        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol"]),
+        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol", "PlexusTasks"]),
         .testTarget(
             name: "PlexusBrokerTests",
             dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"],

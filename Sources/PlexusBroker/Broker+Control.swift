@@ -131,7 +131,10 @@ extension Broker {
                     JSONCoding.encode(
                         StatsReply(
                             eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
-                            malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount))
+                            malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount,
+                            taskJitter: StatsReply.TaskJitter(
+                                runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5),
+                                p99Milliseconds: tasks.jitter.p99)))
                 ])
         }
     }

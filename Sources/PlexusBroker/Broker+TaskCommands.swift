@@ -49,10 +49,7 @@ extension Broker {
                     .conflict, "task '\(argument)' is declared in the topology; remove it there (or pause or cancel it)")
             }
             executeTasks(try taskCommand { scheduler throws(TaskError) in try scheduler.remove(argument, now: now) })
-            tasks.removed.insert(argument)
             tasks.origins[argument] = nil
-            tasks.dirty.remove(argument)
-            tasks.wakeupStale = true
             return JSONCoding.encode(["removed": argument])
         case .pause:
             try taskCommand { scheduler throws(TaskError) in try scheduler.pause(argument) }

@@ -45,7 +45,7 @@ extension Broker {
         let declared = Set(topology.tasks.map(\.id))
         for (id, origin) in tasks.origins where origin == .topology && !declared.contains(id) {
             executeTasks((try? tasks.scheduler.remove(id, now: now)) ?? [])
-            forgetTask(id)
+            tasks.origins[id] = nil
             logger.info("task removed: no longer in the topology", metadata: ["task": "\(id)"])
         }
         for definition in topology.tasks {
@@ -76,11 +76,7 @@ extension Broker {
         tasks.started = true
         let now = Date()
         let lastSeen = (try? tasks.store.lastSeen()) ?? nil
-        if let lastSeen {
-            let before = tasks.scheduler.tasks
-            executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now))
-            markChanged(since: before)
-        }
+        if let lastSeen { executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now)) }
         tasks.wakeupStale = true
         logger.info("scheduler started", metadata: ["tasks": "\(tasks.scheduler.tasks.count)"])
         flushTasks(force: true)
@@ -88,24 +84,8 @@ extension Broker {
 
     /// Every due fire, retry and timeout.
     func tickTasks() {
-        let before = tasks.scheduler.tasks
-        executeTasks(tasks.scheduler.tick(now: Date()))
-        markChanged(since: before)
-        tasks.wakeupStale = true
-    }
-
-    /// Marks dirty every task whose state differs from `before` (a tick can change a task without
-    /// an action, e.g. when its window closes).
-    private func markChanged(since before: [String: ScheduledTask]) {
-        for (id, task) in tasks.scheduler.tasks where before[id]?.runtime != task.runtime {
-            tasks.touch(id)
-        }
-    }
-
-    private func forgetTask(_ id: String) {
-        tasks.origins[id] = nil
-        tasks.dirty.remove(id)
-        tasks.removed.insert(id)
+        let now = Date()
+        for id in tasks.scheduler.dueTasks(at: now) { executeTasks(tasks.scheduler.tick(id, now: now)) }
         tasks.wakeupStale = true
     }
 
@@ -114,28 +94,29 @@ extension Broker {
     func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) {
         let now = Clock.monotonicMilliseconds()
         guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return }
-        let changed = tasks.dirty.sorted().compactMap { id in
+        let ids = tasks.dirty.union(tasks.scheduler.takeChanged()).sorted()
+        tasks.dirty.removeAll()
+        let changed = ids.compactMap { id in
             tasks.scheduler.tasks[id].map { TaskStore.Stored(task: $0, origin: tasks.origins[id] ?? .runtime) }
         }
+        let removed = ids.filter { tasks.scheduler.tasks[$0] == nil }
         let logger = self.logger
         // Values, not references: the writer encodes copies while the loop goes on changing the tasks.
-        tasks.store.save(changed, removed: tasks.removed.sorted(), seen: seen, wait: durable) { error in
+        tasks.store.save(changed, removed: removed, seen: seen, wait: durable) { error in
             logger.error("cannot save task state", metadata: ["error": "\(error)"])
         }
-        tasks.dirty.removeAll()
-        tasks.removed.removeAll()
         tasks.lastFlush = now
     }
 
     /// When the loop must wake for the next flush, if anything waits for one.
     var nextTaskFlush: Int64? {
-        tasks.dirty.isEmpty && tasks.removed.isEmpty ? nil : tasks.lastFlush + BrokerTasks.flushIntervalMilliseconds
+        tasks.hasChanges ? tasks.lastFlush + BrokerTasks.flushIntervalMilliseconds : nil
     }
 
     // MARK: Carrying out the scheduler's actions
 
     func executeTasks(_ actions: [SchedulerAction]) {
-        tasks.touch(actions)
+        if !actions.isEmpty { tasks.wakeupStale = true }
         // Runs first, in order (a replace cancels before it starts); their events after them, so
         // that a burst of fires reaches the plugins before the bus hears about it.
         for action in actions {
@@ -159,7 +140,10 @@ extension Broker {
     /// Dispatches one run: an event, a call to one instance, or a call to each instance.
     private func startRun(_ order: RunOrder) {
         let dispatchedAt = Date()
-        tasks.jitter.record(milliseconds: max(0, dispatchedAt.timeIntervalSince(order.scheduledAt) * 1000), failed: false)
+        // Retries are late on purpose (their fire time is the original one): only first attempts count.
+        if order.attempt == 1 {
+            tasks.jitter.record(milliseconds: max(0, dispatchedAt.timeIntervalSince(order.scheduledAt) * 1000), failed: false)
+        }
         let headers = TaskRun(
             taskID: order.taskID, runID: order.runID, scheduledAt: order.scheduledAt, attempt: order.attempt
         ).headers
@@ -238,6 +222,5 @@ extension Broker {
         } catch {
             // The run is over (timed out, canceled, replaced): a late answer changes nothing.
         }
-        tasks.touch(BrokerTasks.taskID(ofRun: runID))
     }
 }

@@ -16,10 +16,8 @@ struct BrokerTasks {
     var scheduler = TaskScheduler()
     var origins: [String: TaskOrigin] = [:]
     let store: TaskStore
-    /// Tasks whose state changed since the last flush.
+    /// Tasks whose origin changed since the last flush (the scheduler tracks its own changes).
     var dirty: Set<String> = []
-    /// Tasks removed since the last flush.
-    var removed: Set<String> = []
     /// Monotonic ms of the last flush.
     var lastFlush: Int64 = 0
     /// Whether the scheduler fires: it waits for the mesh to be ready, so that the first fires
@@ -37,28 +35,14 @@ struct BrokerTasks {
         self.store = store
     }
 
-    /// Marks a task (or the task of a run id) changed.
+    /// Marks a task's row for writing (its origin changed).
     mutating func touch(_ id: String) {
         dirty.insert(id)
         wakeupStale = true
     }
 
-    /// Marks the tasks named in `actions` changed.
-    mutating func touch(_ actions: [SchedulerAction]) {
-        for action in actions {
-            switch action {
-            case .startRun(let order): touch(order.taskID)
-            case .cancelRun(let taskID, _, _): touch(taskID)
-            case .publishEvent(let event): touch(event.taskID)
-            }
-        }
-    }
-
-    /// The task id inside a run id (`<task>#<n>`).
-    static func taskID(ofRun runID: String) -> String {
-        guard let hash = runID.lastIndex(of: "#") else { return runID }
-        return String(runID[..<hash])
-    }
+    /// Whether anything waits to be written.
+    var hasChanges: Bool { !dirty.isEmpty || !scheduler.changed.isEmpty }
 
     /// The monotonic time of the next tick, recomputed if stale.
     mutating func nextWakeup(monotonicNow: Int64) -> Int64? {

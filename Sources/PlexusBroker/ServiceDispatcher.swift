@@ -159,21 +159,26 @@ struct ServiceDispatcher: Sendable {
                 $0.services.contains(name) && !$0.draining && $0.inFlight.count < $0.capacity
                     && (call.allowed?.contains($0.instance) ?? true)
             }
-            guard let worker = candidates.min(by: { ($0.lastDispatch, $0.instance) < ($1.lastDispatch, $1.instance) }) else {
+            // Only the id is kept: a copy of the worker would share its in-flight set, and the insert
+            // below would then copy the whole set (quadratic with a thousand task runs in flight).
+            guard
+                let instance = candidates.min(by: { ($0.lastDispatch, $0.instance) < ($1.lastDispatch, $1.instance) })?
+                    .instance
+            else {
                 if call.allowed == nil { break }
                 index += 1
                 continue
             }
             services[name]?.queue.remove(at: index)
-            calls[rid]?.instance = worker.instance
-            workers[worker.instance]?.inFlight.insert(rid)
+            calls[rid]?.instance = instance
+            workers[instance]?.inFlight.insert(rid)
             dispatchSequence += 1
-            workers[worker.instance]?.lastDispatch = dispatchSequence
-            workers[worker.instance]?.requests += 1
+            workers[instance]?.lastDispatch = dispatchSequence
+            workers[instance]?.requests += 1
             let remaining = Int(max(0, call.deadline - now))
             actions.append(
                 .request(
-                    instance: worker.instance, rid: rid, service: name, body: call.body,
+                    instance: instance, rid: rid, service: name, body: call.body,
                     meta: RequestMeta(
                         deadline: call.wallDeadline, timeoutMilliseconds: remaining, headers: call.options.headers,
                         caller: call.callerName)))

@@ -90,10 +90,32 @@ public struct StatsReply: Codable, Sendable, Equatable {
     public var topics: [String: TopicStats]
     /// Subscriptions currently held: one per subscriber and prefix.
     public var subscriptions: Int
+    /// The scheduler's firing delay (time dispatched minus time scheduled) over its last 1,024 runs.
+    public var taskJitter: TaskJitter?
+
+    /// Scheduled-task firing delay, milliseconds.
+    public struct TaskJitter: Codable, Sendable, Equatable {
+        /// Runs dispatched since the broker started.
+        public var runs: UInt64
+        public var p50Milliseconds: Double
+        public var p99Milliseconds: Double
+
+        public init(runs: UInt64, p50Milliseconds: Double, p99Milliseconds: Double) {
+            self.runs = runs
+            self.p50Milliseconds = p50Milliseconds
+            self.p99Milliseconds = p99Milliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case runs
+            case p50Milliseconds = "p50_ms"
+            case p99Milliseconds = "p99_ms"
+        }
+    }
 
     public init(
         eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
-        topics: [String: TopicStats], subscriptions: Int
+        topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil
     ) {
         self.eventsIn = eventsIn
         self.eventsOut = eventsOut
@@ -101,10 +123,12 @@ public struct StatsReply: Codable, Sendable, Equatable {
         self.malformed = malformed
         self.topics = topics
         self.subscriptions = subscriptions
+        self.taskJitter = taskJitter
     }
 
     enum CodingKeys: String, CodingKey {
         case dropped, malformed, topics, subscriptions
+        case taskJitter = "task_jitter"
         case eventsIn = "events_in"
         case eventsOut = "events_out"
     }

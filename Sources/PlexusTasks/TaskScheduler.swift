@@ -13,13 +13,21 @@ import Foundation
 public struct TaskScheduler: Sendable {
     /// All tasks by id, including finished ones until removed.
     public private(set) var tasks: [String: ScheduledTask] = [:]
+    /// Each live task's next wakeup, kept up to date by every change, so that `tick` visits only
+    /// the tasks that are due and `nextWakeup` is a scan of dates rather than of tasks.
+    private var wakeups: [String: Date] = [:]
+    /// Ids of tasks changed (or removed) since the last `takeChanged()`: what needs persisting.
+    public private(set) var changed: Set<String> = []
 
     /// An empty scheduler.
     public init() {}
 
     /// A scheduler holding persisted tasks.
     public init(restoring tasks: [ScheduledTask]) {
-        for task in tasks { self.tasks[task.id] = task }
+        for task in tasks {
+            self.tasks[task.id] = task
+            wakeups[task.id] = task.nextWakeup
+        }
     }
 
     /// Validates and adds a task; relative schedules are measured from `now`.
@@ -29,7 +37,7 @@ public struct TaskScheduler: Sendable {
         guard tasks[definition.id] == nil else {
             throw TaskError(.duplicateTask, "task '\(definition.id)' already exists")
         }
-        tasks[definition.id] = ScheduledTask(definition: definition, compiled: compiled, now: now)
+        store(ScheduledTask(definition: definition, compiled: compiled, now: now))
     }
 
     /// Gives an existing task a new definition (topology.yaml changed): counters and history carry
@@ -41,7 +49,7 @@ public struct TaskScheduler: Sendable {
         let old = try existing(definition.id)
         guard old.definition != definition else { return false }
         let compiled = try TaskValidator.compile(definition, now: now)
-        tasks[definition.id] = ScheduledTask(redefining: old, as: definition, compiled: compiled, now: now)
+        store(ScheduledTask(redefining: old, as: definition, compiled: compiled, now: now))
         return true
     }
 
@@ -50,47 +58,49 @@ public struct TaskScheduler: Sendable {
         var task = try existing(id)
         let actions = task.cancelActive(now: now, reason: "task removed")
         tasks[id] = nil
+        wakeups[id] = nil
+        changed.insert(id)
         return actions
     }
 
     /// Pauses a task: no fires or retries until `resume`.
     public mutating func pause(_ id: String) throws(TaskError) {
-        var task = try existing(id)
-        try task.pause()
-        tasks[id] = task
+        try update(id) { task throws(TaskError) in try task.pause() }
     }
 
     /// Resumes a paused task from `now`; fires missed while paused are dropped.
     public mutating func resume(_ id: String, now: Date) throws(TaskError) {
-        var task = try existing(id)
-        try task.resume(now: now)
-        tasks[id] = task
+        try update(id) { task throws(TaskError) in try task.resume(now: now) }
     }
 
     /// Cancels a task for good, canceling its runs in flight.
     public mutating func cancel(_ id: String, now: Date) throws(TaskError) -> [SchedulerAction] {
-        var task = try existing(id)
-        let actions = try task.cancel(now: now)
-        tasks[id] = task
-        return actions
+        try update(id) { task throws(TaskError) in try task.cancel(now: now) }
     }
 
     /// Runs a task now, outside its schedule, under its concurrency policy.
     public mutating func trigger(_ id: String, now: Date) throws(TaskError) -> [SchedulerAction] {
-        var task = try existing(id)
-        let actions = try task.trigger(now: now)
-        tasks[id] = task
-        return actions
+        try update(id) { task throws(TaskError) in try task.trigger(now: now) }
     }
 
-    /// Does everything due at `now`: time out runs, start retries, fire schedules. Tasks are
-    /// visited in id order so that the actions are deterministic.
+    /// Does everything due at `now`: time out runs, start retries, fire schedules. Only due tasks
+    /// are visited, in id order so that the actions are deterministic.
     public mutating func tick(now: Date) -> [SchedulerAction] {
-        var actions: [SchedulerAction] = []
-        for id in tasks.keys.sorted() {
-            actions += tasks[id]!.tick(now: now)
-        }
-        return actions
+        dueTasks(at: now).flatMap { tick($0, now: now) }
+    }
+
+    /// The ids of the tasks with something due at `now`, in id order. The broker ticks them one by
+    /// one (`tick(_:now:)`) and dispatches each task's runs at once, so that in a burst of fires the
+    /// first run does not wait for the scheduler to have visited every task.
+    public func dueTasks(at now: Date) -> [String] {
+        var due: [String] = []
+        for (id, wakeup) in wakeups where wakeup <= now { due.append(id) }
+        return due.sorted()
+    }
+
+    /// Does what is due at `now` for one task (see `tick(now:)`); nothing for an unknown id.
+    public mutating func tick(_ id: String, now: Date) -> [SchedulerAction] {
+        (try? update(id) { task in task.tick(now: now) }) ?? []
     }
 
     /// Applies the misfire policies after downtime from `lastSeen` to `now`. Call once after
@@ -98,7 +108,7 @@ public struct TaskScheduler: Sendable {
     public mutating func recover(lastSeen: Date, now: Date) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
         for id in tasks.keys.sorted() {
-            actions += tasks[id]!.recover(lastSeen: lastSeen, now: now)
+            actions += (try? update(id) { task in task.recover(lastSeen: lastSeen, now: now) }) ?? []
         }
         return actions
     }
@@ -129,7 +139,13 @@ public struct TaskScheduler: Sendable {
 
     /// When `tick` next has work: the earliest fire, retry or run deadline; nil when idle.
     public var nextWakeup: Date? {
-        tasks.values.compactMap(\.nextWakeup).min()
+        wakeups.values.min()
+    }
+
+    /// Returns and forgets the ids changed since the last call.
+    public mutating func takeChanged() -> Set<String> {
+        defer { changed.removeAll(keepingCapacity: true) }
+        return changed
     }
 
     /// Status of one task.
@@ -147,16 +163,33 @@ public struct TaskScheduler: Sendable {
         return task
     }
 
+    private mutating func store(_ task: ScheduledTask) {
+        tasks[task.id] = task
+        wakeups[task.id] = task.nextWakeup
+        changed.insert(task.id)
+    }
+
+    /// Changes one task in place (through the dictionary's storage, so its arrays are not copied),
+    /// then refreshes its wakeup and marks it changed.
+    private mutating func update<R>(_ id: String, _ body: (inout ScheduledTask) throws(TaskError) -> R) throws(TaskError) -> R {
+        guard let index = tasks.index(forKey: id) else { throw TaskError(.unknownTask, "no task '\(id)'") }
+        let result = try body(&tasks.values[index])
+        wakeups[id] = tasks.values[index].nextWakeup
+        changed.insert(id)
+        return result
+    }
+
     private mutating func withRun(_ runID: String, _ body: (inout ScheduledTask) -> [SchedulerAction]?) throws(TaskError)
         -> [SchedulerAction]
     {
         // The task id is everything before the last '#'; ids cannot contain '#'.
         let taskID = runID.split(separator: "#", omittingEmptySubsequences: false).dropLast().joined(separator: "#")
-        guard var task = tasks[taskID], let actions = body(&task) else {
-            throw TaskError(.unknownRun, "no run '\(runID)' in flight")
+        let actions = try? update(taskID) { task throws(TaskError) -> [SchedulerAction]? in
+            guard let actions = body(&task) else { return nil }
+            task.refreshState()
+            return actions
         }
-        task.refreshState()
-        tasks[taskID] = task
+        guard let actions = actions ?? nil else { throw TaskError(.unknownRun, "no run '\(runID)' in flight") }
         return actions
     }
 }

@@ -157,6 +157,14 @@ struct Bench {
                         "task fires received, \(mode.rawValue)", "\(broker.lateness.count)/\(expected)",
                         "bare loop \(baseline.lateness.count)/\(expected)", ""
                     ))
+                if let dispatched = broker.dispatched {
+                    rows.append(
+                        (
+                            "task dispatch delay p50/p99, \(mode.rawValue)",
+                            String(format: "%.2f / %.2f ms", dispatched.p50Milliseconds, dispatched.p99Milliseconds),
+                            "broker's STATS, last 1024 runs", ""
+                        ))
+                }
                 if let cpu = broker.cpuPercent {
                     rows.append(
                         ("broker CPU, 1000 tasks/s \(mode.rawValue)", String(format: "%.1f %%", cpu), "one core = 100 %", ""))

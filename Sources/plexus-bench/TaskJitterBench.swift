@@ -19,6 +19,8 @@ struct TaskJitterBench {
     struct Figures {
         var lateness: [Double]
         var cpuPercent: Double?
+        /// The broker's own dispatch delay, from `STATS`.
+        var dispatched: StatsReply.TaskJitter?
     }
 
     enum Mode: String, CaseIterable {
@@ -60,7 +62,7 @@ struct TaskJitterBench {
         }
         guard let control = endpoints?["control"] else { throw BenchError("the broker did not start") }
 
-        let recorder = try LatenessRecorder(context: context, control: control, capacity: tasks * 2)
+        let recorder = try LatenessRecorder(context: context, control: control, capacity: min(tasks, 1024))
         defer { recorder.stop() }
 
         let client = try context.socket(.dealer)
@@ -92,11 +94,19 @@ struct TaskJitterBench {
         let windowEnd = windowStart + Double(seconds)
         while Date().timeIntervalSince1970 < windowStart { Thread.sleep(forTimeInterval: 0.01) }
         let cpuBefore = Self.cpuSeconds(pid: process.processIdentifier)
+        var dispatched: StatsReply.TaskJitter?
         while Date().timeIntervalSince1970 < windowEnd + 0.5 { Thread.sleep(forTimeInterval: 0.05) }
         let cpuAfter = Self.cpuSeconds(pid: process.processIdentifier)
+        // The broker's own figure (dispatched minus scheduled, its last 1,024 runs), next to ours (received).
+        try client.send(multipart: [[]] + ClientRequest(requestID: Array("stats".utf8), command: .stats).encode())
+        if let reply = try client.receiveMultipart(), reply.count > 4,
+            let stats = try? JSONDecoder().decode(StatsReply.self, from: Data(reply[4]))
+        {
+            dispatched = stats.taskJitter
+        }
         var cpu: Double?
         if let before = cpuBefore, let after = cpuAfter { cpu = (after - before) / (windowEnd + 0.5 - windowStart) * 100 }
-        return Figures(lateness: recorder.lateness(from: windowStart, to: windowEnd), cpuPercent: cpu)
+        return Figures(lateness: recorder.lateness(from: windowStart, to: windowEnd), cpuPercent: cpu, dispatched: dispatched)
     }
 
     /// User plus system CPU seconds of a process, from /proc.

@@ -108,3 +108,21 @@ import Testing
         #expect(throws: TaskError(.unknownTask, "no task 'job'")) { try s.pause("job") }
     }
 }
+
+@Suite("Redefinition (topology changes)")
+struct RedefinitionTests {
+    @Test func changedDefinitionKeepsCountersAndRestartsTheSchedule() throws {
+        var s = try scheduler(def(schedule: .every(10), maxRuns: 1))
+        let run = try #require(s.tick(now: at(10)).started.first)
+        _ = try s.runFinished(run.runID, results: ["w": .success], now: at(11))
+        #expect(s.snapshot("job")?.state == .completed)
+        #expect(try s.redefine(def(schedule: .every(10), maxRuns: 1), now: at(12)) == false)
+        #expect(try s.redefine(def(schedule: .every(20), maxRuns: 3), now: at(12)))
+        let snap = try #require(s.snapshot("job"))
+        #expect(snap.state == .pending && snap.runCount == 1 && snap.history.count == 1 && snap.nextRun == at(32))
+        _ = try s.cancel("job", now: at(13))
+        #expect(try s.redefine(def(schedule: .every(30)), now: at(14)))
+        #expect(s.snapshot("job")?.state == .canceled && s.snapshot("job")?.nextRun == nil)
+        #expect(throws: TaskError.self) { try s.redefine(def("nope", schedule: .every(5)), now: at(15)) }
+    }
+}
