@@ -246,3 +246,27 @@ struct TaskTests {
         #expect(check.status != 0 && check.stderr.contains("tasks.nightly.schedule: cron field 'hour'"))
     }
 }
+
+@Suite("The example mesh's scheduled task (live)", .serialized)
+struct ExampleTaskTests {
+    @Test("topology.yaml's housekeeping task fans out to every example plugin, Swift and Python")
+    func housekeeping() throws {
+        // The repository's file, with the plugins' paths made absolute and the schedule every 2 s.
+        let text = try String(contentsOf: Paths.root.appendingPathComponent("topology.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "[.build/debug/greeter]", with: "[\(yamlQuoted(Paths.greeter))]")
+            .replacingOccurrences(of: "plugins/audit/audit.py", with: Paths.auditPlugin)
+            .replacingOccurrences(of: "\"*/10 * * * * *\"", with: "\"*/2 * * * * *\"")
+        #expect(text.contains(Paths.greeter) && text.contains(Paths.auditPlugin) && text.contains("*/2 * * * * *"))
+        let broker = try BrokerProcess(topology: text)
+        defer { broker.stop() }
+        let task = try #require(
+            broker.waitForTask("housekeeping", timeout: 30) { task in
+                task.history?.contains { $0.outcome == "succeeded" } == true
+            })
+        let run = try #require(task.history?.first { $0.outcome == "succeeded" })
+        #expect(Set(run.instances.keys) == ["audit-1", "greeter-1"])
+        #expect(run.instances["audit-1"]?.message?.hasPrefix("audit: ") == true)
+        #expect(run.instances["greeter-1"]?.message?.hasPrefix("greeter: ") == true)
+        #expect(task.origin == "topology" && task.nextRun != nil)
+    }
+}
