@@ -11,7 +11,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         do {
             let topology = try Topology.load(path: file)
-            emit("\(file): OK (\(topology.plugins.count) plugins)")
+            emit("\(file): OK (\(topology.plugins.count) plugins, \(topology.tasks.count) tasks)")
         } catch {
             throw fail("\(error)")
         }
