@@ -115,71 +115,64 @@ struct TasksList: ParsableCommand {
     }
 }
 
+/// What every command about one task takes.
+struct TaskIDArguments: ParsableArguments {
+    @Argument(help: "The task id.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: ClientOptions
+}
+
 /// The commands that take a task id and print the task after the change.
 protocol TaskIDCommand: ParsableCommand {
     static var verb: TaskVerb { get }
-    var id: String { get }
-    var json: Bool { get }
-    var options: ClientOptions { get }
+    var task: TaskIDArguments { get }
 }
 
 extension TaskIDCommand {
     func run() throws {
-        try runTasks(Self.verb, id, json: json, options: options, render: describe)
+        try runTasks(Self.verb, task.id, json: task.json, options: task.options, render: describe)
     }
 }
 
 struct TasksShow: TaskIDCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a task, its definition and recent runs.")
     static let verb = TaskVerb.show
-    @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var options: ClientOptions
+    @OptionGroup var task: TaskIDArguments
 }
 
 struct TasksPause: TaskIDCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop a task's fires until resumed.")
     static let verb = TaskVerb.pause
-    @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var options: ClientOptions
+    @OptionGroup var task: TaskIDArguments
 }
 
 struct TasksResume: TaskIDCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume", abstract: "Resume a paused task (fires missed while paused are dropped).")
     static let verb = TaskVerb.resume
-    @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var options: ClientOptions
+    @OptionGroup var task: TaskIDArguments
 }
 
 struct TasksCancel: TaskIDCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "End a task for good, canceling its runs in flight.")
     static let verb = TaskVerb.cancel
-    @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var options: ClientOptions
+    @OptionGroup var task: TaskIDArguments
 }
 
 struct TasksTrigger: TaskIDCommand {
     static let configuration = CommandConfiguration(
         commandName: "trigger", abstract: "Run a task now, outside its schedule, under its concurrency policy.")
     static let verb = TaskVerb.trigger
-    @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var options: ClientOptions
+    @OptionGroup var task: TaskIDArguments
 }
 
 struct TasksRemove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove", abstract: "Delete a task added at run time (topology tasks are removed from the file).")
-    @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var options: ClientOptions
+    @OptionGroup var task: TaskIDArguments
 
     func run() throws {
-        try runTasks(.remove, id, json: json, options: options) { _ in "removed \(id)" }
+        try runTasks(.remove, task.id, json: task.json, options: task.options) { _ in "removed \(task.id)" }
     }
 }

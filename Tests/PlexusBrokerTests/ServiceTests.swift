@@ -17,17 +17,6 @@ struct ServiceTests {
         """
     }
 
-    func rejection(_ body: () throws -> Void) -> ProtocolError? {
-        do {
-            try body()
-        } catch ClientError.rejected(let error) {
-            return error
-        } catch {
-            Issue.record("expected a rejection, got \(error)")
-        }
-        return nil
-    }
-
     @Test("calls spread over three instances least-recently-used first; greeter.hello answers")
     func loadBalancing() throws {
         let broker = try BrokerProcess(

@@ -18,17 +18,6 @@ struct TaskTests {
         """
     }
 
-    func rejection(_ body: () throws -> Void) -> ProtocolError? {
-        do {
-            try body()
-        } catch ClientError.rejected(let error) {
-            return error
-        } catch {
-            Issue.record("expected a rejection, got \(error)")
-        }
-        return nil
-    }
-
     @Test("a topology task fans out to three instances, waits for the slow one and records each result")
     func fanOut() throws {
         let broker = try BrokerProcess(
