@@ -94,12 +94,19 @@ extension Broker {
     func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) {
         let now = Clock.monotonicMilliseconds()
         guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return }
-        let ids = tasks.dirty.union(tasks.scheduler.takeChanged()).sorted()
+        var ids = tasks.scheduler.takeChanged()
+        ids.formUnion(tasks.dirty)
         tasks.dirty.removeAll()
-        let changed = ids.compactMap { id in
-            tasks.scheduler.tasks[id].map { TaskStore.Stored(task: $0, origin: tasks.origins[id] ?? .runtime) }
+        var changed: [TaskStore.Stored] = []
+        var removed: [String] = []
+        changed.reserveCapacity(ids.count)
+        for id in ids {
+            if let task = tasks.scheduler.tasks[id] {
+                changed.append(TaskStore.Stored(task: task, origin: tasks.origins[id] ?? .runtime))
+            } else {
+                removed.append(id)
+            }
         }
-        let removed = ids.filter { tasks.scheduler.tasks[$0] == nil }
         let logger = self.logger
         // Values, not references: the writer encodes copies while the loop goes on changing the tasks.
         tasks.store.save(changed, removed: removed, seen: seen, wait: durable) { error in

@@ -9,7 +9,7 @@ import PlexusTasks
 /// answer), so a burst of a thousand fires costs one commit, not a thousand.
 struct BrokerTasks {
     /// How long changes may wait for the database.
-    static let flushIntervalMilliseconds: Int64 = 200
+    static let flushIntervalMilliseconds: Int64 = 500
     /// How long after start the scheduler waits for the mesh before it fires anyway.
     static let startupGraceMilliseconds: Int64 = 10_000
 

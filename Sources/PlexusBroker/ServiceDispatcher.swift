@@ -154,17 +154,7 @@ struct ServiceDispatcher: Sendable {
                 services[name]?.queue.remove(at: index)
                 continue
             }
-            // Lazy: picking the instance must not allocate a list of them for every request.
-            let candidates = workers.values.lazy.filter {
-                $0.services.contains(name) && !$0.draining && $0.inFlight.count < $0.capacity
-                    && (call.allowed?.contains($0.instance) ?? true)
-            }
-            // Only the id is kept: a copy of the worker would share its in-flight set, and the insert
-            // below would then copy the whole set (quadratic with a thousand task runs in flight).
-            guard
-                let instance = candidates.min(by: { ($0.lastDispatch, $0.instance) < ($1.lastDispatch, $1.instance) })?
-                    .instance
-            else {
+            guard let instance = leastRecentlyUsed(offering: name, among: call.allowed) else {
                 if call.allowed == nil { break }
                 index += 1
                 continue
@@ -184,6 +174,23 @@ struct ServiceDispatcher: Sendable {
                         caller: call.callerName)))
         }
         return actions
+    }
+
+    /// The free instance offering `name` (within `allowed`, if given) that was sent a request least
+    /// recently. A plain loop that returns only the id: a lazy view or a copy of the worker kept alive
+    /// across the caller's insert into `inFlight` would make that insert copy the whole set (and the
+    /// dictionary), which is quadratic with a thousand task runs in flight.
+    private func leastRecentlyUsed(offering name: String, among allowed: Set<String>?) -> String? {
+        var best: (sequence: UInt64, instance: String)?
+        for worker in workers.values
+        where !worker.draining && worker.inFlight.count < worker.capacity && worker.services.contains(name)
+            && (allowed?.contains(worker.instance) ?? true)
+        {
+            if best == nil || (worker.lastDispatch, worker.instance) < (best!.sequence, best!.instance) {
+                best = (worker.lastDispatch, worker.instance)
+            }
+        }
+        return best?.instance
     }
 
     // MARK: Answers from instances

@@ -10,13 +10,17 @@ enum TaskOrigin: String, Codable, Sendable {
     case runtime
 }
 
-/// The scheduler's state in an embedded SQLite database (GRDB): every task's definition, runtime
-/// state, counters and recent run history, and when the broker was last alive (for misfire recovery).
+/// The scheduler's state in an embedded SQLite database (GRDB): every task's definition and runtime
+/// state, its recent runs, and when the broker was last alive (for misfire recovery).
 ///
-/// Tasks are stored one row each, definition and runtime as JSON: they are read whole on start and
-/// written whole when they change, and `PlexusTasks` already gives them a stable Codable form.
-/// Reads happen on the broker loop's thread at start; writes are encoded and committed on a serial
-/// writer queue, one transaction per flush, so that a burst of fires never waits for the disk.
+/// Two tables. `task` holds one row per task, definition and runtime (without history) as JSON.
+/// `run` holds the runs in a task's history, one row each, inserted once when the run ends and deleted
+/// when it falls out of the history. A task changes with every run, so its row is rewritten often;
+/// keeping the history out of it keeps each rewrite small.
+///
+/// Reads happen on the broker loop's thread at start. Writes are encoded and committed on a serial
+/// writer queue, one transaction per flush, so that a burst of fires never waits for the disk. The
+/// writer remembers which runs it has stored (`storedRuns`, touched only on the writer queue).
 final class TaskStore: @unchecked Sendable {
     /// One stored task.
     struct Stored: Sendable {
@@ -31,6 +35,10 @@ final class TaskStore: @unchecked Sendable {
     private let encoder: JSONEncoder
     private let decoder = JSONDecoder()
     private let writer = DispatchQueue(label: "plexus.tasks.writer")
+    /// Run ids in the `run` table, by task; the writer's own bookkeeping.
+    private var storedRuns: [String: Set<String>] = [:]
+    /// The next `run.position`: runs are listed in the order they were stored.
+    private var nextPosition: Int64 = 0
 
     /// Opens (creating if needed) `directory/tasks.sqlite`; nil keeps everything in memory.
     init(directory: String?) throws {
@@ -70,32 +78,58 @@ final class TaskStore: @unchecked Sendable {
                 table.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: runs in their own table") { db in
+            try db.create(table: "run") { table in
+                table.column("task_id", .text).notNull()
+                table.column("run_id", .text).notNull()
+                table.column("position", .integer).notNull()
+                table.column("record", .text).notNull()
+                table.primaryKey(["task_id", "run_id"])
+            }
+            try db.create(index: "run_by_position", on: "run", columns: ["task_id", "position"])
+        }
         return migrator
     }
 
-    /// Every stored task, and rows that could not be read back (with the reason), which are kept in
-    /// the file untouched for a person to look at.
+    /// Every stored task with its history, and rows that could not be read back (with the reason),
+    /// which are kept in the file untouched for a person to look at.
     func load() throws -> (tasks: [Stored], unreadable: [(id: String, reason: String)]) {
-        try database.read { db in
-            var tasks: [Stored] = []
+        let (tasks, unreadable, runs, position) = try database.read { db in
+            var runs: [String: [RunRecord]] = [:]
             var unreadable: [(String, String)] = []
+            for row in try Row.fetchAll(db, sql: "SELECT task_id, run_id, record FROM run ORDER BY task_id, position") {
+                let taskID: String = row["task_id"]
+                do {
+                    runs[taskID, default: []].append(
+                        try decoder.decode(RunRecord.self, from: Data((row["record"] as String).utf8)))
+                } catch {
+                    unreadable.append(("\(taskID) run \(row["run_id"] as String)", "\(error)"))
+                }
+            }
+            var tasks: [Stored] = []
             for row in try Row.fetchAll(db, sql: "SELECT id, origin, definition, runtime FROM task ORDER BY id") {
                 let id: String = row["id"]
-                let definition: String = row["definition"]
-                let runtime: String = row["runtime"]
                 do {
                     guard let origin = TaskOrigin(rawValue: row["origin"]) else {
                         throw TaskError(.invalidState, "unknown origin")
                     }
-                    let json = #"{"definition":\#(definition),"runtime":\#(runtime)}"#
-                    let task = try decoder.decode(ScheduledTask.self, from: Data(json.utf8))
-                    tasks.append(Stored(task: task, origin: origin))
+                    let definition = try decoder.decode(TaskDefinition.self, from: Data((row["definition"] as String).utf8))
+                    var runtime = try decoder.decode(TaskRuntime.self, from: Data((row["runtime"] as String).utf8))
+                    // Rows written before the run table carry their history inline.
+                    if let history = runs[id] { runtime.history = history }
+                    tasks.append(Stored(task: try ScheduledTask(restoring: definition, runtime: runtime), origin: origin))
                 } catch {
                     unreadable.append((id, "\(error)"))
                 }
             }
-            return (tasks, unreadable)
+            let position = try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM run") ?? -1
+            return (tasks, unreadable, runs, position)
         }
+        writer.sync {
+            storedRuns = runs.mapValues { Set($0.map(\.runID)) }
+            nextPosition = position + 1
+        }
+        return (tasks, unreadable)
     }
 
     /// When the broker last recorded that it was alive, if ever.
@@ -118,16 +152,36 @@ final class TaskStore: @unchecked Sendable {
         if wait { writer.sync(execute: work) } else { writer.async(execute: work) }
     }
 
+    /// On the writer queue.
     private func write(_ tasks: [Stored], removed: [String], seen: Date) throws {
-        let rows = try tasks.map { stored in
-            (
-                stored.task.id, stored.origin.rawValue,
-                String(decoding: try encoder.encode(stored.task.definition), as: UTF8.self),
-                String(decoding: try encoder.encode(stored.task.runtime), as: UTF8.self)
-            )
+        var taskRows: [(String, String, String, String)] = []
+        var newRuns: [(String, String, Int64, String)] = []
+        var goneRuns: [(String, String)] = []
+        var stored = storedRuns
+        var position = nextPosition
+        for entry in tasks {
+            let id = entry.task.id
+            var runtime = entry.task.runtime
+            let history = runtime.history
+            runtime.history = []
+            taskRows.append(
+                (
+                    id, entry.origin.rawValue,
+                    String(decoding: try encoder.encode(entry.task.definition), as: UTF8.self),
+                    String(decoding: try encoder.encode(runtime), as: UTF8.self)
+                ))
+            let known = stored[id] ?? []
+            for run in history where !known.contains(run.runID) {
+                newRuns.append((id, run.runID, position, String(decoding: try encoder.encode(run), as: UTF8.self)))
+                position += 1
+            }
+            let current = Set(history.map(\.runID))
+            goneRuns += known.subtracting(current).map { (id, $0) }
+            stored[id] = current
         }
+        for id in removed { stored[id] = nil }
         try database.write { db in
-            for (id, origin, definition, runtime) in rows {
+            for (id, origin, definition, runtime) in taskRows {
                 try db.execute(
                     sql: """
                         INSERT INTO task (id, origin, definition, runtime, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -136,12 +190,24 @@ final class TaskStore: @unchecked Sendable {
                         """,
                     arguments: [id, origin, definition, runtime, seen.timeIntervalSince1970])
             }
+            for (task, run, position, record) in newRuns {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO run (task_id, run_id, position, record) VALUES (?, ?, ?, ?)",
+                    arguments: [task, run, position, record])
+            }
+            for (task, run) in goneRuns {
+                try db.execute(sql: "DELETE FROM run WHERE task_id = ? AND run_id = ?", arguments: [task, run])
+            }
             for id in removed {
                 try db.execute(sql: "DELETE FROM task WHERE id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM run WHERE task_id = ?", arguments: [id])
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO broker_state (key, value) VALUES ('last_seen', ?)",
                 arguments: [String(seen.timeIntervalSince1970)])
         }
+        // Only once committed: after a failed write, the next save of a task stores its runs again.
+        storedRuns = stored
+        nextPosition = position
     }
 }

@@ -80,6 +80,12 @@ public enum EventCodec {
     /// Appends `value` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func appendJSONString(_ value: String, to buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "\""))
+        // Ids, topics and times need no escaping: copy them in one go rather than byte by byte.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            buffer.append(contentsOf: value.utf8)
+            buffer.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): buffer.append(contentsOf: #"\""#.utf8)

@@ -35,6 +35,14 @@ public struct ScheduledTask: Codable, Sendable {
         refreshState()
     }
 
+    /// A persisted task from its two parts, re-compiled (without the time-dependent checks).
+    /// - Throws: `TaskError` when the stored definition no longer validates.
+    public init(restoring definition: TaskDefinition, runtime: TaskRuntime) throws(TaskError) {
+        self.definition = definition
+        self.runtime = runtime
+        self.compiled = try TaskValidator.compile(definition, now: nil)
+    }
+
     /// Decodes and re-compiles a persisted task.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -183,7 +183,8 @@ public struct TaskScheduler: Sendable {
         -> [SchedulerAction]
     {
         // The task id is everything before the last '#'; ids cannot contain '#'.
-        let taskID = runID.split(separator: "#", omittingEmptySubsequences: false).dropLast().joined(separator: "#")
+        guard let hash = runID.lastIndex(of: "#") else { throw TaskError(.unknownRun, "no run '\(runID)' in flight") }
+        let taskID = String(runID[..<hash])
         let actions = try? update(taskID) { task throws(TaskError) -> [SchedulerAction]? in
             guard let actions = body(&task) else { return nil }
             task.refreshState()

@@ -92,5 +92,13 @@ struct TaskPlumbingTests {
         #expect(tasks.map(\.task.id) == ["a"] && tasks.first?.origin == .runtime && unreadable.isEmpty)
         #expect(tasks.first?.task.runtime == scheduler.tasks["a"]?.runtime)
         #expect(abs((try reopened.lastSeen() ?? .distantPast).timeIntervalSince(now.addingTimeInterval(1))) < 0.001)
+
+        // Runs are stored once each and leave the table with the history: 25 runs, the last 20 kept.
+        for second in 1...24 { _ = try scheduler.trigger("a", now: now.addingTimeInterval(Double(second))) }
+        let a = try #require(scheduler.tasks["a"])
+        #expect(a.runtime.history.count == TaskRuntime.historyLimit && a.runtime.history.first?.runID == "a#6")
+        reopened.save([TaskStore.Stored(task: a, origin: .runtime)], removed: [], seen: now, wait: true) { Issue.record("\($0)") }
+        let (again, _) = try TaskStore(directory: directory.path).load()
+        #expect(again.first?.task.runtime == a.runtime)
     }
 }
