@@ -85,7 +85,15 @@ extension Broker {
     /// Every due fire, retry and timeout.
     func tickTasks() {
         let now = Date()
-        for id in tasks.scheduler.dueTasks(at: now) { executeTasks(tasks.scheduler.tick(id, now: now)) }
+        // In a burst of fires every run goes out before any `plexus.task.*` event: the plugins are
+        // waiting for the runs, the bus can wait for the news.
+        var events: [SchedulerAction] = []
+        for id in tasks.scheduler.dueTasks(at: now) {
+            let actions = tasks.scheduler.tick(id, now: now)
+            executeTasks(actions.filter { if case .publishEvent = $0 { false } else { true } })
+            events += actions.filter { if case .publishEvent = $0 { true } else { false } }
+        }
+        executeTasks(events)
         tasks.wakeupStale = true
     }
 
