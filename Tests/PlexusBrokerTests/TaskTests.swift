@@ -175,6 +175,43 @@ struct TaskTests {
         #expect(skip.error?.contains("(misfire skip)") == true && skip.error?.contains("missed") == true)
     }
 
+    @Test("topology tasks are reconciled with the database on start and on apply")
+    func reconciliation() throws {
+        let directory = try Paths.temporaryDirectory()
+        var broker = try BrokerProcess(
+            topology: "tasks:\n  keep: { every: 1s, topic: demo.keep }\n  drop: { every: 1h, topic: demo.drop }\n",
+            directory: directory)
+        var client = try broker.client()
+        let kept = try #require(broker.waitForTask("keep") { $0.runCount >= 2 })
+        _ = try client.tasks(.pause, "keep")
+        try client.addTask(["id": "mine", "every": "1h", "topic": "demo.mine"])
+        broker.stop()
+
+        // Same database, a new file: `keep` unchanged (still paused, counters and history kept), `drop`
+        // gone, `fresh` new; the run-time task stays.
+        broker = try BrokerProcess(
+            topology: "tasks:\n  keep: { every: 1s, topic: demo.keep }\n  fresh: { every: 1h, topic: demo.fresh }\n",
+            directory: directory)
+        defer { broker.stop() }
+        client = try broker.client()
+        var tasks = try client.tasks(.list, as: [LiveTask].self)
+        #expect(tasks.map(\.id) == ["fresh", "keep", "mine"])
+        let keep = try #require(tasks.first { $0.id == "keep" })
+        #expect(keep.state == "paused" && keep.runCount >= kept.runCount && keep.origin == "topology")
+        #expect(tasks.first { $0.id == "mine" }?.origin == "runtime")
+
+        // apply: a changed definition keeps the counters and runs again; a task left out is removed.
+        let file = directory.appendingPathComponent("changed.yaml")
+        try "tasks:\n  keep: { every: 2s, topic: demo.keep, max_runs: 100 }\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try runPlexus(["apply", file.path, "--broker", broker.control]).status == 0)
+        tasks = try client.tasks(.list, as: [LiveTask].self)
+        #expect(tasks.map(\.id) == ["keep", "mine"])
+        let redefined = try #require(tasks.first { $0.id == "keep" })
+        #expect(redefined.state == "paused" && redefined.runCount == keep.runCount)
+        _ = try client.tasks(.resume, "keep")
+        #expect(broker.waitForTask("keep") { $0.runCount > keep.runCount } != nil)
+    }
+
     static func started(_ run: LiveTask.Run, after date: Date) -> Bool {
         (LiveTask.Run.date(run.startedAt) ?? .distantPast) >= date.addingTimeInterval(-0.5)
     }
