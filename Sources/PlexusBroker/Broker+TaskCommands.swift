@@ -60,7 +60,6 @@ extension Broker {
         case .trigger:
             executeTasks(try taskCommand { scheduler throws(TaskError) in try scheduler.trigger(argument, now: now) })
         }
-        tasks.touch(argument)
         return TaskJSON.encode(try existingReport(argument))
     }
 

@@ -170,9 +170,11 @@ extension Broker {
         case .service(let name, let fanOut, let plugin):
             let timeout = max(1, Int((order.deadline.timeIntervalSince(dispatchedAt) * 1000).rounded(.up)))
             let options = CallOptions(timeoutMilliseconds: timeout, headers: headers)
-            var candidates = dispatcher.readyInstances(of: name)
-            if let plugin {
-                candidates = candidates.filter { instance in
+            // Needed only to pin instances (`all`, or a plugin filter); a plain `one` run is the dispatcher's choice.
+            var candidates: [String] = []
+            if fanOut == .all || plugin != nil {
+                candidates = dispatcher.readyInstances(of: name).filter { instance in
+                    guard let plugin else { return true }
                     guard let registration = registry.session(instance: instance)?.registration else { return false }
                     return registration.name == plugin || registration.type == plugin
                 }
