@@ -67,9 +67,7 @@ extension Broker {
     @discardableResult
     private func taskCommand<T>(_ body: (inout TaskScheduler) throws(TaskError) -> T) throws(ProtocolError) -> T {
         do throws(TaskError) {
-            let result = try body(&tasks.scheduler)
-            tasks.wakeupStale = true
-            return result
+            return try body(&tasks.scheduler)
         } catch {
             let code: ErrorCode
             switch error.kind {

@@ -77,7 +77,6 @@ extension Broker {
         let now = Date()
         let lastSeen = (try? tasks.store.lastSeen()) ?? nil
         if let lastSeen { executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now)) }
-        tasks.wakeupStale = true
         logger.info("scheduler started", metadata: ["tasks": "\(tasks.scheduler.tasks.count)"])
         flushTasks(force: true)
     }
@@ -94,7 +93,8 @@ extension Broker {
             events += actions.filter { if case .publishEvent = $0 { true } else { false } }
         }
         executeTasks(events)
-        tasks.wakeupStale = true
+        // Recomputed even if nothing was due: the wall clock may have moved against the monotonic one.
+        tasks.wakeupRevision = nil
     }
 
     /// Writes what changed. Without `force`, at most every `flushIntervalMilliseconds`; with
@@ -131,7 +131,6 @@ extension Broker {
     // MARK: Carrying out the scheduler's actions
 
     func executeTasks(_ actions: [SchedulerAction]) {
-        if !actions.isEmpty { tasks.wakeupStale = true }
         // Runs first, in order (a replace cancels before it starts); their events after them, so
         // that a burst of fires reaches the plugins before the bus hears about it.
         for action in actions {

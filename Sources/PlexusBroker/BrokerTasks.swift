@@ -25,10 +25,11 @@ struct BrokerTasks {
     var started = false
     /// Monotonic ms at which the scheduler starts even without a ready mesh.
     var startDeadline: Int64 = 0
-    /// Monotonic ms of the next `tick`, recomputed lazily (`wakeupStale`) because it is a scan.
+    /// Monotonic ms of the next `tick`, recomputed only when the scheduler changed (it is a scan).
     var wakeup: Int64?
-    var wakeupStale = true
-    /// Fires at the moment they were dispatched: scheduled-to-dispatched delay, for `TASKS` stats.
+    /// The scheduler's `revision` that `wakeup` was computed for.
+    var wakeupRevision: UInt64?
+    /// First attempts' scheduled-to-dispatched delay, for `STATS`.
     var jitter = LatencyStats()
 
     init(store: TaskStore) {
@@ -38,7 +39,6 @@ struct BrokerTasks {
     /// Marks a task's row for writing (its origin changed).
     mutating func touch(_ id: String) {
         dirty.insert(id)
-        wakeupStale = true
     }
 
     /// Whether anything waits to be written.
@@ -46,8 +46,8 @@ struct BrokerTasks {
 
     /// The monotonic time of the next tick, recomputed if stale.
     mutating func nextWakeup(monotonicNow: Int64) -> Int64? {
-        if wakeupStale {
-            wakeupStale = false
+        if wakeupRevision != scheduler.revision {
+            wakeupRevision = scheduler.revision
             wakeup = scheduler.nextWakeup.map { date in
                 monotonicNow + max(0, Int64((date.timeIntervalSinceNow * 1000).rounded(.up)))
             }

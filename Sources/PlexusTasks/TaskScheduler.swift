@@ -18,6 +18,8 @@ public struct TaskScheduler: Sendable {
     private var wakeups: [String: Date] = [:]
     /// Ids of tasks changed (or removed) since the last `takeChanged()`: what needs persisting.
     public private(set) var changed: Set<String> = []
+    /// Counts every change, so that a caller caching `nextWakeup` knows when to ask again.
+    public private(set) var revision: UInt64 = 0
 
     /// An empty scheduler.
     public init() {}
@@ -60,6 +62,7 @@ public struct TaskScheduler: Sendable {
         tasks[id] = nil
         wakeups[id] = nil
         changed.insert(id)
+        revision &+= 1
         return actions
     }
 
@@ -167,6 +170,7 @@ public struct TaskScheduler: Sendable {
         tasks[task.id] = task
         wakeups[task.id] = task.nextWakeup
         changed.insert(task.id)
+        revision &+= 1
     }
 
     /// Changes one task in place (through the dictionary's storage, so its arrays are not copied),
@@ -176,6 +180,7 @@ public struct TaskScheduler: Sendable {
         let result = try body(&tasks.values[index])
         wakeups[id] = tasks.values[index].nextWakeup
         changed.insert(id)
+        revision &+= 1
         return result
     }
 

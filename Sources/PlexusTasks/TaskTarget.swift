@@ -32,14 +32,3 @@ public enum MisfirePolicy: String, Codable, Sendable, Equatable, CaseIterable {
     /// Run once for the latest missed fire (within `starting_deadline` if set), then resume.
     case runOnce = "run_once"
 }
-
-extension TaskTarget: CustomStringConvertible {
-    /// `service greeter.hello (all, plugin example)` or `topic reports.daily`, for status output.
-    public var description: String {
-        switch self {
-        case .service(let name, let fanOut, let plugin):
-            "service \(name) (\(fanOut.rawValue)\(plugin.map { ", plugin \($0)" } ?? ""))"
-        case .topic(let topic): "topic \(topic)"
-        }
-    }
-}
