@@ -70,8 +70,12 @@ extension PluginSpec {
         }
         for key in ["start_timeout", "stop_timeout"] {
             guard let value = entry[key] else { continue }
-            guard let text = Self.scalar(value), let milliseconds = DurationValue.milliseconds(text), milliseconds > 0 else {
-                throw fail(key, "must be a positive duration such as 500ms, 10s or 1m")
+            let expected = "must be a positive duration such as 500ms, 10s or 1m"
+            let milliseconds: Int64
+            switch DurationValue.milliseconds(from: value, expected: expected) {
+            case .success(let parsed) where parsed > 0: milliseconds = parsed
+            case .success: throw fail(key, expected)
+            case .failure(let problem): throw fail(key, problem.message)
             }
             if key == "start_timeout" {
                 spec.startTimeoutMilliseconds = milliseconds
@@ -105,8 +109,10 @@ extension PluginSpec {
         }
         for key in ["initial", "max", "period"] {
             guard let raw = map[key] else { continue }
-            guard let text = scalar(raw), let milliseconds = DurationValue.milliseconds(text) else {
-                throw fail("restart.\(key)", "must be a duration such as 0, 500ms, 10s or 1m")
+            let milliseconds: Int64
+            switch DurationValue.milliseconds(from: raw, expected: "must be a duration such as 0, 500ms, 10s or 1m") {
+            case .success(let parsed): milliseconds = parsed
+            case .failure(let problem): throw fail("restart.\(key)", problem.message)
             }
             switch key {
             case "initial": policy.initialBackoffMilliseconds = milliseconds
@@ -117,7 +123,9 @@ extension PluginSpec {
             }
         }
         if let raw = map["max_restarts"] {
-            guard let count = raw as? Int, count >= 0 else { throw fail("restart.max_restarts", "must be a whole number ≥ 0") }
+            guard let count = raw as? Int, (0...1_000_000).contains(count) else {
+                throw fail("restart.max_restarts", "must be a whole number from 0 to 1000000")
+            }
             policy.maxRestarts = count
         }
         if policy.maxBackoffMilliseconds < policy.initialBackoffMilliseconds {

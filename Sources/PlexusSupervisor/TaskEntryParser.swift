@@ -44,10 +44,10 @@ public enum TaskEntryParser {
         }
         func seconds(_ key: String) throws(TopologyError) -> TimeInterval? {
             guard let raw = entry[key] else { return nil }
-            guard let string = PluginSpec.scalar(raw), let milliseconds = DurationValue.milliseconds(string) else {
-                throw fail(key, "must be a duration such as 500ms, 30s, 5m or 1h")
+            switch DurationValue.milliseconds(from: raw, expected: "must be a duration such as 500ms, 30s, 5m or 1h") {
+            case .success(let milliseconds): return Double(milliseconds) / 1000
+            case .failure(let problem): throw fail(key, problem.message)
             }
-            return Double(milliseconds) / 1000
         }
         func count(_ key: String) throws(TopologyError) -> Int? {
             guard let raw = entry[key] else { return nil }
@@ -103,6 +103,11 @@ public enum TaskEntryParser {
     public static func parse(definition text: String) throws(TopologyError) -> TaskDefinition {
         func fail(_ path: String, _ message: String) -> TopologyError {
             TopologyError(file: "task", path: path, message: message)
+        }
+        do throws(YAMLLimitError) {
+            try YAMLGuard.check(text, limits: .taskDefinition)
+        } catch {
+            throw fail("", "refused: \(error.message) (docs/LIMITS.md)")
         }
         let document: Any?
         do {

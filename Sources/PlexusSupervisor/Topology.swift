@@ -62,7 +62,16 @@ public struct Topology: Sendable, Equatable {
     public static func load(path: String) throws(TopologyError) -> Topology {
         let text: String
         do {
+            // A file over the size limit is refused before it is read into memory.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if size > YAMLLimits.topology.maxBytes {
+                throw TopologyError(
+                    file: path, path: "",
+                    message: "refused: the file has \(size) bytes; the limit is \(YAMLLimits.topology.maxBytes) (docs/LIMITS.md)")
+            }
             text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch let error as TopologyError {
+            throw error
         } catch {
             throw TopologyError(file: path, path: "", message: "cannot read the file (\(error.localizedDescription))")
         }
@@ -77,6 +86,12 @@ public struct Topology: Sendable, Equatable {
     ) throws(TopologyError) -> Topology {
         func fail(_ path: String, _ message: String) -> TopologyError {
             TopologyError(file: file, path: path, message: message)
+        }
+        // Before anything else reads the text: Yams expands aliases without limit.
+        do throws(YAMLLimitError) {
+            try YAMLGuard.check(text, limits: .topology)
+        } catch {
+            throw fail("", "refused: \(error.message) (docs/LIMITS.md)")
         }
         // Before YAML parsing: Yams rejects duplicate keys with a message that names no plugin.
         if let duplicate = orderedKeys(of: "plugins", in: text, fallback: []).duplicates.first {
@@ -118,8 +133,8 @@ public struct Topology: Sendable, Equatable {
             broker.control = try endpoint(section["control"], "broker.control", fail)
             broker.eventsIn = try endpoint(section["events_in"], "broker.events_in", fail)
             broker.eventsOut = try endpoint(section["events_out"], "broker.events_out", fail)
-            broker.heartbeatMilliseconds = try positiveInt(section["heartbeat_ms"], "broker.heartbeat_ms", fail)
-            broker.liveness = try positiveInt(section["liveness"], "broker.liveness", fail)
+            broker.heartbeatMilliseconds = try wholeNumber(section["heartbeat_ms"], "broker.heartbeat_ms", in: 10...600_000, fail)
+            broker.liveness = try wholeNumber(section["liveness"], "broker.liveness", in: 1...100, fail)
             if let data = section["data"] {
                 guard let path = data as? String, !path.isEmpty else {
                     throw fail("broker.data", "must be a directory path")
@@ -203,16 +218,18 @@ public struct Topology: Sendable, Equatable {
                 throw fail("\(path).breaker.\(key)", "unknown key (expected failures or cooldown)")
             }
             if let failures = settings["failures"] {
-                guard let count = failures as? Int, count >= 1 else {
-                    throw fail("\(path).breaker.failures", "must be a whole number ≥ 1")
+                guard let count = failures as? Int, (1...1_000_000).contains(count) else {
+                    throw fail("\(path).breaker.failures", "must be a whole number from 1 to 1000000")
                 }
                 section.breakerFailures = count
             }
             if let cooldown = settings["cooldown"] {
-                guard let text = PluginSpec.scalar(cooldown), let milliseconds = DurationValue.milliseconds(text),
-                    milliseconds > 0
-                else {
-                    throw fail("\(path).breaker.cooldown", "must be a positive duration such as 500ms or 10s")
+                let expected = "must be a positive duration such as 500ms or 10s"
+                let milliseconds: Int64
+                switch DurationValue.milliseconds(from: cooldown, expected: expected) {
+                case .success(let parsed) where parsed > 0: milliseconds = parsed
+                case .success: throw fail("\(path).breaker.cooldown", expected)
+                case .failure(let problem): throw fail("\(path).breaker.cooldown", problem.message)
                 }
                 section.breakerCooldownMilliseconds = milliseconds
             }
@@ -235,11 +252,14 @@ public struct Topology: Sendable, Equatable {
         return text
     }
 
-    private static func positiveInt(_ value: Any?, _ path: String, _ fail: (String, String) -> TopologyError)
-        throws(TopologyError) -> Int?
-    {
+    /// A whole number from outside, range-checked (docs/LIMITS.md).
+    static func wholeNumber(
+        _ value: Any?, _ path: String, in range: ClosedRange<Int>, _ fail: (String, String) -> TopologyError
+    ) throws(TopologyError) -> Int? {
         guard let value else { return nil }
-        guard let number = value as? Int, number > 0 else { throw fail(path, "must be a positive whole number") }
+        guard let number = value as? Int, range.contains(number) else {
+            throw fail(path, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
         return number
     }
 
@@ -251,6 +271,8 @@ public struct Topology: Sendable, Equatable {
         var ordered: [String] = []
         var duplicates: [String] = []
         var seen = Set<String>()
+        // Sets, not array look-ups: a large file must not make this quadratic.
+        let wanted = Set(fallback)
         var inside = false
         var indent: Int?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -265,14 +287,15 @@ public struct Topology: Sendable, Equatable {
             if indent == nil { indent = lineIndent }
             if lineIndent == indent, let colon = trimmed.firstIndex(of: ":") {
                 let key = trimmed[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
-                if ordered.contains(key) || seen.contains(key) {
+                if seen.contains(key) {
                     duplicates.append(key)
-                } else if fallback.contains(key) {
+                } else if wanted.contains(key) {
                     ordered.append(key)
                 }
                 seen.insert(key)
             }
         }
-        return (ordered + fallback.filter { !ordered.contains($0) }, duplicates)
+        let listed = Set(ordered)
+        return (ordered + fallback.filter { !listed.contains($0) }, duplicates)
     }
 }
