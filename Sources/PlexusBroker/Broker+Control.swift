@@ -60,6 +60,7 @@ extension Broker {
 
     private func answer(_ request: ClientRequest, from envelope: ControlEnvelope) -> ClientReply {
         let id = request.requestID
+        let page = request.page ?? PageRequest()
         switch request.command {
         case .ping:
             let uptime = Double(Clock.monotonicMilliseconds() - startedMonotonic) / 1000
@@ -80,22 +81,33 @@ extension Broker {
                             broker: brokerID, control: endpoints.control, eventsIn: endpoints.eventsIn,
                             eventsOut: endpoints.eventsOut,
                             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds,
-                            liveness: configuration.heartbeatLiveness))
+                            liveness: configuration.heartbeatLiveness,
+                            maxMessageBytes: Int(PlexusConstants.maxMessageBytes), maxEventBytes: configuration.maxEventBytes))
                 ])
         case .publish(let event):
             guard !Topic.isReserved(event.topic) else {
                 return .error(requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)"))
             }
             let (headerSource, others) = EventCodec.splitSource(event.headers)
+            if let headerSource, let problem = EventCodec.sourceProblem(headerSource) {
+                return .error(requestID: id, ProtocolError.bad(problem))
+            }
+            let size = event.topic.utf8.count + event.payload.count + JSONCoding.encode(event.headers).count
+            guard size <= configuration.maxEventBytes else {
+                return .error(
+                    requestID: id,
+                    ProtocolError(
+                        .tooLarge, "event has \(size) bytes; the limit is \(configuration.maxEventBytes) (broker.max_event_bytes)"))
+            }
             let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
             let seq = publish(
                 topic: event.topic, payload: event.payload, source: source,
                 headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
             return .ok(requestID: id, body: [JSONCoding.encode(PublishReply(seq: seq))])
         case .plugins:
-            return .ok(requestID: id, body: [JSONCoding.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()))])
+            return .ok(requestID: id, body: Page.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()), page))
         case .status:
-            return .ok(requestID: id, body: [JSONCoding.encode(status())])
+            return .ok(requestID: id, body: Page.encode(status(), page))
         case .lifecycle(let verb, let plugin):
             do throws(ProtocolError) {
                 return .ok(requestID: id, body: try lifecycle(verb, plugin))
@@ -118,25 +130,37 @@ extension Broker {
             let (lines, next) = logs.read(plugin: plugin, since: since, limit: limit)
             return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
         case .services:
-            return .ok(requestID: id, body: [JSONCoding.encode(dispatcher.snapshot)])
+            return .ok(requestID: id, body: Page.encode(dispatcher.snapshot, page))
         case .tasks(let verb, let argument):
             return answerTasks(verb, argument, requestID: id)
         case .call:
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
-            let subscriptionCount = statistics.subscriptions.values.reduce(0, +)
-            return .ok(
-                requestID: id,
-                body: [
-                    JSONCoding.encode(
-                        StatsReply(
-                            eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
-                            malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount,
-                            taskJitter: StatsReply.TaskJitter(
-                                runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5),
-                                p99Milliseconds: tasks.jitter.p99)))
-                ])
+            return .ok(requestID: id, body: stats(page))
         }
+    }
+
+    /// `STATS`: the counters, with one page of the per-topic counters (by topic name) and its `PageInfo`.
+    private func stats(_ page: PageRequest) -> [[UInt8]] {
+        let names = statistics.counters.keys.sorted()
+        let start = min(page.offset, names.count)
+        let shown = names[start..<min(names.count, start + page.limit)]
+        var topics: [String: TopicStats] = [:]
+        for name in shown { topics[name] = statistics.counters[name]?.snapshot }
+        let next = start + shown.count < names.count ? start + shown.count : nil
+        let reply = StatsReply(
+            eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
+            malformed: badInput.counts, topics: topics, subscriptions: statistics.subscriptionCount,
+            taskJitter: StatsReply.TaskJitter(
+                runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5), p99Milliseconds: tasks.jitter.p99),
+            topicCount: names.count,
+            limits: StatsReply.Limits(
+                maxEventBytes: configuration.maxEventBytes, eventQueueDepth: Int(configuration.eventQueueDepth),
+                maxSessions: configuration.maxSessions, maxTrackedTopics: configuration.maxTrackedTopics))
+        return [
+            JSONCoding.encode(reply),
+            JSONCoding.encode(PageInfo(total: names.count, offset: start, returned: shown.count, nextOffset: next)),
+        ]
     }
 
     // MARK: Plugin sessions
@@ -183,18 +207,42 @@ extension Broker {
 
     private func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
         var registration = registration
-        if let owner = supervisor.instances[registration.instance], let pid = owner.pid {
-            guard ProcessLauncher.belongs(registration.pid, toGroupOf: pid) else {
-                let error = ProtocolError(
-                    .conflict,
-                    "instance id '\(registration.instance)' belongs to the process the broker started "
-                        + "(pid \(pid)); this registration comes from pid \(registration.pid), outside its process group")
-                badInput.record("plugin", error.message, now: monotonic, logger: logger)
-                sendControl(envelope, BrokerMessage.error(error).encode())
+        // Checked here and then forgotten: the token never reaches the registry, a reply, an event or a log.
+        let presentedToken = registration.token
+        registration.token = nil
+        func refuse(_ error: ProtocolError) {
+            badInput.record("registration", error.message, metadata: ["instance": "\(registration.instance)"], now: monotonic, logger: logger)
+            sendControl(envelope, BrokerMessage.error(error).encode())
+        }
+        if let owner = supervisor.instances[registration.instance] {
+            guard let pid = owner.pid, let credential = registrationTokens[registration.instance], credential.pid == pid else {
+                refuse(
+                    ProtocolError(
+                        .conflict,
+                        "instance id '\(registration.instance)' belongs to supervised plugin '\(owner.plugin)', which has "
+                            + "no running process; only the process the broker starts may register it"))
                 return
             }
-            // Registered from inside the group (e.g. a wrapper script's child): the session is that process's.
+            guard credential.token.matches(presentedToken) else {
+                refuse(
+                    ProtocolError(
+                        .forbidden,
+                        "instance id '\(registration.instance)' belongs to the process the broker started for plugin "
+                            + "'\(owner.plugin)'; REGISTER for it must carry that process's \(RegistrationToken.environmentVariable)"))
+                return
+            }
+            // The token proved it: the session is that process's, whatever pid the peer reported.
             registration.pid = pid
+        }
+        // A bound on sessions, not only on connections: each session costs the broker memory.
+        if registry.session(instance: registration.instance) == nil, registry.session(route: envelope.routingID) == nil,
+            registry.count >= configuration.maxSessions
+        {
+            refuse(
+                ProtocolError(
+                    .unavailable,
+                    "the broker holds \(registry.count) sessions, its limit (broker.max_sessions: \(configuration.maxSessions))"))
+            return
         }
         let supervisedName = supervisorRegistered(registration)
         if let supervisedName, supervisedName != registration.name {
@@ -215,7 +263,7 @@ extension Broker {
         }
         let welcome = Welcome(
             instance: registration.instance, broker: brokerID,
-            config: supervisor.topology.plugin(registration.name)?.config ?? .object([:]),
+            config: configBlock(for: registration.name, supervised: supervisedName != nil, instance: registration.instance),
             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness,
             eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut)
         sendControl(envelope, BrokerMessage.welcome(welcome).encode())
@@ -223,6 +271,19 @@ extension Broker {
         publishLifecycle("plexus.plugin.registered", session: session)
         // A re-registration ends the old session's requests; new ones wait for READY.
         servicesLeft(registration.instance)
+    }
+
+    /// The `config:` block a new session gets. A verified supervised instance gets its plugin's block; an
+    /// attached peer gets the block of its name only when the topology does not launch that plugin (no
+    /// `command`: a configured-only plugin that attaches by itself),
+    /// so that knowing a supervised plugin's name is not enough to read its config (and secrets).
+    private func configBlock(for name: String, supervised: Bool, instance: String) -> JSONValue {
+        guard let spec = supervisor.topology.plugin(name) else { return .object([:]) }
+        if supervised || !spec.isLaunched { return spec.config }
+        logger.warning(
+            "an attached peer registered under the name of a supervised plugin; it gets no config block",
+            metadata: ["plugin": "\(name)", "instance": "\(instance)"])
+        return .object([:])
     }
 
     // MARK: Sending

@@ -22,8 +22,10 @@ extension Broker {
                 try eventsIn.receive(into: payload)
                 var headersJSON: [UInt8]? = nil
                 var source = PlexusConstants.anonymousSource
+                var headerBytes = 0
                 if payload.hasMore {
                     try eventsIn.receive(into: headers)
+                    headerBytes = headers.count
                     if headers.hasMore {
                         let extra = try drainRest()
                         rejectEvent("event has \(3 + extra) frames; expected at most 3")
@@ -40,13 +42,20 @@ extension Broker {
                         }
                     }
                 }
+                let size = topic.count + payload.count + headerBytes
+                guard size <= configuration.maxEventBytes else {
+                    rejectEvent("event has \(size) bytes; the limit is \(configuration.maxEventBytes) (broker.max_event_bytes)")
+                    continue
+                }
                 guard let counter = counter(forTopicIn: topic) else { continue }
                 let seq = stamp(counter: counter, payloadBytes: payload.count)
                 let meta = metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
-                try eventsOut.send(topic, more: true)
-                try eventsOut.send(payload, more: true)
-                try eventsOut.send(meta)
-                statistics.recordForwarded()
+                try deliver(counter: counter) { (dontWait) throws(ZMQError) in
+                    guard try eventsOut.send(topic, more: true, dontWait: dontWait) else { return false }
+                    try eventsOut.send(payload, more: true)
+                    try eventsOut.send(meta)
+                    return true
+                }
             } catch {
                 logger.error("event forwarding failed", metadata: ["error": "\(error)"])
                 return
@@ -72,6 +81,23 @@ extension Broker {
         }
     }
 
+    /// Sends one stamped event to its subscribers. `send(dontWait)` sends the frames and returns false when
+    /// the first could not be queued. With `ZMQ_XPUB_NODROP` on, that happens when a matching subscriber's
+    /// queue is full: the event is then counted as dropped (libzmq cannot say for which subscriber) and
+    /// sent again lossily, so that the subscribers with room still get it.
+    @inline(__always)
+    func deliver(counter: TopicCounter, _ send: (_ dontWait: Bool) throws(ZMQError) -> Bool) throws(ZMQError) {
+        if try send(true) {
+            statistics.recordForwarded()
+            return
+        }
+        counter.dropped &+= 1
+        statistics.recordDropped()
+        try eventsOut.setXPubNoDrop(false)
+        defer { try? eventsOut.setXPubNoDrop(true) }
+        if try send(false) { statistics.recordForwarded() }
+    }
+
     /// Reads the rest of an over-long multipart message so the socket stays in step; returns how many.
     private func drainRest() throws(ZMQError) -> Int {
         let scratch = Message()
@@ -91,9 +117,7 @@ extension Broker {
     static func parseHeaders(_ frame: [UInt8]) -> Result<(source: String?, othersJSON: [UInt8]?), ProtocolError> {
         do throws(ProtocolError) {
             let (source, others) = EventCodec.splitSource(try EventCodec.decodeHeaders(frame))
-            if let source, source.isEmpty || source.utf8.count > 255 {
-                throw ProtocolError.bad("header 'source' must be 1–255 bytes")
-            }
+            if let source, let problem = EventCodec.sourceProblem(source) { throw ProtocolError.bad(problem) }
             return .success((source, others.isEmpty ? nil : JSONCoding.encode(others)))
         } catch {
             return .failure(error)
@@ -113,14 +137,19 @@ extension Broker {
     /// broker's own events. The topic must be valid. Returns its sequence number.
     @discardableResult
     func publish(topic: String, payload: [UInt8], source: String, headersJSON: [UInt8]?) -> UInt64 {
-        let seq = stamp(counter: statistics.counter(for: topic), payloadBytes: payload.count)
+        let counter = statistics.counter(for: topic)
+        let seq = stamp(counter: counter, payloadBytes: payload.count)
         let meta = metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
+        let topicBytes = Array(topic.utf8)
         do {
-            try eventsOut.send(Array(topic.utf8), more: true)
-            try eventsOut.send(payload, more: true)
-            try eventsOut.send(meta)
-            statistics.recordForwarded()
+            try deliver(counter: counter) { (dontWait) throws(ZMQError) in
+                guard try eventsOut.send(topicBytes, more: true, dontWait: dontWait) else { return false }
+                try eventsOut.send(payload, more: true)
+                try eventsOut.send(meta)
+                return true
+            }
         } catch {
+            counter.dropped &+= 1
             statistics.recordDropped()
             logger.error("event forwarding failed", metadata: ["error": "\(error)", "topic": "\(topic)"])
         }

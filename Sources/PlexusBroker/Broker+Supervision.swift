@@ -56,12 +56,16 @@ extension Broker {
         environment[PlexusConstants.brokerEnvironmentVariable] = reachableControlEndpoint
         environment["PLEXUS_INSTANCE"] = instance
         environment["PLEXUS_PLUGIN"] = spec.name
+        // A fresh secret per process: REGISTER for this instance id must present it.
+        let token = RegistrationToken.generate()
+        environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
         do {
             let process = try ProcessLauncher.launch(
                 command: spec.command, environment: environment,
                 workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
             processes[process.pid] = instance
+            registrationTokens[instance] = (process.pid, token)
             processWatcher().watch(process)
             return supervisor.spawned(instance, pid: process.pid, now: now)
         } catch {
@@ -99,6 +103,7 @@ extension Broker {
                     "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
             case .process(.exited(let pid, let status)):
                 if let instance = processes.removeValue(forKey: pid) {
+                    if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
                     // The process is gone, so is its session: fail over its requests now, not at eviction.
                     servicesLeft(instance)
                     if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }

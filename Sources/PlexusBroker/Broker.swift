@@ -48,6 +48,8 @@ public final class Broker: @unchecked Sendable {
     var watcher: ProcessWatcher?
     /// Plugin processes by pid, to attribute their output.
     var processes: [Int32: String] = [:]
+    /// The registration token of each supervised instance's current process, and that process's pid.
+    var registrationTokens: [String: (pid: Int32, token: RegistrationToken)] = [:]
     var statistics: EventStatistics
     var badInput = BadInputLog()
     var sequence: UInt64 = 0
@@ -87,14 +89,21 @@ public final class Broker: @unchecked Sendable {
         let boundControl = try control.bind(configuration.controlEndpoint)
 
         eventsIn = try context.socket(.sub)
-        try eventsIn.setMaxMessageSize(PlexusConstants.maxMessageBytes)
-        try eventsIn.setReceiveHighWaterMark(configuration.eventsHighWaterMark)
+        // A frame past the largest event (plus room for its headers) makes libzmq drop the publisher's
+        // connection; events between the two are refused and counted by the loop.
+        try eventsIn.setMaxMessageSize(Int64(configuration.maxEventBytes) + 64 * 1024)
+        try eventsIn.setReceiveHighWaterMark(configuration.eventQueueDepth)
         try eventsIn.subscribe([])
         let boundIn = try eventsIn.bind(configuration.eventsInEndpoint)
 
         eventsOut = try context.socket(.xpub)
-        try eventsOut.setSendHighWaterMark(configuration.eventsHighWaterMark)
+        try eventsOut.setSendHighWaterMark(configuration.eventQueueDepth)
         try eventsOut.setXPubVerbose(true)
+        // Every unsubscription too, so that subscription counts stay exact.
+        try eventsOut.setXPubVerboser(true)
+        // A full subscriber queue fails the send instead of dropping silently: the loop counts the loss,
+        // then sends again lossily so that the other subscribers still get the event.
+        try eventsOut.setXPubNoDrop(true)
         let boundOut = try eventsOut.bind(configuration.eventsOutEndpoint)
 
         waker = try Waker(context: context, name: brokerID)

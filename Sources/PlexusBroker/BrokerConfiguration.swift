@@ -18,8 +18,17 @@ public struct BrokerConfiguration: Sendable {
     public var topology: Topology?
     /// Where the topology came from, re-read by `RELOAD` and SIGHUP.
     public var topologyPath: String?
-    /// Outbound queue limit per subscriber (messages), `ZMQ_SNDHWM` of the XPUB socket.
-    public var eventsHighWaterMark: Int32
+    /// The largest event accepted, topic, payload and headers together (bytes). Larger ones are refused
+    /// and counted; it also sizes the queues below, so that they are bounded in bytes.
+    public var maxEventBytes: Int
+    /// The memory one subscriber's outbound queue (and one publisher's inbound queue) may hold, in bytes.
+    /// libzmq counts its queues in messages, so their depth is this divided by `maxEventBytes`.
+    public var subscriberQueueBytes: Int
+    /// An explicit queue depth in events, overriding the one derived from the byte budget (0: unbounded,
+    /// for benchmarks only).
+    public var eventsHighWaterMark: Int32?
+    /// The most plugin sessions at once; a `REGISTER` past it is refused with 503.
+    public var maxSessions: Int
     /// The most distinct topics that get their own counters; the rest are counted under `(other)`.
     public var maxTrackedTopics: Int
     /// libzmq I/O threads. libzmq's per-frame work in these threads, not the broker loop, limits the
@@ -37,7 +46,10 @@ public struct BrokerConfiguration: Sendable {
         heartbeatLiveness: Int = PlexusConstants.heartbeatLiveness,
         topology: Topology? = nil,
         topologyPath: String? = nil,
-        eventsHighWaterMark: Int32 = 100_000,
+        eventsHighWaterMark: Int32? = nil,
+        maxEventBytes: Int = 256 * 1024,
+        subscriberQueueBytes: Int = 1 << 30,
+        maxSessions: Int = 10_000,
         maxTrackedTopics: Int = 10_000,
         ioThreads: Int32 = 1,
         dataDirectory: String? = nil
@@ -50,9 +62,19 @@ public struct BrokerConfiguration: Sendable {
         self.topology = topology
         self.topologyPath = topologyPath
         self.eventsHighWaterMark = eventsHighWaterMark
+        self.maxEventBytes = maxEventBytes
+        self.subscriberQueueBytes = subscriberQueueBytes
+        self.maxSessions = maxSessions
         self.maxTrackedTopics = maxTrackedTopics
         self.ioThreads = ioThreads
         self.dataDirectory = dataDirectory
+    }
+
+    /// The depth of each event queue in events (libzmq's high-water mark): the byte budget over the
+    /// largest event, at least 16, unless set explicitly.
+    public var eventQueueDepth: Int32 {
+        if let eventsHighWaterMark { return eventsHighWaterMark }
+        return Int32(clamping: max(16, subscriberQueueBytes / max(1, maxEventBytes)))
     }
 
     /// The silence after which a plugin counts as gone.

@@ -12,8 +12,13 @@ struct EventStatistics {
     private(set) var eventsIn: UInt64 = 0
     private(set) var eventsOut: UInt64 = 0
     private(set) var dropped: UInt64 = 0
-    /// Subscription prefixes with how many subscribers hold each.
+    /// Subscription prefixes with how many subscribers hold each, for at most `maxTrackedTopics` prefixes.
     private(set) var subscriptions: [[UInt8]: Int] = [:]
+    /// Subscriptions to prefixes past the table's limit: counted, without their prefix.
+    private(set) var untrackedSubscriptions = 0
+    /// Every subscription held, one per subscriber and prefix: exact, because the XPUB socket reports
+    /// every subscribe and unsubscribe (`ZMQ_XPUB_VERBOSE` and `ZMQ_XPUB_VERBOSER`), disconnects included.
+    private(set) var subscriptionCount = 0
 
     init(maxTrackedTopics: Int) {
         self.maxTrackedTopics = maxTrackedTopics
@@ -45,9 +50,16 @@ struct EventStatistics {
             // Bounded like topics: a flood of distinct prefixes only counts, never grows the table past the limit.
             if subscriptions[prefix] != nil || subscriptions.count < maxTrackedTopics {
                 subscriptions[prefix, default: 0] += 1
+            } else {
+                untrackedSubscriptions += 1
             }
+            subscriptionCount += 1
         } else if let count = subscriptions[prefix] {
             subscriptions[prefix] = count > 1 ? count - 1 : nil
+            subscriptionCount -= 1
+        } else if untrackedSubscriptions > 0 {
+            untrackedSubscriptions -= 1
+            subscriptionCount -= 1
         }
         return true
     }

@@ -6,6 +6,8 @@ final class TopicCounter {
     var count: UInt64 = 0
     var bytes: UInt64 = 0
     var lastSeq: UInt64 = 0
+    /// Events on this topic that at least one subscriber missed because its queue was full.
+    var dropped: UInt64 = 0
 
     @inline(__always)
     func record(bytes payloadBytes: Int, seq: UInt64) {
@@ -14,5 +16,5 @@ final class TopicCounter {
         lastSeq = seq
     }
 
-    var snapshot: TopicStats { TopicStats(count: count, bytes: bytes, lastSeq: lastSeq) }
+    var snapshot: TopicStats { TopicStats(count: count, bytes: bytes, lastSeq: lastSeq, dropped: dropped) }
 }

@@ -37,8 +37,38 @@ public final class ControlClient {
     }
 
     /// Sends a command and returns the body frames of the `OK` reply.
-    public func request(_ command: ClientCommand) throws(ClientError) -> [[UInt8]] {
-        try request(command, waitingUpTo: timeout, onPartial: nil)
+    public func request(_ command: ClientCommand, page: PageRequest? = nil) throws(ClientError) -> [[UInt8]] {
+        try request(command, page: page, waitingUpTo: timeout, onPartial: nil)
+    }
+
+    /// One page of a list command's answer, and where the list goes on (nil from a broker that does not page).
+    public func requestPage<Item: Decodable>(
+        _ command: ClientCommand, page: PageRequest, as type: Item.Type
+    ) throws(ClientError) -> (items: [Item], info: PageInfo?) {
+        let body = try request(command, page: page)
+        guard let first = body.first else { throw .badReply("\(command.name) reply has no body") }
+        do throws(ProtocolError) {
+            let items = try JSONCoding.decode([Item].self, from: first, what: "\(command.name) reply")
+            let info = try body.dropFirst().first.map { frame throws(ProtocolError) in
+                try JSONCoding.decode(PageInfo.self, from: frame, what: "\(command.name) page")
+            }
+            return (items, info)
+        } catch {
+            throw .badReply(error.message)
+        }
+    }
+
+    /// Every item of a list command's answer, page by page (at most 1,000 pages).
+    public func requestAll<Item: Decodable>(_ command: ClientCommand, as type: Item.Type) throws(ClientError) -> [Item] {
+        var items: [Item] = []
+        var page = PageRequest(offset: 0, limit: PageRequest.maxLimit)
+        for _ in 0..<1_000 {
+            let (chunk, info) = try requestPage(command, page: page, as: Item.self)
+            items += chunk
+            guard let next = info?.nextOffset, next > page.offset else { return items }
+            page.offset = next
+        }
+        return items
     }
 
     /// Calls a service: streams `PARTIAL` bodies to `onPartial` and returns the final body. Waits for the
@@ -48,19 +78,19 @@ public final class ControlClient {
         onPartial: (([UInt8]) -> Void)? = nil
     ) throws(ClientError) -> [UInt8] {
         let wait = Double(options.timeoutMilliseconds) / 1000 + 1
-        let frames = try request(.call(service: service, body: body, options: options), waitingUpTo: wait) { partial in
+        let frames = try request(.call(service: service, body: body, options: options), page: nil, waitingUpTo: wait) { partial in
             onPartial?(partial.first ?? [])
         }
         return frames.first ?? []
     }
 
     private func request(
-        _ command: ClientCommand, waitingUpTo timeout: Double,
+        _ command: ClientCommand, page: PageRequest?, waitingUpTo timeout: Double,
         onPartial: (([[UInt8]]) -> Void)?
     ) throws(ClientError) -> [[UInt8]] {
         nextRequest += 1
         let requestID = Array(String(nextRequest).utf8)
-        let frames = [[UInt8]()] + ClientRequest(requestID: requestID, command: command).encode()
+        let frames = [[UInt8]()] + ClientRequest(requestID: requestID, command: command, page: page).encode()
         var deadline = Date().addingTimeInterval(timeout)
         do {
             guard try socket.send(multipart: frames, dontWait: true) else {
@@ -142,9 +172,14 @@ public final class ControlClient {
         try request(.publish(event), as: PublishReply.self).seq
     }
 
-    /// The registry.
+    /// The registry, every page of it.
     public func plugins() throws(ClientError) -> [InstanceInfo] {
-        try request(.plugins, as: [InstanceInfo].self)
+        try requestAll(.plugins, as: InstanceInfo.self)
+    }
+
+    /// Every supervised and attached instance, every page of them.
+    public func status() throws(ClientError) -> [InstanceInfo] {
+        try requestAll(.status, as: InstanceInfo.self)
     }
 
     /// The event bus counters.

@@ -67,7 +67,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                 name: plugin.name, type: plugin.type, version: plugin.version, instance: instance, pid: getpid(),
                 services: plugin.services + plugin.tasks.filter { !plugin.services.contains($0) },
                 subscriptions: plugin.subscriptions, language: "swift",
-                concurrency: plugin.concurrency)
+                concurrency: plugin.concurrency, token: options.registrationToken)
             try registration.validate()
             zmq = try ZMQContext()
             loop = try SessionLoop(registration: registration, patterns: patterns, options: options, context: context, zmq: zmq)

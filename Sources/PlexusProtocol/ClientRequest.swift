@@ -29,6 +29,14 @@ public enum ClientCommand: Sendable, Equatable {
     /// Scheduled tasks: list, show, add, remove, pause, resume, cancel, trigger.
     case tasks(TaskVerb, argument: String?)
 
+    /// Whether the command answers with a list that pages (`PageRequest`): its optional last frame.
+    public var isPaged: Bool {
+        switch self {
+        case .plugins, .status, .services, .stats: true
+        default: false
+        }
+    }
+
     /// The command's name on the wire.
     public var name: String {
         switch self {
@@ -76,10 +84,13 @@ public enum TaskVerb: String, Sendable, CaseIterable {
 public struct ClientRequest: Sendable, Equatable {
     public var requestID: [UInt8]
     public var command: ClientCommand
+    /// The page of a list command's answer (`ClientCommand.isPaged`); nil for the default page.
+    public var page: PageRequest?
 
-    public init(requestID: [UInt8], command: ClientCommand) {
+    public init(requestID: [UInt8], command: ClientCommand, page: PageRequest? = nil) {
         self.requestID = requestID
         self.command = command
+        self.page = page
     }
 
     /// The frames to send, starting with the header (a DEALER prepends the empty delimiter).
@@ -103,7 +114,9 @@ public struct ClientRequest: Sendable, Equatable {
         case .tasks(let verb, let argument):
             frames.append(Array(verb.rawValue.utf8))
             if let argument { frames.append(Array(argument.utf8)) }
-        case .ping, .discover, .plugins, .stats, .status, .services:
+        case .plugins, .stats, .status, .services:
+            if let frame = page?.frame { frames.append(frame) }
+        case .ping, .discover:
             break
         }
         return frames
@@ -125,6 +138,12 @@ public struct ClientRequest: Sendable, Equatable {
         }
         let arguments = Array(rest.dropFirst())
         do throws(ProtocolError) {
+            let name = String(decoding: commandFrame.prefix(32), as: UTF8.self)
+            if ["PLUGINS", "STATS", "STATUS", "SERVICES"].contains(name) {
+                guard arguments.count <= 1 else { throw .bad("\(name) takes one optional frame: the page") }
+                let page = try arguments.first.map { frame throws(ProtocolError) in try PageRequest.decode(frame, command: name) }
+                return ClientRequest(requestID: requestID, command: try decodeCommand(commandFrame, []), page: page)
+            }
             let command = try decodeCommand(commandFrame, arguments)
             return ClientRequest(requestID: requestID, command: command)
         } catch {

@@ -23,6 +23,19 @@ public enum EventCodec {
     }
 
     /// Splits decoded headers into the publisher's `source` (if any) and the rest.
+    /// Whether a publisher may not name itself `source`: the broker's own name and every `plexus.` name,
+    /// so that no event can pass for one the broker published.
+    public static func isReservedSource(_ source: String) -> Bool {
+        source == PlexusConstants.brokerSource || source.hasPrefix("plexus.") || source == "plexus"
+    }
+
+    /// Checks a publisher's `source` header: 1–255 bytes, and not reserved.
+    public static func sourceProblem(_ source: String) -> String? {
+        if source.isEmpty || source.utf8.count > 255 { return "header 'source' must be 1–255 bytes" }
+        if isReservedSource(source) { return "header 'source' '\(source)' is reserved for the broker (plexus.…)" }
+        return nil
+    }
+
     public static func splitSource(_ headers: [String: String]) -> (source: String?, others: [String: String]) {
         var others = headers
         let source = others.removeValue(forKey: "source")

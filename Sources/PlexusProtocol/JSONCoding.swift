@@ -14,6 +14,9 @@ public enum JSONCoding {
     public static func decode<T: Decodable>(_ type: T.Type, from frame: [UInt8], what: String) throws(ProtocolError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(frame))
+        } catch let error as ProtocolError {
+            // A type's own range check, which names its field.
+            throw error
         } catch let error as DecodingError {
             throw ProtocolError.bad("\(what) is not valid: \(describe(error))")
         } catch {

@@ -45,6 +45,10 @@ public enum PluginMessage: Sendable, Equatable {
         switch name {
         case "REGISTER":
             guard arguments.count == 1 else { throw .bad("REGISTER takes one JSON frame") }
+            guard arguments[0].count <= Registration.maxFrameBytes else {
+                throw ProtocolError(
+                    .tooLarge, "REGISTER frame has \(arguments[0].count) bytes; the limit is \(Registration.maxFrameBytes)")
+            }
             let registration = try JSONCoding.decode(Registration.self, from: arguments[0], what: "registration")
             try registration.validate()
             return .register(registration)

@@ -2,6 +2,7 @@
 public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
     case badRequest = 400
     case notRegistered = 401
+    case forbidden = 403
     case notFound = 404
     case unknownCommand = 405
     case conflict = 409
@@ -16,6 +17,7 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
         switch self {
         case .badRequest: "bad_request"
         case .notRegistered: "not_registered"
+        case .forbidden: "forbidden"
         case .notFound: "not_found"
         case .unknownCommand: "unknown_command"
         case .conflict: "conflict"

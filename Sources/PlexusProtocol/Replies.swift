@@ -30,11 +30,17 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
     public var eventsOut: String
     public var heartbeatMilliseconds: Int
     public var liveness: Int
+    /// The largest control message the broker takes (bytes); nil from an older broker.
+    public var maxMessageBytes: Int?
+    /// The largest event the broker takes, topic, payload and headers together (bytes).
+    public var maxEventBytes: Int?
 
     public init(
         broker: String, control: String, eventsIn: String, eventsOut: String, heartbeatMilliseconds: Int,
-        liveness: Int
+        liveness: Int, maxMessageBytes: Int? = nil, maxEventBytes: Int? = nil
     ) {
+        self.maxMessageBytes = maxMessageBytes
+        self.maxEventBytes = maxEventBytes
         self.protocol = PlexusConstants.protocolVersion
         self.broker = broker
         self.control = control
@@ -49,6 +55,8 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
         case eventsIn = "events_in"
         case eventsOut = "events_out"
         case heartbeatMilliseconds = "heartbeat_ms"
+        case maxMessageBytes = "max_message_bytes"
+        case maxEventBytes = "max_event_bytes"
     }
 }
 
@@ -64,16 +72,27 @@ public struct TopicStats: Codable, Sendable, Equatable {
     public var count: UInt64
     public var bytes: UInt64
     public var lastSeq: UInt64
+    /// Events on this topic that at least one subscriber missed because its queue was full.
+    public var dropped: UInt64
 
-    public init(count: UInt64 = 0, bytes: UInt64 = 0, lastSeq: UInt64 = 0) {
+    public init(count: UInt64 = 0, bytes: UInt64 = 0, lastSeq: UInt64 = 0, dropped: UInt64 = 0) {
         self.count = count
         self.bytes = bytes
         self.lastSeq = lastSeq
+        self.dropped = dropped
     }
 
     enum CodingKeys: String, CodingKey {
-        case count, bytes
+        case count, bytes, dropped
         case lastSeq = "last_seq"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(UInt64.self, forKey: .count)
+        bytes = try container.decode(UInt64.self, forKey: .bytes)
+        lastSeq = try container.decode(UInt64.self, forKey: .lastSeq)
+        dropped = try container.decodeIfPresent(UInt64.self, forKey: .dropped) ?? 0
     }
 }
 
@@ -83,7 +102,8 @@ public struct StatsReply: Codable, Sendable, Equatable {
     public var eventsIn: UInt64
     /// Events forwarded to subscribers.
     public var eventsOut: UInt64
-    /// Events the outbound socket could not take (high-water mark).
+    /// Events that at least one subscriber missed because its queue was full (or that could not be sent).
+    /// libzmq does not say which subscriber: per topic, `topics[...].dropped` narrows it down.
     public var dropped: UInt64
     /// Bad input by kind (`events`, `control`, `plugin`).
     public var malformed: [String: UInt64]
@@ -92,6 +112,33 @@ public struct StatsReply: Codable, Sendable, Equatable {
     public var subscriptions: Int
     /// The scheduler's firing delay (time dispatched minus time scheduled) over its last 1,024 runs.
     public var taskJitter: TaskJitter?
+    /// Topics with counters of their own; `topics` holds one page of them.
+    public var topicCount: Int?
+    /// The broker's limits that bound memory (docs/LIMITS.md).
+    public var limits: Limits?
+
+    /// The broker's memory limits, as configured.
+    public struct Limits: Codable, Sendable, Equatable {
+        public var maxEventBytes: Int
+        /// Events each subscriber's (and publisher's) queue holds at most.
+        public var eventQueueDepth: Int
+        public var maxSessions: Int
+        public var maxTrackedTopics: Int
+
+        public init(maxEventBytes: Int, eventQueueDepth: Int, maxSessions: Int, maxTrackedTopics: Int) {
+            self.maxEventBytes = maxEventBytes
+            self.eventQueueDepth = eventQueueDepth
+            self.maxSessions = maxSessions
+            self.maxTrackedTopics = maxTrackedTopics
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxEventBytes = "max_event_bytes"
+            case eventQueueDepth = "event_queue_depth"
+            case maxSessions = "max_sessions"
+            case maxTrackedTopics = "max_tracked_topics"
+        }
+    }
 
     /// Scheduled-task firing delay, milliseconds.
     public struct TaskJitter: Codable, Sendable, Equatable {
@@ -115,8 +162,11 @@ public struct StatsReply: Codable, Sendable, Equatable {
 
     public init(
         eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
-        topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil
+        topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil, topicCount: Int? = nil,
+        limits: Limits? = nil
     ) {
+        self.topicCount = topicCount
+        self.limits = limits
         self.eventsIn = eventsIn
         self.eventsOut = eventsOut
         self.dropped = dropped
@@ -127,8 +177,9 @@ public struct StatsReply: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dropped, malformed, topics, subscriptions
+        case dropped, malformed, topics, subscriptions, limits
         case taskJitter = "task_jitter"
+        case topicCount = "topic_count"
         case eventsIn = "events_in"
         case eventsOut = "events_out"
     }

@@ -77,19 +77,19 @@ public enum DurationValue {
 
     /// Parses a topology value (text or a YAML number) into milliseconds, or gives the sentence that
     /// says why not: `expected` for what is not a duration, the limit for what is out of range.
-    public static func milliseconds(from value: Any, expected: String) -> Result<Int64, DurationProblem> {
-        guard let text = PluginSpec.scalar(value) else { return .failure(DurationProblem(expected)) }
+    public static func milliseconds(from value: Any, expected: String) -> Result<Int64, ValueProblem> {
+        guard let text = PluginSpec.scalar(value) else { return .failure(ValueProblem(expected)) }
         switch parse(text) {
         case .success(let milliseconds): return .success(milliseconds)
-        case .failure(.malformed): return .failure(DurationProblem(expected))
+        case .failure(.malformed): return .failure(ValueProblem(expected))
         case .failure(.outOfRange):
-            return .failure(DurationProblem("is out of range: a duration must be from 0 to \(limitDescription)"))
+            return .failure(ValueProblem("is out of range: a duration must be from 0 to \(limitDescription)"))
         }
     }
 }
 
-/// The sentence that says why a value is not an accepted duration.
-public struct DurationProblem: Error, Equatable, Sendable {
+/// The sentence that says why a value from outside (a duration, a size) is not accepted.
+public struct ValueProblem: Error, Equatable, Sendable {
     public var message: String
     init(_ message: String) { self.message = message }
 }

@@ -33,9 +33,18 @@ public struct LogBuffer: Sendable {
     }
 
     /// Lines of `plugin` after `since`, at most `limit`, and the cursor to continue from.
-    public func read(plugin: String, since: UInt64, limit: Int) -> (lines: [LogLine], next: UInt64) {
+    /// The answer stops early once its lines hold `maxBytes` (at least one line is returned), so that a
+    /// reply stays bounded however long the lines are; `next` then continues where it stopped.
+    public func read(plugin: String, since: UInt64, limit: Int, maxBytes: Int = 4 << 20) -> (lines: [LogLine], next: UInt64) {
         let kept = (lines[plugin] ?? []).suffix(linesPerPlugin)
-        let selected = Array(kept.filter { $0.seq > since }.prefix(limit))
+        var selected: [LogLine] = []
+        var bytes = 0
+        for line in kept where line.seq > since {
+            guard selected.count < limit else { break }
+            bytes += line.line.utf8.count + line.instance.utf8.count + 64
+            if !selected.isEmpty, bytes > maxBytes { break }
+            selected.append(line)
+        }
         return (selected, selected.last?.seq ?? max(since, 0))
     }
 }

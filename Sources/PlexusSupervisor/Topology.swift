@@ -26,6 +26,13 @@ public struct Topology: Sendable, Equatable {
         /// The broker's data directory (the scheduler's SQLite database lives there), resolved
         /// against the file's directory.
         public var data: String?
+        /// The largest event accepted (topic, payload and headers), in bytes.
+        public var maxEventBytes: Int?
+        /// The memory one subscriber's outbound queue may hold; its depth in events is this divided
+        /// by `maxEventBytes`.
+        public var subscriberQueueBytes: Int?
+        /// The most plugin sessions at once.
+        public var maxSessions: Int?
     }
 
     /// Settings of one service (`services:` section): queue bound and circuit breaker.
@@ -52,7 +59,17 @@ public struct Topology: Sendable, Equatable {
     /// The plugin named `name`, if any.
     public func plugin(_ name: String) -> PluginSpec? { plugins.first { $0.name == name } }
 
-    static let brokerKeys: Set<String> = ["control", "events_in", "events_out", "heartbeat_ms", "liveness", "data"]
+    static let brokerKeys: Set<String> = [
+        "control", "events_in", "events_out", "heartbeat_ms", "liveness", "data", "max_event_bytes",
+        "subscriber_queue_bytes", "max_sessions",
+    ]
+
+    /// The ranges of the broker's limits (docs/LIMITS.md).
+    public enum LimitRanges {
+        public static let maxEventBytes = 1_024...(16 << 20)
+        public static let subscriberQueueBytes = (1 << 20)...(16 << 30)
+        public static let maxSessions = 1...1_000_000
+    }
     static let pluginKeys: Set<String> = [
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
         "restart", "start_timeout", "stop_timeout",
@@ -135,6 +152,17 @@ public struct Topology: Sendable, Equatable {
             broker.eventsOut = try endpoint(section["events_out"], "broker.events_out", fail)
             broker.heartbeatMilliseconds = try wholeNumber(section["heartbeat_ms"], "broker.heartbeat_ms", in: 10...600_000, fail)
             broker.liveness = try wholeNumber(section["liveness"], "broker.liveness", in: 1...100, fail)
+            broker.maxSessions = try wholeNumber(section["max_sessions"], "broker.max_sessions", in: LimitRanges.maxSessions, fail)
+            for (key, range) in [
+                ("max_event_bytes", LimitRanges.maxEventBytes), ("subscriber_queue_bytes", LimitRanges.subscriberQueueBytes),
+            ] {
+                guard let raw = section[key] else { continue }
+                switch ByteSizeValue.bytes(from: raw, in: range) {
+                case .success(let bytes):
+                    if key == "max_event_bytes" { broker.maxEventBytes = bytes } else { broker.subscriberQueueBytes = bytes }
+                case .failure(let problem): throw fail("broker.\(key)", problem.message)
+                }
+            }
             if let data = section["data"] {
                 guard let path = data as? String, !path.isEmpty else {
                     throw fail("broker.data", "must be a directory path")

@@ -99,4 +99,16 @@ extension Socket {
     public func setXPubVerbose(_ on: Bool) throws(ZMQError) {
         try setInt32Option(ZMQ_XPUB_VERBOSE, on ? 1 : 0, "xpub_verbose")
     }
+
+    /// XPUB: pass unsubscriptions up too, including those for a subscriber that disconnects, so that
+    /// subscription counts stay exact when several subscribers share a prefix.
+    public func setXPubVerboser(_ on: Bool) throws(ZMQError) {
+        try setInt32Option(ZMQ_XPUB_VERBOSER, on ? 1 : 0, "xpub_verboser")
+    }
+
+    /// XPUB: with `on`, a send fails with EAGAIN (instead of dropping silently) when a matching
+    /// subscriber's queue is full. libzmq reads the option at every send, so it may be switched at will.
+    public func setXPubNoDrop(_ on: Bool) throws(ZMQError) {
+        try setInt32Option(ZMQ_XPUB_NODROP, on ? 1 : 0, "xpub_nodrop")
+    }
 }

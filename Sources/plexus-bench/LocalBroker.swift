@@ -7,7 +7,7 @@ final class LocalBroker {
     let broker: Broker
     private let thread: Thread
 
-    init(topology: Topology? = nil, eventsHighWaterMark: Int32 = 100_000) throws {
+    init(topology: Topology? = nil, eventsHighWaterMark: Int32? = nil) throws {
         broker = try Broker(
             configuration: BrokerConfiguration(
                 controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",

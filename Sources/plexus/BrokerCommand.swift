@@ -59,6 +59,9 @@ struct BrokerCommand: AsyncParsableCommand {
                 configuration.heartbeatIntervalMilliseconds =
                     parsed.broker.heartbeatMilliseconds ?? configuration.heartbeatIntervalMilliseconds
                 configuration.heartbeatLiveness = parsed.broker.liveness ?? configuration.heartbeatLiveness
+                configuration.maxEventBytes = parsed.broker.maxEventBytes ?? configuration.maxEventBytes
+                configuration.subscriberQueueBytes = parsed.broker.subscriberQueueBytes ?? configuration.subscriberQueueBytes
+                configuration.maxSessions = parsed.broker.maxSessions ?? configuration.maxSessions
                 configuration.dataDirectory = parsed.broker.data ?? "\(parsed.baseDirectory)/.plexus"
             } catch {
                 throw fail("\(error)")

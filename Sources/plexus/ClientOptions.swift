@@ -14,8 +14,14 @@ struct ClientOptions: ParsableArguments {
         broker ?? EndpointAddress.controlFromEnvironment(ProcessInfo.processInfo.environment)
     }
 
+    /// The range of `--timeout`, in seconds: a millisecond to a day.
+    static let timeoutRange = 0.001...86_400.0
+
     func validate() throws {
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
+        if let timeout, !timeout.isFinite || !Self.timeoutRange.contains(timeout) {
+            throw ValidationError(
+                "--timeout must be a number of seconds from \(Self.timeoutRange.lowerBound) to \(Int(Self.timeoutRange.upperBound))")
+        }
     }
 
     /// The timeout in force, given the command's default.

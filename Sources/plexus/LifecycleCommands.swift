@@ -168,21 +168,33 @@ struct LogsCommand: ParsableCommand {
     struct Line: Decodable { var seq: UInt64; var time: Int64; var instance: String; var stream: String; var line: String }
     struct Reply: Decodable { var lines: [Line]; var next: UInt64 }
 
+    func validate() throws {
+        guard (0...100_000).contains(tail) else { throw ValidationError("--tail must be from 0 to 100000") }
+    }
+
     func run() throws {
         try runClient {
             let client = try options.client()
             var since: UInt64 = 0
-            var first = true
-            repeat {
+            // The broker answers in pages bounded in bytes: read them all, then keep the last --tail lines.
+            var backlog: [Line] = []
+            for _ in 0..<10_000 {
                 let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: Reply.self)
-                let lines = first ? Array(reply.lines.suffix(tail)) : reply.lines
-                for line in lines {
-                    emit("\(EventLine.iso8601(microseconds: line.time)) \(line.instance) \(line.stream): \(line.line)")
-                }
+                backlog = Array((backlog + reply.lines).suffix(tail))
+                guard !reply.lines.isEmpty, reply.next > since else { break }
                 since = reply.next
-                first = false
-                if follow { Thread.sleep(forTimeInterval: 0.25) }
-            } while follow
+            }
+            for line in backlog { print(line) }
+            while follow {
+                Thread.sleep(forTimeInterval: 0.25)
+                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: Reply.self)
+                for line in reply.lines { print(line) }
+                since = reply.next
+            }
         }
+    }
+
+    private func print(_ line: Line) {
+        emit("\(EventLine.iso8601(microseconds: line.time)) \(line.instance) \(line.stream): \(line.line)")
     }
 }

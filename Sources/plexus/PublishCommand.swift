@@ -37,18 +37,27 @@ struct PublishCommand: ParsableCommand {
 
     func run() throws {
         try runClient {
-            let payload: [UInt8]
-            if let data, data != "-" {
-                payload = Array(data.utf8)
-            } else {
-                payload = Array(FileHandle.standardInput.readDataToEndOfFile())
-            }
+            let client = try options.client()
+            // Ask first: it proves a broker is there, and says how large an event it takes.
+            let limits = try client.discover()
+            let limit = min(limits.maxEventBytes ?? Int(PlexusConstants.maxMessageBytes), Int(PlexusConstants.maxMessageBytes))
             var headerMap: [String: String] = [:]
             for header in headers {
                 let parts = header.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 headerMap[String(parts[0])] = String(parts[1])
             }
-            let client = try options.client()
+            let payload: [UInt8]
+            if let data, data != "-" {
+                payload = Array(data.utf8)
+            } else {
+                payload = try Self.readStandardInput(upTo: limit + 1)
+            }
+            let size = topic.utf8.count + payload.count + (headerMap.isEmpty ? 0 : JSONCoding.encode(headerMap).count)
+            guard size <= limit else {
+                throw fail(
+                    "the event has more than \(limit) bytes, the broker's limit for one event (broker.max_event_bytes); "
+                        + "it was not sent")
+            }
             let event = PublishRequest(topic: topic, payload: payload, headers: headerMap)
             if ack {
                 let seq = try client.publish(event)
@@ -57,5 +66,16 @@ struct PublishCommand: ParsableCommand {
                 try client.send(.publish(event))
             }
         }
+    }
+
+    /// Reads standard input, at most `limit` bytes (one past the broker's limit is enough to refuse it).
+    private static func readStandardInput(upTo limit: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while bytes.count < limit {
+            guard let chunk = try FileHandle.standardInput.read(upToCount: min(1 << 20, limit - bytes.count)), !chunk.isEmpty
+            else { break }
+            bytes += chunk
+        }
+        return bytes
     }
 }
