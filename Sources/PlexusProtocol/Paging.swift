@@ -30,14 +30,19 @@ public struct PageRequest: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        offset = try container.decodeIfPresent(Int.self, forKey: .offset) ?? 0
-        limit = try container.decodeIfPresent(Int.self, forKey: .limit) ?? Self.defaultLimit
+        offset = Int(try container.decodeWholeNumber(.offset, in: 0...Int64(Self.maxOffset), what: "paging") ?? 0)
+        limit = Int(try container.decodeWholeNumber(.limit, in: 1...Int64(Self.maxLimit), what: "paging") ?? Int64(Self.defaultLimit))
     }
 
     /// Decodes and range-checks a paging frame; an empty frame is the default page.
     public static func decode(_ frame: [UInt8], command: String) throws(ProtocolError) -> PageRequest {
         if frame.isEmpty { return PageRequest() }
-        let request = try JSONCoding.decode(PageRequest.self, from: frame, what: "\(command) paging")
+        let request: PageRequest
+        do throws(ProtocolError) {
+            request = try JSONCoding.decode(PageRequest.self, from: frame, what: "\(command) paging")
+        } catch where error.message.hasPrefix("paging") {
+            throw .bad("\(command) \(error.message)")
+        }
         guard (0...maxOffset).contains(request.offset) else {
             throw .bad("\(command) paging: offset must be from 0 to \(maxOffset)")
         }

@@ -63,11 +63,11 @@ public struct Registration: Codable, Sendable, Equatable {
         type = try container.decodeIfPresent(String.self, forKey: .type) ?? ""
         version = try container.decodeIfPresent(String.self, forKey: .version) ?? ""
         // Numbers are range-checked here, with the field's name, rather than failing as "not JSON".
-        pid = Int32(try Self.wholeNumber(container, .pid, in: 0...Int64(Int32.max)) ?? 0)
+        pid = Int32(try container.decodeWholeNumber(.pid, in: 0...Int64(Int32.max), what: "REGISTER") ?? 0)
         services = try container.decodeIfPresent([String].self, forKey: .services) ?? []
         subscriptions = try container.decodeIfPresent([String].self, forKey: .subscriptions) ?? []
         language = try container.decodeIfPresent(String.self, forKey: .language) ?? ""
-        concurrency = Int(try Self.wholeNumber(container, .concurrency, in: 1...Int64(Limits.maxConcurrency)) ?? 1)
+        concurrency = Int(try container.decodeWholeNumber(.concurrency, in: 1...Int64(Limits.maxConcurrency), what: "REGISTER") ?? 1)
         token = try container.decodeIfPresent(String.self, forKey: .token)
     }
 
@@ -83,21 +83,6 @@ public struct Registration: Codable, Sendable, Equatable {
         try container.encode(language, forKey: .language)
         try container.encode(concurrency, forKey: .concurrency)
         try container.encodeIfPresent(token, forKey: .token)
-    }
-
-    /// A whole number within `range`, or an error that names the field and the range.
-    private static func wholeNumber(
-        _ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, in range: ClosedRange<Int64>
-    ) throws -> Int64? {
-        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
-        let number = try? container.decode(Double.self, forKey: key)
-        guard let number, number.isFinite, number.rounded() == number, number >= Double(range.lowerBound),
-            number <= Double(range.upperBound)
-        else {
-            throw ProtocolError.bad(
-                "REGISTER field '\(key.stringValue)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return Int64(number)
     }
 
     /// Checks the fields a decoder cannot: syntax, sizes and counts. The error names the field.

@@ -74,8 +74,14 @@ public enum YAMLGuard {
             // Every event consumes input, so the loop ends; the bound only guards against a parser bug.
             for _ in 0...(buffer.count * 4 + 16) {
                 var event = yaml_event_t()
-                // A syntax error: the real parser reports it, with its position.
-                guard yaml_parser_parse(&parser, &event) == 1 else { return }
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    // libyaml's own nesting limit stops it before any event of ours: report it as ours.
+                    if let problem = parser.problem, String(cString: problem).contains("nesting level") {
+                        throw YAMLLimitError("the document nests deeper than \(limits.maxDepth) levels")
+                    }
+                    // A syntax error: the real parser reports it, with its position.
+                    return
+                }
                 defer { yaml_event_delete(&event) }
                 switch event.type {
                 case YAML_STREAM_END_EVENT:

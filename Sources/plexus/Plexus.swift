@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `plexus`: run the broker and talk to it.
 @main
@@ -13,4 +14,20 @@ struct Plexus: AsyncParsableCommand {
             CallCommand.self, ServicesCommand.self, TasksCommand.self,
         ]
     )
+
+    /// A closed pipe on stdout or stderr (`| head`) must end writing, not the process: SIGPIPE would kill
+    /// the broker before it could stop its plugins. Writes then fail with EPIPE instead.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

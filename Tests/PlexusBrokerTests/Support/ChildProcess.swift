@@ -27,8 +27,11 @@ final class ChildProcess: @unchecked Sendable {
             let pipe = Pipe()
             process.standardInput = pipe
             try process.run()
-            pipe.fileHandleForWriting.write(stdin)
-            try pipe.fileHandleForWriting.close()
+            // A child may exit before it has read everything (e.g. refusing oversize input): the write
+            // then fails with EPIPE, which must not kill the test process.
+            ignorePipeSignal()
+            try? pipe.fileHandleForWriting.write(contentsOf: stdin)
+            try? pipe.fileHandleForWriting.close()
         } else {
             process.standardInput = FileHandle.nullDevice
             try process.run()
@@ -106,4 +109,9 @@ func runPlexus(_ arguments: [String], stdin: Data? = nil, timeout: Double = 20) 
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Writing to a child that has exited must fail with EPIPE, not kill the test process.
+private func ignorePipeSignal() {
+    _ = signal(SIGPIPE, SIG_IGN)
 }

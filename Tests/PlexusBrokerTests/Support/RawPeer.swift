@@ -1,0 +1,93 @@
+import Foundation
+import PlexusProtocol
+import ZeroMQ
+
+/// A raw DEALER on the broker's control endpoint, speaking frames by hand: what a hostile or buggy
+/// peer can send, with no SDK in between.
+final class RawPeer {
+    let context: ZMQContext
+    let socket: Socket
+
+    init(endpoint: String, context: ZMQContext? = nil) throws {
+        self.context = try context ?? ZMQContext()
+        socket = try self.context.socket(.dealer)
+        try socket.setLinger(milliseconds: 0)
+        try socket.connect(endpoint)
+    }
+
+    deinit { socket.close() }
+
+    /// Sends frames after the empty delimiter a DEALER owes the ROUTER.
+    func send(_ frames: [[UInt8]]) throws {
+        _ = try socket.send(multipart: [[]] + frames)
+    }
+
+    /// The next message (delimiter removed), or nil after `timeout` seconds.
+    func receive(timeout: Double) throws -> [[UInt8]]? {
+        var poller = Poller()
+        poller.add(socket)
+        let deadline = Date().addingTimeInterval(timeout)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard try poller.poll(timeoutMilliseconds: max(1, Int(deadline.timeIntervalSinceNow * 1000))) > 0 else { continue }
+            if let frames = try socket.receiveMultipart(dontWait: true) { return Array(frames.dropFirst()) }
+        }
+        return nil
+    }
+
+    /// Sends a client request and returns its reply.
+    func request(_ command: String, _ arguments: [[UInt8]], timeout: Double = 5) throws -> ClientReply? {
+        let id = Array(UUID().uuidString.prefix(8).utf8)
+        try send([ProtocolHeader.client.frame, Array(command.utf8), id] + arguments)
+        let deadline = Date().addingTimeInterval(timeout)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard let frames = try receive(timeout: deadline.timeIntervalSinceNow) else { return nil }
+            if let reply = try? ClientReply.decode(frames[...]), reply.requestID == id { return reply }
+        }
+        return nil
+    }
+
+    /// The broker's answer to a `REGISTER` with `body` (a JSON object): WELCOME or ERROR.
+    func register(_ body: [UInt8], timeout: Double = 5) throws -> BrokerMessage? {
+        try send([ProtocolHeader.plugin.frame, Array("REGISTER".utf8), body])
+        let deadline = Date().addingTimeInterval(timeout)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard let frames = try receive(timeout: deadline.timeIntervalSinceNow) else { return nil }
+            switch try? BrokerMessage.decode(frames[...]) {
+            case .welcome?, .error?: return try BrokerMessage.decode(frames[...])
+            default: continue
+            }
+        }
+        return nil
+    }
+}
+
+extension ClientReply {
+    /// The error of an `ERR` reply, nil otherwise.
+    var protocolError: ProtocolError? {
+        if case .error(_, let error) = self { return error }
+        return nil
+    }
+}
+
+extension BrokerMessage {
+    var protocolError: ProtocolError? {
+        if case .error(let error) = self { return error }
+        return nil
+    }
+
+    var welcome: Welcome? {
+        if case .welcome(let welcome) = self { return welcome }
+        return nil
+    }
+}
+
+/// A process's resident memory now and at its peak (`/proc/PID/status`), in bytes.
+func memory(of pid: Int32) -> (resident: Int, peak: Int)? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    func field(_ name: String) -> Int? {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
+        return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
+    }
+    guard let resident = field("VmRSS"), let peak = field("VmHWM") else { return nil }
+    return (resident, peak)
+}
