@@ -230,8 +230,9 @@ final class SessionLoop: @unchecked Sendable {
         case .welcome(let welcome):
             registered = true
             retryDelay = 0
-            heartbeatMilliseconds = Int64(max(10, welcome.heartbeatMilliseconds))
-            liveness = Int64(max(1, welcome.liveness))
+            // Clamped to the ranges topology.yaml allows, so that no broker can make the product overflow.
+            heartbeatMilliseconds = Int64(min(max(10, welcome.heartbeatMilliseconds), 600_000))
+            liveness = Int64(min(max(1, welcome.liveness), 100))
             let eventsIn = EndpointAddress.resolve(welcome.eventsIn, relativeTo: options.controlEndpoint)
             let eventsOut = EndpointAddress.resolve(welcome.eventsOut, relativeTo: options.controlEndpoint)
             do {

@@ -23,6 +23,10 @@ struct CallCommand: ParsableCommand {
     func validate() throws {
         if let problem = ServiceName.validationError(service) { throw ValidationError("invalid service: \(problem)") }
         for header in headers where !header.contains("=") { throw ValidationError("--header takes KEY=VALUE, got '\(header)'") }
+        let longest = Double(CallOptions.maxTimeoutMilliseconds) / 1000
+        if let timeout = options.timeout, timeout > longest {
+            throw ValidationError("--timeout of a call must be at most \(Int(longest)) seconds")
+        }
     }
 
     func run() throws {
@@ -33,7 +37,7 @@ struct CallCommand: ParsableCommand {
             headerMap[String(parts[0])] = String(parts[1])
         }
         let timeout = options.seconds()
-        let callOptions = CallOptions(timeoutMilliseconds: Int(timeout * 1000), headers: headerMap, idempotent: idempotent)
+        let callOptions = CallOptions(timeoutMilliseconds: max(1, Int(timeout * 1000)), headers: headerMap, idempotent: idempotent)
         let started = Date()
         do {
             let client = try options.client()

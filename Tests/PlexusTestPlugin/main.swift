@@ -6,6 +6,8 @@ import PlexusProtocol
 ///
 /// - `test.echo`: answers `INSTANCE:BODY`.
 /// - `test.slow`: waits `sleep_ms` (header, default 1000) unless cancelled, then answers `INSTANCE`.
+/// - `test.block`: blocks its thread for `sleep_ms` (header, default 1000), as careless handler code does,
+///   then answers `INSTANCE`.
 /// - `test.fail`: fails with 418 `teapot`.
 /// - `test.flaky`: fails with 500 while the file named by config `fail_flag` exists, else answers.
 /// - `test.stream`: three partial answers, then the final one.
@@ -18,7 +20,7 @@ struct TestPlugin: Plugin {
     let name = "testplugin"
     let type = "test"
     let version = "1.0.0"
-    let services = ["test.echo", "test.slow", "test.fail", "test.flaky", "test.stream", "test.relay"]
+    let services = ["test.echo", "test.slow", "test.block", "test.fail", "test.flaky", "test.stream", "test.relay"]
     let tasks = ["test.task"]
 
     struct TaskOrders: Decodable {
@@ -49,6 +51,10 @@ struct TestPlugin: Plugin {
         switch request.service {
         case "test.echo":
             return Array("\(me):".utf8) + request.body
+        case "test.block":
+            // Deliberately blocking, not awaiting: heartbeats must not depend on handlers being polite.
+            blockThread(milliseconds: Int(request.headers["sleep_ms"] ?? "") ?? 1000)
+            return Array(me.utf8)
         case "test.slow":
             let milliseconds = Int(request.headers["sleep_ms"] ?? "") ?? 1000
             try await Task.sleep(for: .milliseconds(milliseconds))
@@ -74,3 +80,8 @@ struct TestPlugin: Plugin {
 }
 
 await TestPlugin.main()
+
+/// Blocks the calling thread (`usleep`, which async code may call, unlike `Thread.sleep`).
+func blockThread(milliseconds: Int) {
+    usleep(UInt32(clamping: milliseconds * 1000))
+}
