@@ -48,7 +48,7 @@ from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATC
                         MAX_BACKOFF, SUB_RCVHWM, Handler)
 from .plugin_services import Offer, ServiceSupport
 from .service_codec import registration_fields, validate_concurrency
-from .session import route, select_instance
+from .session import claim_token, route, select_instance
 
 log = logging.getLogger("plexus")
 
@@ -121,6 +121,8 @@ class Plugin(ServiceSupport):
         self.type = str(type if type is not None else self.type)
         self.version = str(version if version is not None else self.version)
         self.instance = select_instance(self.name, instance)
+        # A supervised process's secret for REGISTER (never logged, never in a repr).
+        self._token = claim_token(self.instance)
         self.concurrency = validate_concurrency(concurrency if concurrency is not None else self.concurrency)
         self.broker = broker
         self.log = logging.getLogger(f"plexus.{self.name}")
@@ -600,6 +602,8 @@ class Plugin(ServiceSupport):
         body = {"name": self.name, "type": self.type, "version": self.version, "instance": self.instance,
                 "pid": os.getpid(), **registration_fields(self._services.names, self.concurrency),
                 "subscriptions": self.patterns, "language": "python"}
+        if self._token is not None:
+            body["token"] = self._token.reveal()
         self._send(P.REGISTER, P.encode_json(body))
         self._session = False
         self._pending = None  # a probe belongs to one WELCOME; the next WELCOME starts its own
