@@ -44,6 +44,7 @@ from .errors import PlexusError, ProtocolError
 from .event import Event
 from .handoff import HandlerQueue
 from .patterns import Pattern
+# The constants are re-exported: they lived here before the sockets moved to plugin_io.
 from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATCH, LINGER_MS,  # noqa: F401
                         MAX_BACKOFF, SUB_RCVHWM, Handler)
 from .plugin_services import Offer, ServiceSupport

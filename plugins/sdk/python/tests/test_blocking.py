@@ -3,7 +3,8 @@ real broker: the session lives on the SDK's I/O thread, so a blocked event handl
 on_start delays the handlers after it but never the heartbeats. The broker declares nobody lost (no
 ``plexus.plugin.lost``), keeps the same session (PLUGINS/STATUS: running, same ``registered_at``, a
 ``last_heartbeat`` that keeps moving while the handler blocks), and the events published meanwhile are all
-handled afterwards, in order. A full handler queue pauses reading the SUB socket instead of dropping.
+handled afterwards, in order. An inline handler sees CANCEL while it runs. A full handler queue pauses
+reading the SUB socket instead of dropping.
 
 No fixed sleeps: each handler blocks until the test has seen the broker take a heartbeat well past the
 liveness window after the block began (BLOCK_S), and every wait has a deadline.
@@ -16,7 +17,7 @@ from typing import Any, Dict, List, Optional
 from unittest import mock
 
 import plexus.plugin
-from plexus import Client, Plugin, Request
+from plexus import Client, PlexusTimeout, Plugin, Request
 from tests.harness import TIMEOUT, BrokerProcess, Subscriber, wait_for
 from tests.test_broker import BrokerTestCase
 
@@ -138,6 +139,30 @@ class BlockingHandlerTest(BrokerTestCase):
         self.assertEqual(seen, [{"n": n} for n in range(EVENTS)])
         self.assertEqual(self.entry(plugin)["state"], "running")
         self.assert_never_lost(plugin)
+
+    def test_inline_handler_sees_cancel_while_it_runs(self):
+        # The I/O thread reads the broker's CANCEL (sent at the caller's deadline) while the handler runs.
+        saw_cancel = threading.Event()
+
+        def patient(request: Request) -> str:
+            deadline = time.monotonic() + TIMEOUT
+            while not request.cancelled and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if request.cancelled:
+                saw_cancel.set()
+            return "too late"
+
+        plugin = Plugin("patient", services={"t.patient": patient, "t.ok": lambda r: "ok"})
+        self.assertFalse(plugin.threaded)
+        self.run_plugin(plugin, self.broker)
+        self.session(self.broker, plugin.instance)
+        wait_for(lambda: any(s["name"] == "t.patient" and s["instances"] for s in self.broker.client().services()),
+                 what="t.patient offered")
+        client = self.broker.client()
+        with self.assertRaises(PlexusTimeout):
+            client.call("t.patient", timeout=0.5)
+        self.assertTrue(saw_cancel.wait(TIMEOUT), "the inline handler never saw .cancelled")
+        self.assertEqual(client.call("t.ok"), b"ok")  # the handler thread is free again
 
     def test_on_start_blocking_longer_than_the_liveness_window(self):
         # READY waits for on_start (the broker lists the session as starting), heartbeats do not.
