@@ -71,7 +71,7 @@ class Audit(Plugin):
     @task("housekeeping")
     def housekeeping(self, run: TaskRun) -> str:
         """The scheduled task: makes what was written durable (fsync) and reports how much it was. Runs on
-        the SDK thread like ``on_event``, so no event is being written meanwhile."""
+        the handler thread like ``on_event`` (inline), so no event is being written meanwhile."""
         if self.file is not None:
             self.file.flush()
             os.fsync(self.file.fileno())  # an OSError fails the run: the broker records its text

@@ -28,8 +28,8 @@ from .patterns import Pattern, compile_pattern
 from .plugin import Plugin, handler
 from .service import Request, ServiceError, service
 from .task import TaskRun, task
-from .protocol import (DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, MESH_READY, PROTOCOL_VERSION,
-                       SYNC_PREFIX, validate_topic)
+from .protocol import (DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, ENV_TOKEN, MESH_READY,
+                       PROTOCOL_VERSION, SYNC_PREFIX, validate_topic)
 
 __version__ = "1.0.0"
 
@@ -37,6 +37,6 @@ __all__ = [
     "Client", "Event", "Pattern", "PlexusError", "PlexusTimeout", "Plugin", "PluginContext",
     "ProtocolError", "Request", "ServiceError", "TaskRun", "compile_pattern", "handler", "service", "task",
     "validate_topic",
-    "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "MESH_READY", "PROTOCOL_VERSION",
+    "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "ENV_TOKEN", "MESH_READY", "PROTOCOL_VERSION",
     "SYNC_PREFIX",
 ]

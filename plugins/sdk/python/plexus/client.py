@@ -33,13 +33,13 @@ class Client:
     """
 
     def __init__(self, endpoint: Optional[str] = None, timeout: float = 5.0,
-                 context: Optional[zmq.Context] = None,
+                 context: Optional["zmq.Context[Any]"] = None,
                  on_wait: Optional[Callable[[], None]] = None) -> None:
         self.endpoint = endpoint or os.environ.get(P.ENV_BROKER) or P.DEFAULT_CONTROL
         self.timeout = timeout
         self.on_wait = on_wait
         self._ctx = context or zmq.Context.instance()
-        self._socket: Optional[zmq.Socket] = None
+        self._socket: Optional["zmq.Socket[bytes]"] = None
         self._next_id = 0
 
     # -- commands ---------------------------------------------------------------------------
@@ -235,7 +235,7 @@ class Client:
         self._next_id += 1
         return str(self._next_id).encode("ascii")
 
-    def _sock(self) -> zmq.Socket:
+    def _sock(self) -> "zmq.Socket[bytes]":
         if self._socket is None:
             sock = self._ctx.socket(zmq.DEALER)
             sock.setsockopt(zmq.LINGER, 0)

@@ -1,16 +1,19 @@
 """The socket-free engine that runs a plugin's service requests (docs/PROTOCOL.md, section 6).
 
-The :class:`~plexus.Plugin` feeds it the arguments of ``REQUEST`` and ``CANCEL`` and gives it two
-functions: ``send(frames)``, called on the SDK thread only (ZeroMQ sockets must not be shared between
-threads), and ``post(fn)``, which any thread may call to have ``fn`` run on the SDK thread soon (a queue
-plus the plugin's wake-up socket). Worker threads therefore only compute and post; every frame leaves from
-the SDK thread. Tests drive it with a list for ``send`` and run the posted functions themselves.
+The :class:`~plexus.Plugin` feeds it the arguments of ``REQUEST`` and ``CANCEL`` on its I/O thread (the
+"owner", which holds the sockets) and gives it two functions: ``send(frames)``, called on the owner only
+(ZeroMQ sockets must not be shared between threads), and ``post(fn)``, which any thread may call to have
+``fn`` run on the owner soon (a queue plus the plugin's wake-up socket). Handler threads therefore only
+compute and post; every frame leaves from the owner. Tests drive it with a list for ``send`` and run the
+posted functions themselves.
 
 Two ways to run handlers:
 
-- **inline** (the default when ``concurrency`` is 1): on the SDK thread, one at a time, like event
-  handlers. Simple and safe for plugin state, but a handler blocks heartbeats while it runs and cannot see
-  ``CANCEL`` until it returns.
+- **inline** (the default when ``concurrency`` is 1): one at a time, in order with the event handlers.
+  With ``submit`` (the plugin's), each is handed to the plugin's handler thread, which runs it between
+  events while the owner keeps heartbeating and reading ``CANCEL``; the next one is handed over once the
+  previous one answered. Without ``submit`` (unit tests), :meth:`ServiceDispatcher.start_waiting` runs it
+  on the spot. Simple and safe for plugin state: no handler runs beside another.
 - **threaded** (the default when ``concurrency`` > 1): each started request gets its own daemon thread,
   at most ``concurrency`` at a time, which is what the broker sends at most. A cancelled handler that is
   still running no longer counts: the broker has freed its slot and may send the next request.
@@ -20,6 +23,7 @@ sent: the broker has answered its caller with 504); after ``CANCEL`` nothing mor
 """
 
 import collections
+import functools
 import logging
 import threading
 import time
@@ -35,18 +39,22 @@ log = logging.getLogger("plexus.service")
 ServiceHandler = Callable[[Request], Any]
 Send = Callable[[List[bytes]], None]
 Post = Callable[[Callable[[], None]], None]
+#: Hands a function to the plugin's handler thread (run there in order with the events).
+Submit = Callable[[Callable[[], None]], None]
 
 
 class ServiceDispatcher:
-    """Tracks the requests of one plugin session: waiting (received, not started), running (on a
-    worker thread) and finished. All methods but :meth:`_emit` and the workers run on the SDK thread."""
+    """Tracks the requests of one plugin session: waiting (received, not started), running (inline on the
+    handler thread or on a worker thread) and finished. All methods but :meth:`_emit`, the workers and
+    :meth:`_run_submitted` run on the owner (the plugin's I/O thread)."""
 
     def __init__(self, send: Send, post: Post, concurrency: int = 1, threaded: Optional[bool] = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, submit: Optional[Submit] = None) -> None:
         self.concurrency = concurrency
         self.threaded = concurrency > 1 if threaded is None else bool(threaded)
         self.handlers: Dict[str, ServiceHandler] = {}
-        #: Thread id of the SDK thread: a PARTIAL from it is sent at once, from any other one posted.
+        #: Thread id of the owner (the thread that may send): a PARTIAL or answer produced there is sent at
+        #: once, from any other thread posted.
         self.owner: Optional[int] = None
         #: False once the plugin is stopping: requests that arrive are dropped (the broker fails or
         #: re-queues them when the plugin says GOODBYE).
@@ -55,7 +63,9 @@ class ServiceDispatcher:
         self.not_started = 0
         self._send = send
         self._post = post
+        self._submit = submit
         self._clock = clock
+        self._inline: Optional[Request] = None  # the inline request handed to the handler thread (submit)
         self._known: Dict[bytes, Request] = {}  # received, neither finished nor cancelled
         self._waiting: Deque[Tuple[Request, ServiceHandler]] = collections.deque()
         self._running: Set[bytes] = set()       # on a worker thread, neither finished nor cancelled
@@ -133,6 +143,8 @@ class ServiceDispatcher:
         self._known.clear()
         self._waiting.clear()
         self._running.clear()
+        # One handed to the handler thread finishes there, unanswered; the new session need not wait for it.
+        self._inline = None
 
     def stop_accepting(self) -> int:
         """The plugin is stopping: requests not started yet are dropped (the broker fails or re-queues
@@ -149,7 +161,9 @@ class ServiceDispatcher:
 
     def startable(self) -> bool:
         """True when :meth:`start_waiting` has something to do now."""
-        return bool(self._waiting) and self.accepting and (not self.threaded or len(self._running) < self.concurrency)
+        if not self._waiting or not self.accepting:
+            return False
+        return len(self._running) < self.concurrency if self.threaded else self._inline is None
 
     @property
     def running(self) -> int:
@@ -162,8 +176,9 @@ class ServiceDispatcher:
 
     def start_waiting(self, may_continue: Optional[Callable[[], bool]] = None) -> int:
         """Starts waiting requests, oldest first, as far as free slots allow; drops those past their
-        deadline unstarted. Inline, ``may_continue()`` is asked after each handler (the plugin uses it to
-        heartbeat and to read a waiting CANCEL or STOP first). Returns how many were started."""
+        deadline unstarted. Inline with ``submit``, hands the oldest to the handler thread (one at a time);
+        inline without it, runs them here, asking ``may_continue()`` after each handler. Returns how many
+        were started (handed over)."""
         started = 0
         while self._waiting and self.accepting:
             request, handler = self._waiting[0]
@@ -180,10 +195,16 @@ class ServiceDispatcher:
                 continue
             if self.threaded and len(self._running) >= self.concurrency:
                 break
+            if not self.threaded and self._inline is not None:
+                break  # the handler thread has one already
             self._waiting.popleft()
             started += 1
             if self.threaded:
                 self._start_worker(request, handler)
+                continue
+            if self._submit is not None:
+                self._inline = request  # before submit: it may run (and finish) on the spot
+                self._submit(functools.partial(self._run_submitted, request, handler))
                 continue
             self._finish(request, run_handler(handler, request))
             if may_continue is not None and not may_continue():
@@ -197,13 +218,42 @@ class ServiceDispatcher:
         thread.start()
 
     def _work(self, request: Request, handler: ServiceHandler) -> None:
-        """A worker thread: runs the handler and posts the outcome to the SDK thread. Even when the
+        """A worker thread: runs the handler and posts the outcome to the owner. Even when the
         handler ends the thread (``SystemExit``), the request gets its answer."""
         outcome = Outcome.failure(500, "handler_failed", "the handler did not return")
         try:
             outcome = run_handler(handler, request)
         finally:
             self._post(lambda: self._finish(request, outcome))
+
+    def _run_submitted(self, request: Request, handler: ServiceHandler) -> None:
+        """On the handler thread: an inline request, unless it was cancelled or its deadline passed while
+        it waited behind other work (then it is not started). The outcome goes back to the owner."""
+        outcome: Optional[Outcome] = None
+        if not request.cancelled and not expired(request.deadline, self._clock()):
+            outcome = run_handler(handler, request)
+        self._on_owner(lambda: self._submitted_done(request, outcome))
+
+    def _submitted_done(self, request: Request, outcome: Optional[Outcome]) -> None:
+        """On the owner: an inline request came back from the handler thread, answered or not started."""
+        if self._inline is request:
+            self._inline = None
+        if outcome is not None:
+            self._finish(request, outcome)
+            return
+        request._done = True
+        if self._known.get(request.rid) is not request:
+            return  # cancelled, or its session is gone: nothing to send
+        del self._known[request.rid]
+        self.not_started += 1
+        log.info("request %r for %s not started: its deadline passed %.0f ms ago", request.rid,
+                 request.service, (self._clock() - request.deadline) * 1000)
+
+    def _on_owner(self, fn: Callable[[], None]) -> None:
+        if threading.get_ident() == self.owner:
+            fn()
+        else:
+            self._post(fn)
 
     def _finish(self, request: Request, outcome: Outcome) -> None:
         """Sends the final answer, unless the request was cancelled, its session lost, or its deadline
@@ -222,12 +272,15 @@ class ServiceDispatcher:
         self._send(P.encode_plugin(outcome.command, request.rid, outcome.body))
 
     def _emit(self, request: Request, body: bytes) -> bool:
-        """``Request.partial``: sent at once on the SDK thread, posted to it from a worker."""
+        """``Request.partial``: sent at once on the owner, posted to it from any other thread."""
         if request.cancelled or expired(request.deadline, self._clock()):
             return False
         if threading.get_ident() == self.owner:
             return self._send_partial(request, body)
-        self._post(lambda: self._send_partial(request, body))
+
+        def send() -> None:
+            self._send_partial(request, body)
+        self._post(send)
         return True
 
     def _send_partial(self, request: Request, body: bytes) -> bool:

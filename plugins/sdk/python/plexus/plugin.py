@@ -1,68 +1,67 @@
 """The plugin runtime: :class:`Plugin` (docs/PROTOCOL.md, sections 4 and 5).
 
-One thread does everything: a ``zmq.Poller`` watches the session DEALER, the events SUB socket and a
-wake-up socket pair (for signals and :meth:`Plugin.stop` from other threads). Handlers run on that thread
-and may publish directly, because ZeroMQ sockets must not be shared between threads.
+Two threads share the work, so that user code can never starve the session:
 
-``READY`` means "I receive events" (section 4). After each ``WELCOME`` the runtime subscribes to its probe
-topic ``plexus.sync.INSTANCE`` after every other prefix and publishes an empty event there every 20 ms
-until one comes back through its SUB socket: only then are the subscriptions known to have reached the
-broker (and the PUB socket to be connected), and ``on_start`` (or the config comparison of a
-re-registration) and ``READY`` follow. Heartbeats, ``STOP`` and ``RELOAD`` keep working meanwhile.
+- The **I/O thread** (a background thread started by :meth:`Plugin.run`, see :mod:`plexus.plugin_io`) owns
+  every socket: it registers, heartbeats, reconnects, runs the probe, reads broker messages and events,
+  and sends everything (publishes, service answers, ``READY``, ``GOODBYE``). It never runs user code.
+- The **handler thread** is the thread that called :meth:`Plugin.run` (normally the main thread, so that
+  signal handling keeps working). It runs the hooks (``on_start``, ``on_reload``, ``on_mesh_ready``,
+  ``on_stop``), the event handlers and inline service handlers, one at a time, in the order the I/O thread
+  hands them over through a bounded :class:`~plexus.handoff.HandlerQueue`. What they publish or answer is
+  handed back to the I/O thread (a queue plus a wake-up socket pair), as threaded service handlers'
+  answers are.
 
-Services (section 6) are run by a :class:`~plexus.dispatch.ServiceDispatcher`. Inline handlers run on this
-thread too; threaded ones run on worker threads, which never touch a socket: they hand their answers (and
-``publish`` calls) to this thread through a queue and the wake-up socket pair.
+A handler that blocks therefore delays the handlers after it, never heartbeats: the broker keeps the
+session. When the handler queue is full, the I/O thread stops reading its SUB socket (ZeroMQ holds the
+rest) rather than drop events.
+
+``READY`` means "I receive events" (section 4). After each ``WELCOME`` the I/O thread subscribes to its
+probe topic ``plexus.sync.INSTANCE`` after every other prefix and publishes an empty event there every
+20 ms until one comes back through its SUB socket: only then are the subscriptions known to have reached
+the broker (and the PUB socket to be connected). Then ``on_start`` (or, after a re-registration, a changed
+config's ``on_reload``) runs on the handler thread, and ``READY`` goes out once it returned. Heartbeats,
+``STOP`` and ``RELOAD`` keep working meanwhile.
+
+Services (section 6) are run by a :class:`~plexus.dispatch.ServiceDispatcher`: inline handlers on the
+handler thread, between events; threaded ones on worker threads. Neither touches a socket.
 """
 
-import collections
+import functools
 import logging
 import os
 import signal
 import socket
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import zmq
 
 from . import protocol as P
-from .client import Client
 from .context import PluginContext
 from .errors import PlexusError, ProtocolError
 from .event import Event
+from .handoff import HandlerQueue
 from .patterns import Pattern
+# The constants are re-exported: they lived here before the sockets moved to plugin_io.
+from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATCH, LINGER_MS,  # noqa: F401
+                        MAX_BACKOFF, SUB_RCVHWM, Handler)
 from .plugin_services import Offer, ServiceSupport
 from .service_codec import registration_fields, validate_concurrency
-from .session import INTERNAL_PREFIXES, route, select_instance
+from .session import claim_token, route, select_instance
 
 log = logging.getLogger("plexus")
 
-Handler = Callable[[Event], Any]
-
-#: Longest backoff between registration attempts (seconds), per section 4.
-MAX_BACKOFF = 5.0
-#: How long closing sockets may wait to flush GOODBYE and last events, so that exit never hangs (ms).
-LINGER_MS = 1000
-#: Receive high-water mark of the events SUB socket (messages).
-SUB_RCVHWM = 100_000
-#: Events handled per poll round before timers are looked at again.
-EVENT_BATCH = 256
-#: Longest time events are handled without looking for a waiting broker message such as STOP (s).
-#: Time-based rather than per event: the look costs about 2 µs, a sizeable share of a trivial handler.
-CONTROL_CHECK_S = 0.01
 #: Interval between subscription probes while one has not come back yet (seconds), section 4.
 PROBE_INTERVAL_S = 0.02
 #: How long to wait for a probe to come back before sending READY anyway, with a warning (seconds).
 PROBE_TIMEOUT_S = 5.0
-#: Events received before on_start ran (while the first probe is under way) are held, then handled once
-#: on_start returned; beyond this many, further ones are dropped (counted and logged).
-BACKLOG_MAX = SUB_RCVHWM
-
-# Session states.
-_WAITING = "waiting"          # no DEALER; open one at _retry_at
-_REGISTERING = "registering"  # REGISTER sent, waiting for WELCOME until _retry_at
-_ACTIVE = "active"            # welcomed; heartbeating
+#: Events the I/O thread may queue for the handler thread; when that many wait, it stops reading the SUB
+#: socket until the handler thread has taken half of them.
+HANDLER_QUEUE_MAX = 1000
+#: How long run() waits for the I/O thread to say GOODBYE and close (it lingers at most LINGER_MS).
+JOIN_TIMEOUT_S = 10.0
 
 
 def handler(pattern: str) -> Callable[[Handler], Handler]:
@@ -90,7 +89,7 @@ class Plugin(ServiceSupport):
     :func:`~plexus.task` for the handlers of scheduled tasks, which are services too) and
     ``concurrency`` (default 1) is how many requests the broker may hand this instance at once; both are
     sent in ``REGISTER``. ``threaded`` (keyword) runs service handlers on worker threads; by default they do
-    when ``concurrency`` > 1 and run on the SDK thread otherwise. ``broker`` is the control endpoint (default
+    when ``concurrency`` > 1 and on the handler thread otherwise. ``broker`` is the control endpoint (default
     ``$PLEXUS_BROKER``, else ``tcp://127.0.0.1:7700``). All but ``instance`` and ``broker`` may also be
     class attributes. The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload``/
     ``on_mesh_ready`` replace the hooks of an instance.
@@ -123,6 +122,8 @@ class Plugin(ServiceSupport):
         self.type = str(type if type is not None else self.type)
         self.version = str(version if version is not None else self.version)
         self.instance = select_instance(self.name, instance)
+        # A supervised process's secret for REGISTER (never logged, never in a repr).
+        self._token = claim_token(self.instance)
         self.concurrency = validate_concurrency(concurrency if concurrency is not None else self.concurrency)
         self.broker = broker
         self.log = logging.getLogger(f"plexus.{self.name}")
@@ -133,38 +134,17 @@ class Plugin(ServiceSupport):
             if fn is not None:
                 setattr(self, hook, fn)
 
-        self._subs: List[Tuple[Pattern, Handler]] = []
+        self._subs = []
         self._context: Optional[PluginContext] = None  # the one on_start got; kept current
-        self._ctx: Optional[zmq.Context] = None
-        self._dealer: Optional[zmq.Socket] = None
-        self._pub: Optional[zmq.Socket] = None
-        self._sub: Optional[zmq.Socket] = None
-        self._client: Optional[Client] = None
-        self._poller = zmq.Poller()
-        self._wake_r: Optional[socket.socket] = None
-        self._wake_w: Optional[socket.socket] = None
-        self._endpoints: Tuple[Optional[str], Optional[str]] = (None, None)
-        self._state = _WAITING
-        self._session = False      # the broker knows us (WELCOME seen on the current DEALER)
-        self._started = False      # on_start completed
-        self._stop_reason: Optional[str] = None
-        self._interval = P.HEARTBEAT_INTERVAL_MS / 1000
-        self._liveness = P.HEARTBEAT_LIVENESS
-        self._backoff = self._interval
-        self._backoff_used = self._backoff
-        self._retry_at = 0.0
-        self._last_recv = 0.0
-        self._last_send = 0.0
-        self._malformed = 0
+        self._init_io()
+        self._io_config: Dict[str, Any] = {}  # the I/O thread's idea of the config the handler thread has
+        self._start_done = False  # on_start returned (handler thread); on_stop runs only then
         # The probe (section 4): its topic (None when the instance id makes no valid topic), the WELCOME
         # waiting for it to come back, when the wait began and when the last probe went out.
         self._sync_topic = P.sync_topic(self.instance)
-        self._pending: Optional[Dict[str, Any]] = None
+        self._pending = None
         self._probe_since = 0.0
         self._probe_last = 0.0
-        # Events that arrived before on_start ran, handled after it (bounded by BACKLOG_MAX).
-        self._backlog: Deque[Event] = collections.deque()
-        self._backlog_dropped = 0
         self._init_services(services if services is not None else self.services, threaded)
 
         for pattern in (subscriptions if subscriptions is not None else self.subscriptions):
@@ -183,8 +163,9 @@ class Plugin(ServiceSupport):
 
     def on_start(self, ctx: PluginContext) -> None:
         """Called once, after the first ``WELCOME`` and its subscription probe, before ``READY``;
-        ``ctx.config`` holds the configuration. Keep it short: the broker's liveness window runs
-        meanwhile. Events that arrived before it ran are handled right after it returns."""
+        ``ctx.config`` holds the configuration. The session heartbeats meanwhile, but ``READY`` waits for
+        it (a supervised plugin's ``start_timeout`` bounds it). Events that arrived before it ran are
+        handled right after it returns."""
 
     def on_event(self, event: Event) -> None:
         """Receives events of the patterns subscribed without their own handler."""
@@ -213,8 +194,7 @@ class Plugin(ServiceSupport):
         compiled = Pattern(pattern)
         fn = handler if handler is not None else (lambda event: self.on_event(event))
         self._subs.append((compiled, fn))
-        if self._sub is not None:
-            self._sub.setsockopt(zmq.SUBSCRIBE, compiled.prefix)
+        self._on_sockets(functools.partial(self._add_prefix, compiled.prefix))  # the SUB is the I/O thread's
         return handler if handler is not None else self.on_event
 
     def on(self, pattern: str) -> Callable[[Handler], Handler]:
@@ -233,29 +213,25 @@ class Plugin(ServiceSupport):
 
     def publish(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None) -> None:
         """Fire-and-forget publish on ``events_in``. ``data``: bytes, str (UTF-8) or JSON-serializable.
-        Header ``source`` defaults to the instance id. Works from ``on_start`` on. Called from another
-        thread than the one running :meth:`run` (a threaded service handler), the event is handed to that
-        thread, which sends it. Raises ``ProtocolError`` for an invalid topic."""
+        Header ``source`` defaults to the instance id. Works from ``on_start`` on, from any thread: the
+        event is handed to the I/O thread, which sends it (in the order of the calls of each thread, and
+        before any later answer or ``GOODBYE``). Raises ``ProtocolError`` for an invalid topic."""
         if self._pub is None:
             raise RuntimeError("publish() needs the events endpoint from WELCOME: call it from on_start on")
         h = P.check_headers(headers)
         h.setdefault("source", self.instance)
         frames = P.encode_event(topic, data, h)  # validated here, so that the caller gets the error
-        if self._thread_id is not None and threading.get_ident() != self._thread_id:
-            # A worker thread (a threaded service handler): the PUB socket belongs to the SDK thread.
-            self._post(lambda: self._publish_frames(frames))
-            return
-        self._pub.send_multipart(frames, zmq.NOBLOCK)
-
-    def _publish_frames(self, frames: List[bytes]) -> None:
-        if self._pub is not None:
+        if self._on_socket_thread():
             self._pub.send_multipart(frames, zmq.NOBLOCK)
+            return
+        self._post(functools.partial(self._publish_frames, frames))
 
     def publish_ack(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
                     timeout: float = 5.0) -> int:
         """Acknowledged publish (``PLXC01 PUBLISH`` on a dedicated DEALER): returns the event's seq.
-        Blocks up to ``timeout`` seconds while still heartbeating. Raises :class:`PlexusError` on
-        ``ERR`` and :class:`PlexusTimeout` when the broker does not answer."""
+        Blocks the handler thread up to ``timeout`` seconds (the session keeps heartbeating). Raises
+        :class:`PlexusError` on ``ERR`` and :class:`PlexusTimeout` when the broker does not answer. From
+        the thread running :meth:`run` only."""
         h = P.check_headers(headers)
         h.setdefault("source", self.instance)
         return self._own_client("publish_ack").publish(topic, data, h, timeout=timeout)
@@ -263,40 +239,39 @@ class Plugin(ServiceSupport):
     # -- lifecycle ------------------------------------------------------------------------------
 
     def stop(self, reason: str = "stopped") -> None:
-        """Asks :meth:`run` to finish: ``on_stop``, ``GOODBYE`` with ``reason``, return. Safe from
-        any thread and from signal handlers."""
+        """Asks :meth:`run` to finish: the handler in hand returns, then ``on_stop``, ``GOODBYE`` with
+        ``reason``, return. Safe from any thread and from signal handlers."""
         if self._stop_reason is None:
             self._stop_reason = reason
         self._wake()
 
-    def _wake(self) -> None:
-        """Makes the SDK thread's poll return (safe from any thread and from signal handlers)."""
-        wake_w = self._wake_w
-        if wake_w is not None:
-            try:
-                wake_w.send(b"\0")
-            except OSError:
-                pass  # buffer full: a wake-up is already pending; or closed: nobody to wake
-
     def run(self, broker: Optional[str] = None, handle_signals: bool = True) -> None:
         """Connects, registers and serves until stopped by the broker (``STOP``), SIGTERM/SIGINT
         (when ``handle_signals`` and on the main thread) or :meth:`stop`. Survives broker restarts.
-        Raises :class:`PlexusError` when the broker rejects the registration (code 400), and whatever
-        ``on_start`` raises."""
+        The calling thread becomes the handler thread (hooks and handlers run on it); the session runs
+        on a background I/O thread. Raises :class:`PlexusError` when the broker rejects the registration
+        (code 400), and whatever ``on_start`` raises."""
         if broker:
             self.broker = broker
         self._stop_reason = None
+        self._finish_reason = None
+        self._io_error = None
+        self._drained.clear()
+        self._finished.clear()
         self._pending = None
         self._backlog.clear()
-        self._backlog_dropped = 0
+        self._started = self._start_done = self._ready_due = False  # on_start runs once per run()
+        self._hooks_pending = 0
         self._thread_id = threading.get_ident()
-        self._services.owner = self._thread_id
         self._services.accepting = True
+        self._handoff = HandlerQueue(HANDLER_QUEUE_MAX, on_room=self._wake)
         self._ctx = zmq.Context()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
+        self._poller = zmq.Poller()
         self._poller.register(self._wake_r.fileno(), zmq.POLLIN)
+        io = threading.Thread(target=self._io_main, name=f"plexus-io-{self.name}", daemon=True)
         previous = self._install_signals() if handle_signals else {}
         reason = "stopped"
         try:
@@ -309,139 +284,41 @@ class Plugin(ServiceSupport):
                 log.warning("%s is %r but the plugin registers as %r; the broker will call it %r and send "
                             "the config block of %r", P.ENV_PLUGIN, topology_name, self.name, topology_name,
                             topology_name)
-            self._open_session()
-            self._loop()
-            self._drain_services()
+            io.start()
+            self._handle()
+            # Requests on worker threads finish (or are given up on) before on_stop, as the handler in
+            # hand did.
+            self._drained.wait()
+            if self._io_error is not None:
+                raise self._io_error
             reason = self._stop_reason or reason
         except BaseException as exc:
             reason = self._stop_reason or f"error: {exc!r}"
             raise
         finally:
+            # Restored before on_stop, which may install its own (e.g. to ignore SIGTERM while it ends).
             for signum, handler_ in previous.items():
                 signal.signal(signum, handler_ if handler_ is not None else signal.SIG_DFL)
-            self._shutdown(reason)
+            self._finish(reason, io)
 
-    # -- the loop -------------------------------------------------------------------------------
+    # -- the handler thread ---------------------------------------------------------------------
 
-    def _loop(self) -> None:
+    def _handle(self) -> None:
+        """Runs what the I/O thread hands over, in order, until a stop: once one was asked for (STOP,
+        signal, stop()), no further event or request reaches a handler; the one in hand finishes first.
+        Raises what ended the I/O thread (a rejected registration), and what on_start raises."""
+        handoff = self._handoff
+        assert handoff is not None
         while self._stop_reason is None:
-            now = time.monotonic()
-            if self._state == _ACTIVE:
-                if now - self._last_recv >= self._interval * self._liveness:
-                    # Messages may be waiting unread after a long burst of events: read them first.
-                    if self._dealer is not None and self._dealer.poll(0, zmq.POLLIN):
-                        self._read_control()
-                        continue
-                    log.warning("no message from the broker for %.1f s; reconnecting",
-                                now - self._last_recv)
-                    self._open_session()
-                    continue
-                self._tick()
-                if self._pending is not None:
-                    self._probe_duty(now)
-            elif now >= self._retry_at:
-                if self._state == _REGISTERING:
-                    log.info("no WELCOME within %.1f s; retrying with a new socket", self._backoff_used)
-                self._open_session()
-
-            timeout = max(0.0, min(self._next_deadline() - time.monotonic(), 1.0))
-            ready = dict(self._poller.poll(int(timeout * 1000) + 1))
-            if self._wake_r is not None and self._wake_r.fileno() in ready:
-                self._drain_wake()
-            if self._dealer is not None and self._dealer in ready:
-                self._read_control()
-            self._run_posted()
-            if self._started and self._stop_reason is None and self._services.startable():
-                self._services.start_waiting(self._may_continue)
-            if self._sub is not None and (self._sub in ready or (self._started and self._backlog)):
-                self._read_events()
-
-    def _next_deadline(self) -> float:
-        if self._started and (self._backlog or self._services.startable()):
-            return 0.0  # held events or requests wait to be handled
-        if self._state == _ACTIVE:
-            deadline = min(self._last_send + self._interval, self._last_recv + self._interval * self._liveness)
-            if self._pending is not None:
-                deadline = min(deadline, self._probe_last + PROBE_INTERVAL_S, self._probe_since + PROBE_TIMEOUT_S)
-            return deadline
-        return self._retry_at
-
-    def _tick(self) -> None:
-        """Sends HEARTBEAT when nothing else went to the broker for an interval (section 4)."""
-        if self._state == _ACTIVE and time.monotonic() - self._last_send >= self._interval:
-            self._send(P.HEARTBEAT)
-
-    def _read_control(self) -> None:
-        while self._dealer is not None and self._stop_reason is None:
-            try:
-                frames = self._dealer.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            self._last_recv = time.monotonic()  # any message is a sign of life, even a bad one
-            try:
-                msg = P.decode_control(frames)
-            except ProtocolError as exc:
-                log.warning("dropping malformed message from the broker: %s", exc)
-                continue
-            self._on_control(msg)
-
-    def _read_events(self) -> None:
-        """Handles up to EVENT_BATCH events: first those held from before on_start, then those waiting
-        on the SUB socket. Probes (``plexus.sync.*``) are taken out here and never reach a handler.
-        Drains on stop: once a stop was asked for (STOP, signal, stop()), no further event reaches a
-        handler; the one in hand finishes first."""
-        assert self._sub is not None
-        checked = time.monotonic()  # the loop has just polled the DEALER
-        for _ in range(EVENT_BATCH):
-            if self._stop_reason is not None:
-                return
-            now = time.monotonic()
-            if now - checked >= CONTROL_CHECK_S:
-                if self._control_pending():
-                    return  # e.g. a STOP: the loop reads it before the next event is handled
-                self._run_posted()  # answers of worker threads need not wait for the whole batch
-                checked = now
-            if self._started and self._backlog:
-                event = self._backlog.popleft()
+            item = handoff.get()
+            if item is None or self._stop_reason is not None:
+                break
+            if isinstance(item, Event):
+                self._dispatch(item)
             else:
-                try:
-                    frames = self._sub.recv_multipart(zmq.NOBLOCK)
-                except zmq.Again:
-                    return
-                try:
-                    event = Event.from_frames(frames)
-                except ProtocolError as exc:
-                    self._malformed += 1
-                    # Rate-limited: a broken publisher must not flood the log.
-                    if self._malformed <= 10 or self._malformed % 1000 == 0:
-                        log.warning("dropping malformed event (%d so far): %s", self._malformed, exc)
-                    continue
-                if event.topic.startswith(P.SYNC_PREFIX):
-                    # Ours confirms the subscriptions; anyone else's (let in by ">" or by our own
-                    # prefix, e.g. instance "a-1" sees "a-10"'s) is dropped.
-                    if event.topic == self._sync_topic and self._pending is not None:
-                        self._finish_welcome(confirmed=True)
-                    continue
-                if not self._started:
-                    self._hold(event)
-                    continue
-            self._dispatch(event)
-            self._tick()
-
-    def _hold(self, event: Event) -> None:
-        """Keeps an event that came before on_start ran, for after it."""
-        if len(self._backlog) < BACKLOG_MAX:
-            self._backlog.append(event)
-            return
-        self._backlog_dropped += 1
-        if self._backlog_dropped == 1:
-            log.warning("more than %d events arrived before on_start ran; dropping the rest until it has",
-                        BACKLOG_MAX)
-
-    def _control_pending(self) -> bool:
-        """True when a message from the broker waits unread, so that a STOP is not queued behind a
-        whole batch of slow handlers."""
-        return self._dealer is not None and bool(self._dealer.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+                item()
+        if self._io_error is not None:
+            raise self._io_error
 
     def _dispatch(self, event: Event) -> None:
         target = route(event.topic, event.source, self._subs)
@@ -464,6 +341,87 @@ class Plugin(ServiceSupport):
             self.on_mesh_ready(plugins)
         except Exception:
             log.exception("on_mesh_ready failed")
+
+    def _run_on_start(self, ctx: PluginContext, config: Dict[str, Any]) -> None:
+        self.config = config
+        self.on_start(ctx)  # an exception ends run() (GOODBYE is sent)
+        self._start_done = True
+        self._on_sockets(self._hook_done)
+
+    def _reconfigure(self, config: Dict[str, Any]) -> None:
+        """A re-registration brought another config: on_reload, then READY may go."""
+        self._apply_config(config)
+        self._on_sockets(self._hook_done)
+
+    def _apply_config(self, config: Dict[str, Any]) -> None:
+        """Makes ``config`` current (plugin and context), then calls ``on_reload``."""
+        self.config = config
+        if self._context is not None:
+            self._context.config = config
+        try:
+            self.on_reload(config)
+        except Exception:
+            log.exception("on_reload failed; the plugin keeps running")
+
+    def _finish(self, reason: str, io: threading.Thread) -> None:
+        """The end of run(), on the handler thread: on_stop (once on_start returned), then the I/O thread
+        says GOODBYE with ``reason`` and closes the sockets; waits for it, then closes the wake-up pair."""
+        try:
+            if self._start_done:
+                self._start_done = False
+                try:
+                    self.on_stop()
+                except Exception:
+                    log.exception("on_stop failed")
+        finally:
+            if self._client is not None:
+                self._client.close()  # before the I/O thread ends the context
+                self._client = None
+            if self._handoff is not None:
+                self._handoff.close()
+            self._finish_reason = reason
+            self._finished.set()
+            self._wake()
+            if io.ident is not None:
+                io.join(JOIN_TIMEOUT_S)
+                if io.is_alive():
+                    log.error("the I/O thread did not finish within %.0f s", JOIN_TIMEOUT_S)
+            else:
+                self._shutdown(reason)  # it never started: only the context to close
+            self._io_thread_id = None
+            for sock in (self._wake_r, self._wake_w):
+                if sock is not None:
+                    sock.close()
+            self._wake_r = self._wake_w = None
+
+    # -- the I/O thread -------------------------------------------------------------------------
+
+    def _io_main(self) -> None:
+        """The I/O thread: the session until a stop, then draining, then (once run() asks, after
+        on_stop) GOODBYE and close. Never runs user code; what ends its loop unexpectedly (a rejected
+        registration) is raised by run()."""
+        self._io_thread_id = threading.get_ident()
+        self._services.owner = self._io_thread_id
+        handoff = self._handoff
+        assert handoff is not None
+        try:
+            self._open_session()
+            self._loop()
+            discarded = handoff.close()  # no further event or request reaches a handler
+            if discarded:
+                log.debug("stopping: %d event(s) and request(s) not handed to a handler", discarded)
+            if self._finish_reason is None:
+                self._drain_services()
+        except BaseException as exc:  # noqa: B902 - handed to run()
+            self._io_error = exc
+        finally:
+            handoff.close()
+            self._drained.set()
+        self._finished.wait()
+        try:
+            self._shutdown(self._finish_reason or "stopped")
+        except Exception:
+            log.exception("closing the session failed")
 
     # -- session messages -----------------------------------------------------------------------
 
@@ -558,26 +516,45 @@ class Plugin(ServiceSupport):
         elif now - self._probe_last >= PROBE_INTERVAL_S:
             self._send_probe()
 
+    def _probe_deadline(self) -> float:
+        """When the probe duty is next due (monotonic seconds)."""
+        return min(self._probe_last + PROBE_INTERVAL_S, self._probe_since + PROBE_TIMEOUT_S)
+
     def _finish_welcome(self, confirmed: bool) -> None:
         """The pending WELCOME's subscriptions are confirmed (or given up on): on_start the first time,
-        else apply a changed config; then READY."""
+        else on_reload for a changed config, both on the handler thread; READY once they returned."""
         welcome = self._pending
         if welcome is None:
             return
         self._pending = None
         if confirmed:
             log.info("subscriptions confirmed after %.0f ms", (time.monotonic() - self._probe_since) * 1000)
+        config = welcome["config"]
         if not self._started:
-            self.config = welcome["config"]
-            self._context = PluginContext(self, welcome)
-            self.on_start(self._context)  # an exception ends run() (GOODBYE is sent)
             self._started = True
-            if self._backlog_dropped:
-                log.warning("%d event(s) that arrived before on_start were dropped", self._backlog_dropped)
-                self._backlog_dropped = 0
-        elif welcome["config"] != self.config:
-            self._apply_config(welcome["config"])
-        self._send(P.READY)
+            self._io_config = config
+            self._context = PluginContext(self, welcome)
+            self._hooks_pending += 1
+            # Ahead of the events held meanwhile: they are handled right after on_start.
+            self._to_user(functools.partial(self._run_on_start, self._context, config), first=True)
+        elif config != self._io_config:
+            self._io_config = config
+            self._hooks_pending += 1
+            self._to_user(functools.partial(self._reconfigure, config))
+        self._ready_due = True
+        self._send_ready_if_due()
+
+    def _hook_done(self) -> None:
+        """A hook a WELCOME handed to the handler thread returned (on the I/O thread)."""
+        self._hooks_pending -= 1
+        self._send_ready_if_due()
+
+    def _send_ready_if_due(self) -> None:
+        """READY for the current session once its probe is done and no on_start/on_reload of a WELCOME
+        is still running (a slow on_start delays READY, not heartbeats)."""
+        if self._ready_due and self._hooks_pending == 0 and self._session:
+            self._ready_due = False
+            self._send(P.READY)
 
     def _on_reload(self, args: List[bytes]) -> None:
         try:
@@ -595,17 +572,8 @@ class Plugin(ServiceSupport):
         log.info("broker sent a new config (RELOAD)")
         # Applied even when equal to the current one: an operator's explicit reload may mean
         # "re-read your files" (e.g. audit reopens its log after rotation).
-        self._apply_config(config)
-
-    def _apply_config(self, config: Dict[str, Any]) -> None:
-        """Makes ``config`` current (plugin and context), then calls ``on_reload``."""
-        self.config = config
-        if self._context is not None:
-            self._context.config = config
-        try:
-            self.on_reload(config)
-        except Exception:
-            log.exception("on_reload failed; the plugin keeps running")
+        self._io_config = config
+        self._to_user(functools.partial(self._apply_config, config))
 
     def _on_error(self, args: List[bytes]) -> None:
         err = PlexusError.from_body(args[0] if args else None)
@@ -627,21 +595,7 @@ class Plugin(ServiceSupport):
             log.debug("%s", exc)
             return ""
 
-    # -- sockets --------------------------------------------------------------------------------
-
-    def _control(self) -> str:
-        return self.broker or os.environ.get(P.ENV_BROKER) or P.DEFAULT_CONTROL
-
-    def _open_session(self) -> None:
-        """A new DEALER and a REGISTER on it; the next attempt comes after a doubling backoff."""
-        assert self._ctx is not None
-        self._close_dealer()
-        sock = self._ctx.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, LINGER_MS)
-        sock.connect(self._control())
-        self._dealer = sock
-        self._poller.register(sock, zmq.POLLIN)
-        self._register()
+    # -- registration and signals ----------------------------------------------------------------
 
     def _register(self) -> None:
         # A new session: requests of the old one are the broker's to fail or re-queue (section 6).
@@ -649,84 +603,21 @@ class Plugin(ServiceSupport):
         body = {"name": self.name, "type": self.type, "version": self.version, "instance": self.instance,
                 "pid": os.getpid(), **registration_fields(self._services.names, self.concurrency),
                 "subscriptions": self.patterns, "language": "python"}
+        if self._token is not None:
+            body["token"] = self._token.reveal()
         self._send(P.REGISTER, P.encode_json(body))
         self._session = False
         self._pending = None  # a probe belongs to one WELCOME; the next WELCOME starts its own
+        self._ready_due = False
         self._state = _REGISTERING
         self._backoff_used = self._backoff
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, MAX_BACKOFF)
 
-    def _send(self, command: bytes, *args: bytes) -> None:
-        self._send_frames(P.encode_plugin(command, *args))
-
-    def _send_frames(self, frames: List[bytes]) -> None:
-        """Sends a control message on the SDK thread (the only one that may use the DEALER)."""
-        if self._dealer is None:
-            return
-        try:
-            self._dealer.send_multipart(frames, zmq.NOBLOCK)
-        except zmq.Again:
-            # No broker connected, or it does not keep up: a lost HEARTBEAT is harmless, a lost answer not.
-            level = logging.DEBUG if frames[2] == P.HEARTBEAT else logging.WARNING
-            log.log(level, "control queue full; %s not sent", frames[2].decode("ascii", "replace"))
-        self._last_send = time.monotonic()
-
-    def _close_dealer(self) -> None:
-        self._services.reset("connection to the broker closed")
-        if self._dealer is not None:
-            self._poller.unregister(self._dealer)
-            # LINGER 0: a REGISTER queued for a dead broker must not reach a later one.
-            self._dealer.close(linger=0)
-            self._dealer = None
-        self._session = False
-        self._pending = None
-
-    def _connect_events(self, events_in: str, events_out: str) -> None:
-        """Connects PUB/SUB on first WELCOME; moves them when the broker now lives elsewhere."""
-        assert self._ctx is not None
-        old_in, old_out = self._endpoints
-        if self._pub is None:
-            self._pub = self._ctx.socket(zmq.PUB)
-            self._pub.setsockopt(zmq.LINGER, LINGER_MS)
-        if self._sub is None:
-            self._sub = self._ctx.socket(zmq.SUB)
-            self._sub.setsockopt(zmq.LINGER, 0)
-            # Room for bursts while a handler is busy (same as the Swift SDK); the default 1000 drops early.
-            self._sub.setsockopt(zmq.RCVHWM, SUB_RCVHWM)
-            for pattern, _ in self._subs:
-                self._sub.setsockopt(zmq.SUBSCRIBE, pattern.prefix)
-            # For on_mesh_ready; route() keeps these events from handlers no user pattern matches.
-            for prefix in INTERNAL_PREFIXES:
-                self._sub.setsockopt(zmq.SUBSCRIBE, prefix)
-            # The probe topic last of all (section 4): when it works, so do the ones before it.
-            if self._sync_topic is not None:
-                self._sub.setsockopt(zmq.SUBSCRIBE, self._sync_topic.encode("utf-8"))
-            self._poller.register(self._sub, zmq.POLLIN)
-        for sock, old, new in ((self._pub, old_in, events_in), (self._sub, old_out, events_out)):
-            if old == new:
-                continue
-            if old is not None:
-                log.info("events endpoint moved: %s -> %s", old, new)
-                try:
-                    sock.disconnect(old)
-                except zmq.ZMQError as exc:
-                    log.debug("disconnect %s: %s", old, exc)
-            sock.connect(new)
-        self._endpoints = (events_in, events_out)
-
-    def _drain_wake(self) -> None:
-        assert self._wake_r is not None
-        try:
-            while self._wake_r.recv(512):
-                pass
-        except (BlockingIOError, InterruptedError):
-            pass
-
     def _install_signals(self) -> Dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
             return {}
-        previous = {}
+        previous: Dict[int, Any] = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, self._on_signal)
         return previous
@@ -737,51 +628,6 @@ class Plugin(ServiceSupport):
             raise KeyboardInterrupt  # a second Ctrl-C means "now"
         log.info("%s received; stopping", name)
         self.stop(name)
-
-    def _shutdown(self, reason: str) -> None:
-        """on_stop (if started), GOODBYE (if registered), then close everything with bounded linger."""
-        said_goodbye = False
-        try:
-            # Publishes handed over by worker threads go out before on_stop and GOODBYE.
-            self._run_posted()
-            if self._started:
-                self._started = False
-                try:
-                    self.on_stop()
-                except Exception:
-                    log.exception("on_stop failed")
-            said_goodbye = self._session and self._dealer is not None
-            if said_goodbye:
-                self._send(P.GOODBYE, P.encode_json({"reason": reason}))
-                log.info("said goodbye (%s)", reason)
-        finally:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
-            if self._dealer is not None:
-                self._poller.unregister(self._dealer)
-                # Let GOODBYE out, but not forever; a REGISTER nobody took is just dropped.
-                self._dealer.close(linger=LINGER_MS if said_goodbye else 0)
-                self._dealer = None
-            if self._sub is not None:
-                self._poller.unregister(self._sub)
-                self._sub.close()
-            if self._pub is not None:
-                self._pub.close()  # LINGER_MS lets the last events (from on_stop) out
-            self._sub = self._pub = None
-            self._endpoints = (None, None)
-            if self._wake_r is not None:
-                self._poller.unregister(self._wake_r.fileno())
-                self._wake_r.close()
-                self._wake_r = None
-            if self._wake_w is not None:
-                self._wake_w.close()
-                self._wake_w = None
-            if self._ctx is not None:
-                self._ctx.term()
-                self._ctx = None
-            self._session = False
-            self._state = _WAITING
 
 
 def _marked_methods(cls: type, marker: str = "_plexus_patterns") -> Dict[str, List[str]]:

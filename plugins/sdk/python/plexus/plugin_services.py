@@ -1,17 +1,15 @@
 """The service side of :class:`~plexus.Plugin` (docs/PROTOCOL.md, section 6), kept apart so that
 ``plugin.py`` stays readable: offering services (:meth:`ServiceSupport.serve`), calling them from a plugin
-(:meth:`ServiceSupport.call`), handing work from worker threads to the SDK thread, and finishing the
-requests in progress when the plugin stops. Task handlers (:meth:`ServiceSupport.serve_task`) are services
-whose handler is wrapped by :func:`~plexus.task.task_handler`.
+(:meth:`ServiceSupport.call`), and finishing the requests in progress when the plugin stops. Task handlers
+(:meth:`ServiceSupport.serve_task`) are services whose handler is wrapped by
+:func:`~plexus.task.task_handler`.
 
-:class:`ServiceSupport` is a mixin of :class:`~plexus.Plugin` only: it uses the plugin's session state
-(``_dealer``, ``_session``, ``_last_recv``, ``_interval``, ``_liveness``, ``_stop_reason``, ``_wake_r``,
-``_ctx``, ``_client``) and methods (``_tick``, ``_wake``, ``_drain_wake``, ``_control``,
-``_control_pending``, ``_close_dealer``, ``_send_frames``).
+:class:`ServiceSupport` builds on :class:`~plexus.plugin_io.SessionIO` (the sockets and the I/O thread) and
+is a base of :class:`~plexus.Plugin` only. Its dispatcher hands inline requests to the handler thread
+(``submit``), starts threaded ones on worker threads, and sends every answer from the I/O thread.
 """
 
 import logging
-import queue
 import threading
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
@@ -22,6 +20,7 @@ from . import protocol as P
 from .client import Client
 from .dispatch import ServiceDispatcher, ServiceHandler
 from .errors import PlexusError, ProtocolError
+from .plugin_io import SessionIO
 from .service_codec import DEFAULT_CALL_TIMEOUT_S
 from .task import TaskHandler, task_handler
 
@@ -30,27 +29,28 @@ log = logging.getLogger("plexus")
 Offer = Union[Mapping[str, ServiceHandler], Sequence[str]]
 
 
-class ServiceSupport:
+class ServiceSupport(SessionIO):
     """Services for :class:`~plexus.Plugin` (see the module documentation)."""
 
     services: Offer = ()
     concurrency: int = 1
     threaded: Optional[bool] = None
+    _client: Optional[Client]
 
     def _init_services(self, offered: Optional[Offer], threaded: Optional[bool]) -> None:
-        """Called by ``Plugin.__init__`` once ``concurrency`` is set: the dispatcher, and the services
-        given to the constructor (or as a class attribute)."""
-        # Work other threads hand to the SDK thread (service answers, publish): run by _run_posted().
-        self._posted: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
-        self._thread_id: Optional[int] = None  # the thread running run()
-        self._services = ServiceDispatcher(self._send_frames, self._post, self.concurrency,
-                                           threaded if threaded is not None else self.threaded)
+        """Called by ``Plugin.__init__`` once ``concurrency`` is set and the session state exists: the
+        dispatcher, and the services given to the constructor (or as a class attribute)."""
+        # _send_frames is looked up when called: tests replace it on the instance.
+        self._services = ServiceDispatcher(lambda frames: self._send_frames(frames), self._post, self.concurrency,
+                                           threaded if threaded is not None else self.threaded,
+                                           submit=self._to_user)
         self.threaded = self._services.threaded
+        self._client = None
         if offered and not isinstance(offered, Mapping):
             raise TypeError("services must map service names to handlers, {name: handler}; "
                             "or use serve() or the @service decorator")
         self.services: List[str] = []
-        for name, fn in dict(offered or {}).items():
+        for name, fn in dict(offered if isinstance(offered, Mapping) else {}).items():
             self.serve(name, fn)
 
     def serve(self, name: str, handler: Optional[ServiceHandler] = None) -> Any:
@@ -95,9 +95,10 @@ class ServiceSupport:
              headers: Optional[Dict[str, str]] = None, idempotent: bool = False,
              on_partial: Optional[Callable[[bytes], Any]] = None) -> bytes:
         """Calls a service through the broker (``CALL``, see :meth:`Client.call`) on the plugin's own
-        DEALER, heartbeating while it waits. Blocks the SDK thread: no event, request or ``CANCEL`` is
-        read meanwhile, so a plugin cannot call a service it offers itself this way (the request waits
-        for the SDK thread and the call times out). Call it from the thread running :meth:`run`."""
+        DEALER. Blocks the handler thread (the session keeps heartbeating on the I/O thread): no other
+        event or inline request is handled meanwhile, so a plugin cannot call an inline service it offers
+        itself this way (the request waits for the handler thread and the call times out); a threaded one
+        works. Call it from the thread running :meth:`run`."""
         return self._own_client("call").call(service, data, timeout, headers, idempotent, on_partial)
 
     def _own_client(self, what: str) -> Client:
@@ -106,69 +107,62 @@ class ServiceSupport:
             raise RuntimeError(f"{what}() uses the plugin's sockets and must be called from the thread running "
                                "run(); a worker thread should use its own plexus.Client")
         if self._client is None:
-            self._client = Client(self._control(), 5.0, self._ctx or zmq.Context.instance(), on_wait=self._tick)
+            # Used on the handler thread only; heartbeats are the I/O thread's, so no on_wait.
+            self._client = Client(self._control(), 5.0, self._ctx or zmq.Context.instance())
         return self._client
 
-    # -- worker threads -> SDK thread ---------------------------------------------------------
-
-    def _post(self, fn: Callable[[], None]) -> None:
-        """Runs ``fn`` on the SDK thread soon (from a worker thread)."""
-        self._posted.put(fn)
-        self._wake()
-
-    def _run_posted(self) -> None:
-        while True:
-            try:
-                fn = self._posted.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                fn()
-            except Exception:
-                log.exception("work handed to the SDK thread failed")
-
-    # -- the loop's part ----------------------------------------------------------------------
-
-    def _may_continue(self) -> bool:
-        """Between two inline service handlers: heartbeat, and let the loop read a waiting broker
-        message (a CANCEL of the next request, a STOP) before starting another."""
-        self._tick()
-        return self._stop_reason is None and not self._control_pending()
+    # -- stopping (on the I/O thread) --------------------------------------------------------------
 
     def _drain_services(self) -> None:
-        """Stopping: requests not started are dropped (the broker fails or re-queues them at GOODBYE);
-        those running on worker threads may finish and are answered before GOODBYE, as the event in hand
-        is. Waits no longer than their latest deadline (after it answers are useless) and only while the
-        session lasts; meanwhile it heartbeats and honours CANCEL. Inline handlers have finished already."""
+        """Stopping, on the I/O thread: requests not started are dropped (the broker fails or re-queues
+        them at GOODBYE); those running on worker threads may finish and are answered before GOODBYE, as
+        the handler in hand is. Sets ``_drained`` once the worker threads are done with, or waiting for
+        them is useless: past their latest deadline, or the session is gone or silent. Meanwhile, and
+        until run() asks to finish (after on_stop), it heartbeats, honours CANCEL and sends what the other
+        threads hand over (the answer of the inline handler in hand, publishes from on_stop)."""
         dropped = self._services.stop_accepting()
         if dropped:
             log.info("stopping: %d request(s) not started are dropped", dropped)
         self._run_posted()
-        if not self._services.running:
-            return
-        log.info("stopping: waiting for %d request(s) in progress", self._services.running)
-        poller = zmq.Poller()  # not self._poller: unread events on SUB would make it spin
-        if self._wake_r is not None:
-            poller.register(self._wake_r.fileno(), zmq.POLLIN)
-        if self._dealer is not None:
-            poller.register(self._dealer, zmq.POLLIN)
-        while self._services.running and self._dealer is not None and self._session:
-            left = self._services.latest_deadline() - time.time()
-            if left <= 0:
-                log.warning("stopping: %d request(s) still running past their deadline; not waiting for them",
-                            self._services.running)
-                return
-            silent = time.monotonic() - self._last_recv
-            if silent >= self._interval * self._liveness:
-                log.warning("stopping: no message from the broker for %.1f s; not waiting for requests", silent)
-                return
+        if self._services.running:
+            log.info("stopping: waiting for %d request(s) in progress", self._services.running)
+        waiting = True
+        while self._finish_reason is None:
+            if waiting and not self._worth_waiting():
+                waiting = False
+                self._drained.set()
             self._tick()
-            ready = dict(poller.poll(int(min(left, self._interval) * 1000) + 1))
+            left = self._services.latest_deadline() - time.time() if waiting else self._interval
+            # A fresh poller each round: not self._poller (unread events on SUB would make it spin), and
+            # a DISCONNECT may close the DEALER.
+            poller = zmq.Poller()
+            if self._wake_r is not None:
+                poller.register(self._wake_r.fileno(), zmq.POLLIN)
+            if self._dealer is not None:
+                poller.register(self._dealer, zmq.POLLIN)
+            ready = dict(poller.poll(int(max(0.0, min(left, self._interval)) * 1000) + 1))
             if self._wake_r is not None and self._wake_r.fileno() in ready:
                 self._drain_wake()
-            if self._dealer in ready:
+            if self._dealer is not None and self._dealer in ready:
                 self._read_while_draining()
             self._run_posted()
+
+    def _worth_waiting(self) -> bool:
+        """Whether requests on worker threads still may be answered (logs why not, when they run)."""
+        if not self._services.running:
+            return False
+        if self._dealer is None or not self._session:
+            log.warning("stopping: the session is gone; not waiting for %d request(s)", self._services.running)
+            return False
+        if self._services.latest_deadline() <= time.time():
+            log.warning("stopping: %d request(s) still running past their deadline; not waiting for them",
+                        self._services.running)
+            return False
+        silent = time.monotonic() - self._last_recv
+        if silent >= self._interval * self._liveness:
+            log.warning("stopping: no message from the broker for %.1f s; not waiting for requests", silent)
+            return False
+        return True
 
     def _read_while_draining(self) -> None:
         """Broker messages while stopping: only what concerns the requests in progress matters."""

@@ -20,6 +20,9 @@ ENV_BROKER = "PLEXUS_BROKER"
 ENV_INSTANCE = "PLEXUS_INSTANCE"
 #: Set by the broker for the plugins it supervises: the plugin's name in the topology (section 4).
 ENV_PLUGIN = "PLEXUS_PLUGIN"
+#: Set by the broker for the processes it spawns: a secret (64 hex characters) sent back as ``"token"`` in
+#: every ``REGISTER`` (section 4). The SDK takes it out of the environment at start-up.
+ENV_TOKEN = "PLEXUS_TOKEN"
 DEFAULT_CONTROL = "tcp://127.0.0.1:7700"
 
 CLIENT = b"PLXC01"  #: client request/reply header

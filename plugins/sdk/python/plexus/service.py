@@ -19,7 +19,7 @@ log = logging.getLogger("plexus.service")
 #: is logged by the plugin.
 MAX_ERROR_MESSAGE = 2000
 
-#: ``emit(request, body) -> bool`` sends one ``PARTIAL`` (or queues it for the SDK thread).
+#: ``emit(request, body) -> bool`` sends one ``PARTIAL`` (or queues it for the plugin's I/O thread).
 Emit = Callable[["Request", bytes], bool]
 
 
@@ -62,8 +62,8 @@ class Request:
 
     ``cancelled`` becomes True when the broker sends ``CANCEL`` (the caller's deadline passed) or the
     session to the broker is lost; from then on nothing more is sent for this request, so a handler may
-    stop early. A handler running on the SDK thread (the default) cannot see ``CANCEL`` while it runs:
-    it should watch :meth:`remaining` instead.
+    stop early. The plugin's I/O thread reads ``CANCEL`` while any handler runs, inline ones (on the
+    handler thread, the default) included.
     """
 
     __slots__ = ("rid", "service", "body", "headers", "deadline", "timeout", "caller", "meta",
@@ -81,7 +81,7 @@ class Request:
         self.headers = dict(headers or {})
         self.caller = caller
         self.meta = dict(meta or {})
-        self._cancel = threading.Event()  # set on the SDK thread, read on any
+        self._cancel = threading.Event()  # set on the I/O thread, read on any
         self._emit = emit
         self._clock = clock
         self._done = False

@@ -1,10 +1,17 @@
 """Decisions of the plugin session that need no socket, kept apart from :mod:`plexus.plugin` so that
-they can be unit-tested without a broker: which instance id to register with, and where an incoming
-event goes (pattern handlers, the mesh-ready hook, or nowhere: subscription probes never reach a plugin).
+they can be unit-tested without a broker: which instance id to register with, the registration token of a
+supervised process, and where an incoming event goes (pattern handlers, the mesh-ready hook, or nowhere:
+subscription probes never reach a plugin).
+
+Importing this module (which ``import plexus`` does) takes ``$PLEXUS_TOKEN`` out of ``os.environ``, so that
+the processes a plugin starts do not inherit it; :func:`claim_token` hands it to the plugin.
 """
 
+import logging
 import os
-from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+import re
+import threading
+from typing import Any, Callable, List, Mapping, MutableMapping, NamedTuple, Optional, Sequence, Tuple
 
 from . import protocol as P
 from .patterns import Pattern
@@ -13,6 +20,12 @@ from .patterns import Pattern
 #: ``plexus.sync.INSTANCE`` (which comes last of all, see :mod:`plexus.plugin`). Events that match only
 #: these never reach a user handler (see :func:`route`).
 INTERNAL_PREFIXES: Tuple[bytes, ...] = (P.MESH_READY.encode("utf-8"),)
+
+log = logging.getLogger("plexus")
+
+#: What the broker puts in ``$PLEXUS_TOKEN``; anything else is sent all the same (the broker judges), with
+#: a warning that does not show it.
+TOKEN_RE = re.compile(r"[0-9a-fA-F]{64}\Z")
 
 
 def select_instance(name: str, explicit: Optional[str] = None,
@@ -30,6 +43,61 @@ def select_instance(name: str, explicit: Optional[str] = None,
     if env:
         return P.validate_name(env, f"instance id in ${P.ENV_INSTANCE}")
     return P.validate_name(f"{name}-{os.getpid() if pid is None else pid}", "instance id")
+
+
+class RegistrationToken:
+    """The secret the broker gave the process it spawned (``$PLEXUS_TOKEN``), sent back as ``"token"`` in
+    ``REGISTER``. Its ``repr``/``str`` never show it: only :meth:`reveal` does, for the ``REGISTER`` body."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "RegistrationToken(<hidden>)"
+
+    __str__ = __repr__
+
+
+def take_token(environ: MutableMapping[str, str]) -> Optional[RegistrationToken]:
+    """Removes ``$PLEXUS_TOKEN`` from ``environ`` and returns it (None when unset or empty)."""
+    value = environ.pop(P.ENV_TOKEN, None)
+    if not value:
+        return None
+    if not TOKEN_RE.match(value):
+        log.warning("$%s is not 64 hexadecimal characters (%d characters); sending it anyway", P.ENV_TOKEN,
+                    len(value))
+    return RegistrationToken(value)
+
+
+_token_lock = threading.Lock()
+#: The token taken out of os.environ at import (or later, when set again), until a plugin claims it.
+_unclaimed: Optional[RegistrationToken] = take_token(os.environ)
+
+
+def claim_token(instance: str, environ: Optional[MutableMapping[str, str]] = None) -> Optional[RegistrationToken]:
+    """The registration token for a plugin that registers as ``instance``, or None.
+
+    The token the broker gave this process (``$PLEXUS_TOKEN``, taken out of the environment when
+    :mod:`plexus` was imported, or now if it has been set since) goes to one plugin only: the first that
+    claims it whose ``instance`` is ``$PLEXUS_INSTANCE`` (any, when that is unset), since the broker gave it
+    for the instance it started. Later claims get None.
+    """
+    global _unclaimed
+    env = os.environ if environ is None else environ
+    with _token_lock:
+        fresh = take_token(env)
+        if fresh is not None:
+            _unclaimed = fresh
+        expected = env.get(P.ENV_INSTANCE, "")
+        if _unclaimed is None or (expected and instance != expected):
+            return None
+        token, _unclaimed = _unclaimed, None
+        return token
 
 
 class Route(NamedTuple):

@@ -364,6 +364,101 @@ class ThreadedDispatcherTest(unittest.TestCase):
         self.assertFalse(ServiceDispatcher(self.sent.append, self.posted.put, concurrency=4, threaded=False).threaded)
 
 
+class SubmittedInlineTest(unittest.TestCase):
+    """Inline handlers with ``submit`` (as the plugin wires it): each request is handed to a handler thread,
+    one at a time; its outcome comes back to the owner (this thread) through ``post``."""
+
+    def setUp(self):
+        self.clock = Clock()
+        self.sent: List[List[bytes]] = []
+        self.posted: List[Callable[[], None]] = []
+        self.submitted: List[Callable[[], None]] = []
+        self.calls: List[bytes] = []
+        self.d = ServiceDispatcher(self.sent.append, self.posted.append, clock=self.clock,
+                                   submit=self.submitted.append)
+        self.d.owner = threading.get_ident()
+        self.d.serve("t.echo", self.echo)
+
+    def echo(self, request: Request) -> bytes:
+        self.calls.append(request.rid)
+        request.partial(b"part")
+        return request.body
+
+    def on_handler_thread(self) -> None:
+        """Runs the oldest submitted function on another thread, as the plugin's handler thread does."""
+        thread = threading.Thread(target=self.submitted.pop(0))
+        thread.start()
+        thread.join(WAIT)
+        self.assertFalse(thread.is_alive())
+
+    def run_posted(self) -> None:
+        while self.posted:
+            self.posted.pop(0)()
+
+    def test_one_at_a_time_and_answered_by_the_owner(self):
+        self.d.on_request(request_args(b"r1"))
+        self.d.on_request(request_args(b"r2"))
+        self.assertEqual(self.d.start_waiting(), 1)
+        self.assertEqual((len(self.submitted), self.sent), (1, []))
+        self.assertFalse(self.d.startable())  # r2 waits until r1 answered
+        self.on_handler_thread()
+        self.assertEqual(self.sent, [])  # nothing leaves from the handler thread ...
+        self.run_posted()                # ... the owner sends, part before answer
+        self.assertEqual([decoded(f)[:2] for f in self.sent], [("PARTIAL", b"r1"), ("REPLY", b"r1")])
+        self.assertTrue(self.d.startable())
+        self.assertEqual(self.d.start_waiting(), 1)
+        self.on_handler_thread()
+        self.run_posted()
+        self.assertEqual(self.calls, [b"r1", b"r2"])
+
+    def test_cancelled_while_handed_over_is_not_started(self):
+        self.d.on_request(request_args(b"r1"))
+        self.d.start_waiting()
+        with self.assertLogs("plexus.service", "INFO"):
+            self.d.on_cancel([b"r1"])
+        self.on_handler_thread()
+        self.run_posted()
+        self.assertEqual((self.calls, self.sent), ([], []))
+        self.assertFalse(self.d.startable())
+        self.d.on_request(request_args(b"r2"))
+        self.assertEqual(self.d.start_waiting(), 1)  # the slot is free again
+
+    def test_deadline_passed_while_handed_over(self):
+        # Events queued ahead of it on the handler thread took longer than its deadline.
+        self.d.on_request(request_args(b"r1", deadline=1001.0))
+        self.d.start_waiting()
+        self.clock.now = 1002.0
+        self.on_handler_thread()
+        with self.assertLogs("plexus.service", "INFO") as logs:
+            self.run_posted()
+        self.assertIn("not started", logs.output[0])
+        self.assertEqual((self.calls, self.sent, self.d.not_started), ([], [], 1))
+
+    def test_a_new_session_does_not_wait_for_the_old_one(self):
+        self.d.on_request(request_args(b"r1"))
+        self.d.start_waiting()
+        with self.assertLogs("plexus.service", "WARNING"):
+            self.d.reset("registering again")
+        self.d.on_request(request_args(b"r2"))
+        self.assertEqual(self.d.start_waiting(), 1)
+        self.on_handler_thread()  # r1 (cancelled by the reset: not started)
+        self.on_handler_thread()  # r2
+        self.run_posted()
+        self.assertEqual(self.calls, [b"r2"])
+        self.assertEqual([decoded(f)[:2] for f in self.sent], [("PARTIAL", b"r2"), ("REPLY", b"r2")])
+
+    def test_on_the_owner_itself_it_runs_on_the_spot(self):
+        d = ServiceDispatcher(self.sent.append, self.posted.append, clock=self.clock, submit=lambda fn: fn())
+        d.owner = threading.get_ident()
+        d.serve("t.echo", self.echo)
+        d.on_request(request_args(b"r1"))
+        d.on_request(request_args(b"r2"))
+        self.assertEqual(d.start_waiting(), 2)
+        self.assertEqual([decoded(f)[:2] for f in self.sent],
+                         [("PARTIAL", b"r1"), ("REPLY", b"r1"), ("PARTIAL", b"r2"), ("REPLY", b"r2")])
+        self.assertEqual(self.posted, [])
+
+
 class PluginWiringTest(unittest.TestCase):
     """The Plugin's side of services, fed without sockets."""
 
