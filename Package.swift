@@ -96,7 +96,7 @@ let package = Package(
         // run for a bounded time by `make fuzz` (docs/FUZZING.md). A plain build replays inputs through the same code.
         .executableTarget(
             name: "plexus-fuzz",
-            dependencies: ["PlexusProtocol", "PlexusSupervisor"],
+            dependencies: ["PlexusProtocol", "PlexusSupervisor", .product(name: "Yams", package: "Yams")],
             exclude: ["Corpus"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

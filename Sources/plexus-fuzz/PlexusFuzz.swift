@@ -10,7 +10,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     switch target.run(input) {
     case .accepted, .rejected: return 0
-    case .skipped: return -1
+    case .skipped, .known: return -1
     }
 }
 
