@@ -92,6 +92,13 @@ let package = Package(
         ),
         // A plugin with services that misbehave on request, for the live service tests.
         .executableTarget(name: "plexus-test-plugin", dependencies: ["PlexusPlugin", "PlexusProtocol"], path: "Tests/PlexusTestPlugin"),
+        // libFuzzer targets over the decoders of untrusted input (control frames, events, task and topology YAML),
+        // run for a bounded time by `make fuzz` (docs/FUZZING.md). A plain build replays inputs through the same code.
+        .executableTarget(
+            name: "plexus-fuzz",
+            dependencies: ["PlexusProtocol", "PlexusSupervisor", .product(name: "Yams", package: "Yams")],
+            exclude: ["Corpus"]
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
