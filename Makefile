@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 SWIFT_FORMAT ?= swift-format
 
-.PHONY: run deps build test test-python bench fuzz fuzz-build fuzz-findings lint format clean
+.PHONY: run deps build test test-python bench fuzz fuzz-build lint format clean
 
 ## Install libzmq, SQLite's headers and pyzmq when they are missing (Debian; run as root or with sudo).
 deps:
@@ -41,13 +41,12 @@ fuzz-build:
 
 ## Each fuzz target for FUZZ_SECONDS from the checked-in seeds; fails on a crash, a hang or runaway memory.
 ## New corpus entries go to a temporary directory; a crashing input to $(FUZZ_SCRATCH)/findings/.
-## Known findings not fixed yet are skipped (PLEXUS_FUZZ_SKIP_KNOWN=1, see `make fuzz-findings`).
 fuzz: fuzz-build
 	@work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; mkdir -p $(FUZZ_SCRATCH)/findings; \
 	for target in $(FUZZ_TARGETS); do \
 		case $$target in task|topology) dict=yaml;; *) dict=$$target;; esac; \
 		mkdir -p "$$work/$$target"; start=$$(date +%s); \
-		if PLEXUS_FUZZ_TARGET=$$target PLEXUS_FUZZ_SKIP_KNOWN=1 SWIFT_BACKTRACE=enable=no \
+		if PLEXUS_FUZZ_TARGET=$$target SWIFT_BACKTRACE=enable=no \
 			$(FUZZ_SCRATCH)/debug/plexus-fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
 			-dict=$(FUZZ_CORPUS)/$$dict.dict -artifact_prefix=$(FUZZ_SCRATCH)/findings/$$target- -print_final_stats=1 \
 			"$$work/$$target" $(FUZZ_CORPUS)/$$target > "$$work/$$target.log" 2>&1; then \
@@ -59,18 +58,6 @@ fuzz: fuzz-build
 			exit 1; \
 		fi; \
 	done
-
-## Replays the recorded findings (Tests/Fixtures/fuzz-findings) in a plain build, one process per input;
-## says which still crash or hang (10 s), and fails while any does.
-fuzz-findings:
-	swift build --product plexus-fuzz
-	@failed=0; for file in Tests/Fixtures/fuzz-findings/*/*; do \
-		target=$$(basename $$(dirname $$file)); \
-		status=$$( { env -u PLEXUS_FUZZ_SKIP_KNOWN SWIFT_BACKTRACE=enable=no timeout 10 \
-			.build/debug/plexus-fuzz $$target $$file > /dev/null 2>&1; echo $$?; } 2> /dev/null ); \
-		case $$status in 0) echo "fixed:   $$file";; 124) echo "HANGS:   $$file"; failed=1;; \
-			*) echo "CRASHES: $$file"; failed=1;; esac; \
-	done; exit $$failed
 
 ## The benchmark, in a release build (everything, so that it can launch the greeter).
 bench: deps

@@ -60,7 +60,10 @@ public enum PluginMessage: Sendable, Equatable {
             guard arguments.count == 2, !arguments[0].isEmpty, arguments[0].count <= 64 else {
                 throw .bad("\(name) takes RID and one body frame")
             }
-            let rid = String(decoding: arguments[0], as: UTF8.self)
+            // Validated, not repaired: a repaired id would be another (and longer) id than the one sent.
+            guard let rid = String(validating: arguments[0], as: UTF8.self) else {
+                throw .bad("\(name): the request id is not UTF-8")
+            }
             switch name {
             case "PARTIAL": return .partial(rid: rid, body: arguments[1])
             case "REPLY": return .reply(rid: rid, body: arguments[1])

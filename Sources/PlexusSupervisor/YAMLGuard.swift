@@ -51,8 +51,13 @@ public enum YAMLGuard {
     /// One open collection: its anchor, and the nodes and height of what it holds so far.
     private struct Frame {
         var anchor: String?
+        var isMapping = false
+        /// Children seen so far; in a mapping, an even count means the next child is a key.
+        var children = 0
         var nodes = 1
         var height = 1
+
+        var expectsKey: Bool { isMapping && children % 2 == 0 }
     }
 
     private struct Walker {
@@ -96,12 +101,13 @@ public enum YAMLGuard {
                     }
                     // An unknown alias is a syntax error the real parser reports.
                     guard let name = Self.name(event.data.alias.anchor), let target = anchors[name] else { continue }
+                    if target.height > 1 { try refuseKey() }
                     try count(target.nodes)
                     try add(nodes: target.nodes, height: target.height, anchor: nil)
                 case YAML_SEQUENCE_START_EVENT:
-                    try open(anchor: Self.name(event.data.sequence_start.anchor))
+                    try open(anchor: Self.name(event.data.sequence_start.anchor), mapping: false)
                 case YAML_MAPPING_START_EVENT:
-                    try open(anchor: Self.name(event.data.mapping_start.anchor))
+                    try open(anchor: Self.name(event.data.mapping_start.anchor), mapping: true)
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     guard stack.count > 1, let frame = stack.popLast() else { return }
                     try add(nodes: frame.nodes, height: frame.height, anchor: frame.anchor)
@@ -111,12 +117,20 @@ public enum YAMLGuard {
             }
         }
 
-        private mutating func open(anchor: String?) throws(YAMLLimitError) {
+        private mutating func open(anchor: String?, mapping: Bool) throws(YAMLLimitError) {
             guard stack.count <= limits.maxDepth else {
                 throw YAMLLimitError("the document nests deeper than \(limits.maxDepth) levels")
             }
+            try refuseKey()
             try count(1)
-            stack.append(Frame(anchor: anchor))
+            stack.append(Frame(anchor: anchor, isMapping: mapping))
+        }
+
+        /// A collection as a mapping key (`[a]: x`): no configuration needs one, and Yams traps on it.
+        private func refuseKey() throws(YAMLLimitError) {
+            if stack[stack.count - 1].expectsKey {
+                throw YAMLLimitError("a mapping key is a list or a mapping; keys must be plain values")
+            }
         }
 
         private mutating func count(_ nodes: Int) throws(YAMLLimitError) {
@@ -131,6 +145,7 @@ public enum YAMLGuard {
         private mutating func add(nodes: Int, height: Int, anchor: String?) throws(YAMLLimitError) {
             if let anchor { anchors[anchor] = (nodes, height) }
             let index = stack.count - 1
+            stack[index].children += 1
             stack[index].nodes += nodes
             stack[index].height = max(stack[index].height, height + 1)
             guard stack.count - 1 + height <= limits.maxDepth + 1 else {

@@ -10,7 +10,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     switch target.run(input) {
     case .accepted, .rejected: return 0
-    case .skipped, .known: return -1
+    case .skipped: return -1
     }
 }
 
@@ -23,7 +23,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     ///
     /// ```
     /// swift build --product plexus-fuzz
-    /// .build/debug/plexus-fuzz task Tests/Fixtures/fuzz-findings/task/duration-overflow-1
+    /// .build/debug/plexus-fuzz task Sources/plexus-fuzz/Corpus/task/finding-duration-overflow-1
     /// PLEXUS_FUZZ_TARGET=control .build/debug/plexus-fuzz Sources/plexus-fuzz/Corpus/control
     /// ```
     ///

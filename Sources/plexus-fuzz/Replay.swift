@@ -31,10 +31,9 @@ enum Replay {
             counts[verdict, default: 0] += 1
             if inputs.count <= 64 { print("\(input.name): \(verdict)") }
         }
-        let known = counts.filter { if case .known = $0.key { true } else { false } }.values.reduce(0, +)
         print(
             "\(target.rawValue): \(inputs.count) inputs, \(counts[.accepted] ?? 0) accepted, "
-                + "\(counts[.rejected] ?? 0) rejected, \(counts[.skipped] ?? 0) skipped, \(known) known findings skipped")
+                + "\(counts[.rejected] ?? 0) rejected, \(counts[.skipped] ?? 0) skipped")
         return 0
     }
 }

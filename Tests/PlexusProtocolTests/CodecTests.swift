@@ -194,3 +194,12 @@ struct ServiceMessageTests {
         #expect(throws: ControlDecodingError.self) { try ControlMessage.decode(frames.map { Array($0.utf8) }[...]) }
     }
 }
+
+@Suite("Plugin answers keep their request id")
+struct RequestIDTests {
+    @Test("a REPLY whose request id is not UTF-8 is refused rather than repaired into another id")
+    func invalidUTF8() {
+        let frames: [[UInt8]] = [Array("REPLY".utf8), Array(repeating: UInt8(ascii: "a"), count: 63) + [0xFF], []]
+        #expect(throws: ProtocolError.self) { try PluginMessage.decode(frames[...]) }
+    }
+}

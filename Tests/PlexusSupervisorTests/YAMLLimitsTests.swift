@@ -138,3 +138,13 @@ struct RangeCheckTests {
         }
     }
 }
+
+@Suite("Fuzz findings stay fixed")
+struct FuzzFindingTests {
+    @Test("a list or mapping as a mapping key is refused, not a trap in Yams", arguments: ["[a]: x", "{a: 1}: x", "? [a, b]\n: x", "a: &k [1]\n*k : 2"])
+    func collectionKeys(yaml: String) {
+        #expect(throws: YAMLLimitError.self) { try YAMLGuard.check(yaml, limits: .taskDefinition) }
+        #expect(throws: TopologyError.self) { try TaskEntryParser.parse(definition: "id: t\n" + yaml) }
+        #expect(throws: TopologyError.self) { try Topology.parse(yaml) }
+    }
+}
