@@ -39,6 +39,8 @@ final class TaskStore: @unchecked Sendable {
     private var storedRuns: [String: Set<String>] = [:]
     /// The next `run.position`: runs are listed in the order they were stored.
     private var nextPosition: Int64 = 0
+    /// Rows the last committed write stored (task rows, new run rows), for tests that count work.
+    private(set) var lastWrite = (tasks: 0, runs: 0)
 
     /// Opens (creating if needed) `directory/tasks.sqlite`; nil keeps everything in memory.
     init(directory: String?) throws {
@@ -152,12 +154,13 @@ final class TaskStore: @unchecked Sendable {
         if wait { writer.sync(execute: work) } else { writer.async(execute: work) }
     }
 
-    /// On the writer queue.
+    /// On the writer queue. Costs O(rows written): the bookkeeping of stored runs is updated per
+    /// task after the commit, never copied whole (a copy per flush made adding tasks quadratic).
     private func write(_ tasks: [Stored], removed: [String], seen: Date) throws {
         var taskRows: [(String, String, String, String)] = []
         var newRuns: [(String, String, Int64, String)] = []
         var goneRuns: [(String, String)] = []
-        var stored = storedRuns
+        var runsAfter: [(String, Set<String>)] = []
         var position = nextPosition
         for entry in tasks {
             let id = entry.task.id
@@ -170,16 +173,15 @@ final class TaskStore: @unchecked Sendable {
                     String(decoding: try encoder.encode(entry.task.definition), as: UTF8.self),
                     String(decoding: try encoder.encode(runtime), as: UTF8.self)
                 ))
-            let known = stored[id] ?? []
+            let known = storedRuns[id] ?? []
             for run in history where !known.contains(run.runID) {
                 newRuns.append((id, run.runID, position, String(decoding: try encoder.encode(run), as: UTF8.self)))
                 position += 1
             }
             let current = Set(history.map(\.runID))
             goneRuns += known.subtracting(current).map { (id, $0) }
-            stored[id] = current
+            runsAfter.append((id, current))
         }
-        for id in removed { stored[id] = nil }
         try database.write { db in
             for (id, origin, definition, runtime) in taskRows {
                 try db.execute(
@@ -207,7 +209,9 @@ final class TaskStore: @unchecked Sendable {
                 arguments: [String(seen.timeIntervalSince1970)])
         }
         // Only once committed: after a failed write, the next save of a task stores its runs again.
-        storedRuns = stored
+        for (id, runs) in runsAfter { storedRuns[id] = runs }
+        for id in removed { storedRuns[id] = nil }
         nextPosition = position
+        lastWrite = (tasks: taskRows.count, runs: newRuns.count)
     }
 }
