@@ -167,7 +167,7 @@ extension Broker {
                 topic: topic, payload: Array(order.payload.utf8), source: Self.schedulerSource,
                 headersJSON: JSONCoding.encode(headers))
         case .service(let name, let fanOut, let plugin):
-            let timeout = max(1, Int((order.deadline.timeIntervalSince(dispatchedAt) * 1000).rounded(.up)))
+            let timeout = Int(max(1, BrokerTasks.milliseconds(order.deadline.timeIntervalSince(dispatchedAt))))
             let options = CallOptions(timeoutMilliseconds: timeout, headers: headers)
             // Needed only to pin instances (`all`, or a plugin filter); a plain `one` run is the dispatcher's choice.
             var candidates: [String] = []

@@ -49,9 +49,18 @@ struct BrokerTasks {
         if wakeupRevision != scheduler.revision {
             wakeupRevision = scheduler.revision
             wakeup = scheduler.nextWakeup.map { date in
-                monotonicNow + max(0, Int64((date.timeIntervalSinceNow * 1000).rounded(.up)))
+                monotonicNow + max(0, Self.milliseconds(date.timeIntervalSinceNow))
             }
         }
         return started ? wakeup : startDeadline
+    }
+
+    /// Whole milliseconds (rounded up) from seconds, range-checked before the conversion so that it
+    /// cannot trap: NaN is 0 and anything beyond ±10^15 ms (about 31,000 years) is clamped to it.
+    static func milliseconds(_ seconds: TimeInterval) -> Int64 {
+        let limit = 1e15
+        let value = (seconds * 1000).rounded(.up)
+        guard !value.isNaN else { return 0 }
+        return Int64(min(max(value, -limit), limit))
     }
 }
