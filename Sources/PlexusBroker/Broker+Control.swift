@@ -134,7 +134,7 @@ extension Broker {
                             malformed: badInput.counts, topics: statistics.topics, subscriptions: subscriptionCount,
                             taskJitter: StatsReply.TaskJitter(
                                 runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5),
-                                p99Milliseconds: tasks.jitter.p99)))
+                                p99Milliseconds: tasks.jitter.p99), taskStorage: taskStorageStats))
                 ])
         }
     }

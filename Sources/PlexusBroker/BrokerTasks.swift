@@ -16,6 +16,10 @@ struct BrokerTasks {
     var scheduler = TaskScheduler()
     var origins: [String: TaskOrigin] = [:]
     let store: TaskStore
+    /// What the database held at start, until `restoreTasks` takes it.
+    var restored: TaskStore.Contents?
+    /// When the broker was last alive before this start, for misfire recovery.
+    var lastSeen: Date?
     /// Tasks whose origin changed since the last flush (the scheduler tracks its own changes).
     var dirty: Set<String> = []
     /// Monotonic ms of the last flush.
@@ -32,8 +36,12 @@ struct BrokerTasks {
     /// First attempts' scheduled-to-dispatched delay, for `STATS`.
     var jitter = LatencyStats()
 
-    init(store: TaskStore) {
+    /// Reads the stored tasks, so that a database that cannot be read stops the broker at start.
+    init(store: TaskStore) throws(TaskStoreError) {
         self.store = store
+        let contents = try store.load()
+        restored = contents
+        lastSeen = contents.lastSeen
     }
 
     /// Marks a task's row for writing (its origin changed).

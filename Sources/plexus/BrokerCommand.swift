@@ -75,6 +75,8 @@ struct BrokerCommand: AsyncParsableCommand {
         let broker: Broker
         do {
             broker = try Broker(configuration: configuration, logger: logger)
+        } catch let error as TaskStoreError {
+            throw fail("cannot start the broker: \(error.startupMessage)")
         } catch {
             throw fail("cannot start the broker: \(error)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlexusBroker
 import PlexusClient
 import PlexusProtocol
 
@@ -9,7 +10,7 @@ struct TasksCommand: ParsableCommand {
         commandName: "tasks", abstract: "List, inspect, add and control scheduled tasks.",
         subcommands: [
             TasksList.self, TasksShow.self, TasksAdd.self, TasksRemove.self, TasksPause.self, TasksResume.self,
-            TasksCancel.self, TasksTrigger.self,
+            TasksCancel.self, TasksTrigger.self, TasksRecover.self,
         ],
         defaultSubcommand: TasksList.self)
 }
@@ -174,5 +175,34 @@ struct TasksRemove: ParsableCommand {
 
     func run() throws {
         try runTasks(.remove, task.id, json: task.json, options: task.options) { _ in "removed \(task.id)" }
+    }
+}
+
+/// `plexus tasks recover --data DIR`: with the broker stopped, moves a damaged task database aside
+/// and keeps what is still readable in a fresh one. Refuses, saying why, when there is nothing to do.
+struct TasksRecover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Move a damaged task database aside and keep its readable rows in a fresh one (broker stopped).",
+        discussion: """
+            The broker refuses to start when DIR/tasks.sqlite is damaged. This moves it (and its -wal and -shm \
+            files) to tasks.sqlite.damaged-<UTC time> and copies every task, run and state row SQLite can still \
+            read into a fresh tasks.sqlite. It refuses when the database is fine or when recovery cannot help \
+            (a read-only file or directory, a full disk). Run it while the broker is stopped.
+            """)
+
+    @Option(help: "The broker's data directory (where tasks.sqlite lives).") var data: String
+
+    func run() throws {
+        let outcome: TaskDatabaseRecovery.Outcome
+        do {
+            outcome = try TaskDatabaseRecovery.recover(directory: data)
+        } catch {
+            throw fail("cannot recover: \(error)")
+        }
+        switch outcome {
+        case .refused(let reason): throw fail(reason)
+        case .recovered(let report): emit(report.description)
+        }
     }
 }

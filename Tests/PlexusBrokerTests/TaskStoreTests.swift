@@ -23,7 +23,7 @@ struct TaskStoreTests {
         let clock = ContinuousClock()
         let start = clock.now
         for row in rows {
-            store.save([row], removed: [], seen: now, wait: true) { Issue.record("\($0)") }
+            #expect(store.save([row], removed: [], seen: now, wait: true) == nil)
             #expect(store.lastWrite.tasks == 1)
         }
         let elapsed = clock.now - start
@@ -39,10 +39,45 @@ struct TaskStoreTests {
         _ = try Self.saveOneByOne(store, from: 0, count: 100, now: now)
         let early = try Self.saveOneByOne(store, from: 100, count: 1_000, now: now)
         let bulk = try (1_100..<21_100).map { try Self.stored($0, now: now) }
-        store.save(bulk, removed: [], seen: now, wait: true) { Issue.record("\($0)") }
+        #expect(store.save(bulk, removed: [], seen: now, wait: true) == nil)
         #expect(store.lastWrite.tasks == 20_000)
         let late = try Self.saveOneByOne(store, from: 21_100, count: 1_000, now: now)
         // Generous: copying the store's bookkeeping per write (the old cost) made this several times slower.
         #expect(late < early * 3, "first 1,000 writes: \(early) s; 1,000 writes at 21,000 tasks: \(late) s")
+    }
+}
+
+extension TaskStoreTests {
+    @Test(
+        "a failed write keeps its rows pending and says so in health; a later save stores them",
+        .enabled(if: FileSystemFaults.canMakeImmutable))
+    func failedWritesAreRetried() throws {
+        let directory = Self.directory()
+        let log = directory.path + "/tasks.sqlite-wal"
+        defer {
+            FileSystemFaults.setImmutable(log, false)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let store = try TaskStore(directory: directory.path)
+        let now = Date()
+        #expect(store.save([try Self.stored(1, now: now)], removed: [], seen: now, wait: true) == nil)
+        #expect(!store.health.isFailing && FileManager.default.fileExists(atPath: log))
+
+        // An immutable write-ahead log: SQLite's writes fail with an I/O error.
+        FileSystemFaults.setImmutable(log, true)
+        let error = try #require(store.save([try Self.stored(2, now: now)], removed: [], seen: now, wait: true))
+        #expect(error.path == directory.path + "/tasks.sqlite" && error.kind == .unwritable)
+        #expect(error.description.contains(directory.path + "/tasks.sqlite"))
+        store.save([try Self.stored(3, now: now)], removed: ["t000001"], seen: now, wait: false)
+        #expect(store.save([], removed: [], seen: now, wait: true) != nil)
+        var health = store.health
+        #expect(health.isFailing && health.failures == 3 && health.pending == 3 && health.lastError == error)
+
+        FileSystemFaults.setImmutable(log, false)
+        #expect(store.save([], removed: [], seen: now, wait: true) == nil)
+        health = store.health
+        #expect(!health.isFailing && health.pending == 0 && health.failures == 3)
+        let ids = try TaskStore(directory: directory.path).load().tasks.map(\.task.id)
+        #expect(ids == ["t000002", "t000003"])
     }
 }
