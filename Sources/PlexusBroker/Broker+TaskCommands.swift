@@ -90,6 +90,13 @@ extension Broker {
             } catch {
                 throw .bad(error.path.isEmpty ? error.message : "\(error.path): \(error.message)")
             }
+            let limit = configuration.maxTasks
+            if tasks.scheduler.tasks.count >= limit, tasks.scheduler.tasks[definition.id] == nil {
+                throw ProtocolError(
+                    .conflict,
+                    "cannot add task '\(definition.id)': the broker holds \(tasks.scheduler.tasks.count) tasks, its limit "
+                        + "(broker.max_tasks \(limit)); remove tasks or raise the limit")
+            }
             try taskCommand { scheduler throws(TaskError) in try scheduler.add(definition, now: now) }
             tasks.origins[definition.id] = .runtime
             tasks.touch(definition.id)

@@ -28,6 +28,9 @@ public struct BrokerConfiguration: Sendable {
     public var ioThreads: Int32
     /// The broker's data directory (the task database, `tasks.sqlite`); nil keeps tasks in memory only.
     public var dataDirectory: String?
+    /// The most scheduled tasks: `TASKS ADD` is refused (409) once the broker holds this many.
+    /// Tasks declared in the topology are always kept (the file may declare at most this many).
+    public var maxTasks: Int
 
     public init(
         controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
@@ -40,7 +43,8 @@ public struct BrokerConfiguration: Sendable {
         eventsHighWaterMark: Int32 = 100_000,
         maxTrackedTopics: Int = 10_000,
         ioThreads: Int32 = 1,
-        dataDirectory: String? = nil
+        dataDirectory: String? = nil,
+        maxTasks: Int = Topology.BrokerSection.defaultMaxTasks
     ) {
         self.controlEndpoint = controlEndpoint
         self.eventsInEndpoint = eventsInEndpoint
@@ -53,6 +57,7 @@ public struct BrokerConfiguration: Sendable {
         self.maxTrackedTopics = maxTrackedTopics
         self.ioThreads = ioThreads
         self.dataDirectory = dataDirectory
+        self.maxTasks = maxTasks
     }
 
     /// The silence after which a plugin counts as gone.

@@ -26,6 +26,12 @@ public struct Topology: Sendable, Equatable {
         /// The broker's data directory (the scheduler's SQLite database lives there), resolved
         /// against the file's directory.
         public var data: String?
+        /// The most scheduled tasks the broker holds (`TASKS ADD` is refused beyond it); the file
+        /// itself may declare at most this many.
+        public var maxTasks: Int?
+        /// `max_tasks` when the file does not say, and the largest value it may say.
+        public static let defaultMaxTasks = 10_000
+        public static let maxTasksLimit = 1_000_000
     }
 
     /// Settings of one service (`services:` section): queue bound and circuit breaker.
@@ -52,7 +58,9 @@ public struct Topology: Sendable, Equatable {
     /// The plugin named `name`, if any.
     public func plugin(_ name: String) -> PluginSpec? { plugins.first { $0.name == name } }
 
-    static let brokerKeys: Set<String> = ["control", "events_in", "events_out", "heartbeat_ms", "liveness", "data"]
+    static let brokerKeys: Set<String> = [
+        "control", "events_in", "events_out", "heartbeat_ms", "liveness", "data", "max_tasks",
+    ]
     static let pluginKeys: Set<String> = [
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
         "restart", "start_timeout", "stop_timeout",
@@ -120,6 +128,10 @@ public struct Topology: Sendable, Equatable {
             broker.eventsOut = try endpoint(section["events_out"], "broker.events_out", fail)
             broker.heartbeatMilliseconds = try positiveInt(section["heartbeat_ms"], "broker.heartbeat_ms", fail)
             broker.liveness = try positiveInt(section["liveness"], "broker.liveness", fail)
+            broker.maxTasks = try positiveInt(section["max_tasks"], "broker.max_tasks", fail)
+            if let maxTasks = broker.maxTasks, maxTasks > BrokerSection.maxTasksLimit {
+                throw fail("broker.max_tasks", "must be from 1 to \(BrokerSection.maxTasksLimit)")
+            }
             if let data = section["data"] {
                 guard let path = data as? String, !path.isEmpty else {
                     throw fail("broker.data", "must be a directory path")
@@ -139,6 +151,10 @@ public struct Topology: Sendable, Equatable {
                     try TaskEntryParser.parse(id: id, entry: section[id]!) { key, message in
                         fail(key.isEmpty ? path : "\(path).\(key)", message)
                     })
+            }
+            let limit = broker.maxTasks ?? BrokerSection.defaultMaxTasks
+            if tasks.count > limit {
+                throw fail("tasks", "declares \(tasks.count) tasks, more than broker.max_tasks (\(limit))")
             }
         }
 

@@ -60,6 +60,7 @@ struct BrokerCommand: AsyncParsableCommand {
                     parsed.broker.heartbeatMilliseconds ?? configuration.heartbeatIntervalMilliseconds
                 configuration.heartbeatLiveness = parsed.broker.liveness ?? configuration.heartbeatLiveness
                 configuration.dataDirectory = parsed.broker.data ?? "\(parsed.baseDirectory)/.plexus"
+                configuration.maxTasks = parsed.broker.maxTasks ?? configuration.maxTasks
             } catch {
                 throw fail("\(error)")
             }

@@ -172,3 +172,23 @@ struct TaskStorageTests {
         #expect(try client.stats().taskStorage?.ok == true)
     }
 }
+
+@Suite("Task limits and paging (live)", .serialized)
+struct TaskLimitTests {
+    @Test("TASKS ADD beyond broker.max_tasks is refused with 409 naming the limit; topology tasks count")
+    func maxTasks() throws {
+        let broker = try BrokerProcess(topology: "broker: { max_tasks: 3 }\ntasks:\n  declared: { every: 1h, topic: demo.d }\n")
+        defer { broker.stop() }
+        let client = try broker.client()
+        try client.addTask(["id": "one", "every": "1h", "topic": "demo.x"])
+        try client.addTask(["id": "two", "every": "1h", "topic": "demo.x"])
+        let refused = rejection { try client.addTask(["id": "three", "every": "1h", "topic": "demo.x"]) }
+        #expect(refused?.code == 409)
+        #expect(refused?.message == "cannot add task 'three': the broker holds 3 tasks, its limit (broker.max_tasks 3); remove tasks or raise the limit")
+        // A duplicate id is still reported as such, and a removal makes room.
+        #expect(rejection { try client.addTask(["id": "two", "every": "1h", "topic": "demo.x"]) }?.message.contains("already exists") == true)
+        _ = try client.tasks(.remove, "one", as: [String: String].self)
+        try client.addTask(["id": "three", "every": "1h", "topic": "demo.x"])
+        #expect(try client.tasks(.list, as: [LiveTask].self).map(\.id) == ["declared", "three", "two"])
+    }
+}
