@@ -14,6 +14,7 @@ extension Broker {
             // A change is acknowledged only once stored: while the database fails, refuse before
             // changing anything (after trying once more what is pending).
             if changes { try requireWritableStore(verb) }
+            if verb == .list { return .ok(requestID: requestID, body: try listTasks(argument ?? "")) }
             let body = try runTaskCommand(verb, argument ?? "")
             if changes { try storeTaskCommand(verb, argument ?? "") }
             return .ok(requestID: requestID, body: [body])
@@ -76,8 +77,7 @@ extension Broker {
         let now = Date()
         switch verb {
         case .list:
-            let reports = tasks.scheduler.snapshots().compactMap { report($0.id, definition: false) }
-            return TaskJSON.encode(reports, omitHistory: true)
+            return try listTasks(argument)[0]
         case .show:
             return TaskJSON.encode(try existingReport(argument))
         case .add:
@@ -119,6 +119,16 @@ extension Broker {
             executeTasks(try taskCommand { scheduler throws(TaskError) in try scheduler.trigger(argument, now: now) })
         }
         return TaskJSON.encode(try existingReport(argument))
+    }
+
+    /// `TASKS LIST`: one page of the task objects (without history) in id order, and its `PageInfo`
+    /// (docs/PROTOCOL.md sections 3 and 9). Only the page's tasks are encoded.
+    private func listTasks(_ paging: String) throws(ProtocolError) -> [[UInt8]] {
+        let request = try PageRequest.decode(Array(paging.utf8), command: "TASKS LIST")
+        // Every id has a task (both come from the scheduler as it is now): `null` is unreachable.
+        return Page.encode(tasks.sortedIDs().lazy.map { self.report($0, definition: false) }, request) { report in
+            report.map { TaskJSON.encode($0, omitHistory: true) } ?? Array("null".utf8)
+        }
     }
 
     /// Runs a scheduler command, turning its `TaskError` into the protocol error the client sees.

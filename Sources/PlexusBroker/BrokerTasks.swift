@@ -35,6 +35,9 @@ struct BrokerTasks {
     var wakeupRevision: UInt64?
     /// First attempts' scheduled-to-dispatched delay, for `STATS`.
     var jitter = LatencyStats()
+    /// The ids in list order, and the scheduler's `membershipRevision` they were sorted for: paging
+    /// through a large list sorts once, not once per page.
+    private var listOrder: (revision: UInt64, ids: [String])?
 
     /// Reads the stored tasks, so that a database that cannot be read stops the broker at start.
     init(store: TaskStore) throws(TaskStoreError) {
@@ -51,6 +54,14 @@ struct BrokerTasks {
 
     /// Whether anything waits to be written.
     var hasChanges: Bool { !dirty.isEmpty || !scheduler.changed.isEmpty }
+
+    /// Every task id in list order (sorted), cached while no task was added or removed.
+    mutating func sortedIDs() -> [String] {
+        if let listOrder, listOrder.revision == scheduler.membershipRevision { return listOrder.ids }
+        let ids = scheduler.sortedIDs()
+        listOrder = (scheduler.membershipRevision, ids)
+        return ids
+    }
 
     /// The monotonic time of the next tick, recomputed if stale.
     mutating func nextWakeup(monotonicNow: Int64) -> Int64? {

@@ -20,6 +20,9 @@ public struct TaskScheduler: Sendable {
     public private(set) var changed: Set<String> = []
     /// Counts every change, so that a caller caching `nextWakeup` knows when to ask again.
     public private(set) var revision: UInt64 = 0
+    /// Counts additions and removals of tasks (not changes to them), so that a caller caching the
+    /// sorted ids knows when to sort again.
+    public private(set) var membershipRevision: UInt64 = 0
 
     /// An empty scheduler.
     public init() {}
@@ -63,6 +66,7 @@ public struct TaskScheduler: Sendable {
         wakeups.set(id, nil)
         changed.insert(id)
         revision &+= 1
+        membershipRevision &+= 1
         return actions
     }
 
@@ -159,7 +163,12 @@ public struct TaskScheduler: Sendable {
 
     /// Status of all tasks, by id.
     public func snapshots() -> [TaskSnapshot] {
-        tasks.keys.sorted().compactMap(snapshot)
+        sortedIDs().compactMap(snapshot)
+    }
+
+    /// Every task id, sorted (the order of task lists).
+    public func sortedIDs() -> [String] {
+        tasks.keys.sorted()
     }
 
     private func existing(_ id: String) throws(TaskError) -> ScheduledTask {
@@ -168,6 +177,7 @@ public struct TaskScheduler: Sendable {
     }
 
     private mutating func store(_ task: ScheduledTask) {
+        if tasks[task.id] == nil { membershipRevision &+= 1 }
         tasks[task.id] = task
         wakeups.set(task.id, task.nextWakeup)
         changed.insert(task.id)

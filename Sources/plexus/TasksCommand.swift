@@ -96,23 +96,68 @@ private func describe(_ data: Data) throws -> String {
 }
 
 struct TasksList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks with their state and counters.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List tasks with their state and counters (every page, unless --offset or --limit).")
     @Flag(help: "Print a JSON array.") var json = false
+    @Option(help: "Start at this task (in id order); only this page is fetched.") var offset: Int?
+    @Option(help: "At most this many tasks (1-\(PageRequest.maxLimit)); only this page is fetched.") var limit: Int?
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        try runTasks(.list, nil, json: json, options: options) { data in
-            let tasks = try JSONDecoder().decode([TaskStatus].self, from: data)
-            guard !tasks.isEmpty else { return "(no tasks)" }
-            let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
-            let rows = tasks.map {
-                [
-                    $0.id, $0.state, String($0.runCount), String($0.failureCount), $0.nextRun ?? "-", $0.schedule, $0.target,
-                    $0.lastError.map { String($0.prefix(60)) } ?? "",
-                ]
+        try runClient {
+            let (array, more) = try fetch(try options.client())
+            if json {
+                emit(String(decoding: array, as: UTF8.self))
+            } else {
+                let tasks = try JSONDecoder().decode([TaskStatus].self, from: Data(array))
+                emit(tasks.isEmpty && more == nil ? "(no tasks)" : Self.table(tasks))
             }
-            return Table(header: header, rows: rows).render()
+            if let more { FileHandle.standardError.write(Data("\(more)\n".utf8)) }
         }
+    }
+
+    /// The tasks as one JSON array, and a note when a single page leaves tasks out. Without
+    /// --offset/--limit every page is fetched; the first request carries no paging frame, so that a
+    /// broker without paging answers it whole.
+    private func fetch(_ client: ControlClient) throws -> (array: [UInt8], more: String?) {
+        let single = offset != nil || limit != nil
+        var request = PageRequest(offset: offset ?? 0, limit: limit ?? PageRequest.defaultLimit)
+        var items: [ArraySlice<UInt8>] = []
+        while true {
+            let body = try client.request(.tasks(.list, argument: request.frame.map { String(decoding: $0, as: UTF8.self) }))
+            let array = body.first ?? Array("[]".utf8)
+            // Page.encode writes `[item,item]`: the items are spliced, not decoded and encoded again.
+            let inner = array.dropFirst().dropLast()
+            if !inner.isEmpty { items.append(inner) }
+            guard body.count >= 2, let info = try? JSONDecoder().decode(PageInfo.self, from: Data(body[1])) else { break }
+            guard let next = info.nextOffset else { break }
+            if single {
+                return (Self.join(items), "(tasks \(info.offset + 1)-\(info.offset + info.returned) of \(info.total); next page: --offset \(next))")
+            }
+            request = PageRequest(offset: next, limit: PageRequest.maxLimit)
+        }
+        return (Self.join(items), nil)
+    }
+
+    private static func join(_ items: [ArraySlice<UInt8>]) -> [UInt8] {
+        var array: [UInt8] = [UInt8(ascii: "[")]
+        for (index, item) in items.enumerated() {
+            if index > 0 { array.append(UInt8(ascii: ",")) }
+            array += item
+        }
+        array.append(UInt8(ascii: "]"))
+        return array
+    }
+
+    private static func table(_ tasks: [TaskStatus]) -> String {
+        let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
+        let rows = tasks.map {
+            [
+                $0.id, $0.state, String($0.runCount), String($0.failureCount), $0.nextRun ?? "-", $0.schedule, $0.target,
+                $0.lastError.map { String($0.prefix(60)) } ?? "",
+            ]
+        }
+        return Table(header: header, rows: rows).render()
     }
 }
 

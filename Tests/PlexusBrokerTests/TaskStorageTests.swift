@@ -192,3 +192,50 @@ struct TaskLimitTests {
         #expect(try client.tasks(.list, as: [LiveTask].self).map(\.id) == ["declared", "three", "two"])
     }
 }
+
+extension TaskLimitTests {
+    /// `TASKS LIST` with a paging frame: the page's task ids and its `PageInfo`.
+    static func page(_ client: ControlClient, _ frame: String?) throws -> (ids: [String], info: PageInfo?) {
+        let body = try client.request(.tasks(.list, argument: frame))
+        let tasks = try JSONDecoder().decode([LiveTask].self, from: Data(body[0]))
+        return (tasks.map(\.id), body.count > 1 ? try JSONDecoder().decode(PageInfo.self, from: Data(body[1])) : nil)
+    }
+
+    @Test("TASKS LIST pages in id order with a PageInfo; bad paging is 400; the CLI fetches every page")
+    func paging() throws {
+        let broker = try BrokerProcess()
+        defer { broker.stop() }
+        let client = try broker.client()
+        let ids = (0..<1_205).map { String(format: "p%04d", $0) }
+        for id in ids.shuffled() { try client.addTask(["id": id, "cron": "0 3 * * *", "topic": "demo.page"]) }
+
+        // No frame: the default page (1,000), its items shaped as before (no history).
+        let first = try client.request(.tasks(.list, argument: nil))
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(first[0])) as? [[String: Any]])
+        #expect(objects.count == 1_000 && objects.first?["history"] == nil && objects.first?["next_run"] is String)
+        #expect(try JSONDecoder().decode(PageInfo.self, from: Data(first[1])) == PageInfo(total: 1_205, offset: 0, returned: 1_000, nextOffset: 1_000))
+
+        var page = try Self.page(client, #"{"offset": 10, "limit": 5}"#)
+        #expect(page.ids == Array(ids[10..<15]) && page.info == PageInfo(total: 1_205, offset: 10, returned: 5, nextOffset: 15))
+        page = try Self.page(client, #"{"offset": 1200, "limit": 100}"#)
+        #expect(page.ids == Array(ids[1_200...]) && page.info?.nextOffset == nil)
+        page = try Self.page(client, #"{"offset": 5000}"#)
+        #expect(page.ids.isEmpty && page.info == PageInfo(total: 1_205, offset: 1_205, returned: 0, nextOffset: nil))
+        for bad in [#"{"limit": 0}"#, #"{"limit": 10001}"#, #"{"offset": -1}"#, "not json"] {
+            let error = rejection { _ = try client.request(.tasks(.list, argument: bad)) }
+            #expect(error?.code == 400 && error?.message.hasPrefix("TASKS LIST paging") == true, "\(bad): \(String(describing: error))")
+        }
+
+        // The CLI: every page by default, in order; one page with --offset/--limit, and a note on stderr.
+        let all = try runPlexus(["tasks", "list", "--json", "--broker", broker.control])
+        let listed = try JSONDecoder().decode([LiveTask].self, from: Data(all.stdout.utf8)).map(\.id)
+        #expect(all.status == 0 && listed == ids && all.stderr.isEmpty)
+        let table = try runPlexus(["tasks", "list", "--broker", broker.control])
+        #expect(table.stdout.split(separator: "\n").count == 1 + 1_205)
+        let one = try runPlexus(["tasks", "list", "--json", "--offset", "100", "--limit", "3", "--broker", broker.control])
+        #expect(try JSONDecoder().decode([LiveTask].self, from: Data(one.stdout.utf8)).map(\.id) == Array(ids[100..<103]))
+        #expect(one.stderr.contains("(tasks 101-103 of 1205; next page: --offset 103)"))
+        let bad = try runPlexus(["tasks", "list", "--limit", "0", "--broker", broker.control])
+        #expect(bad.status != 0 && bad.stderr.contains("limit must be from 1 to 10000"))
+    }
+}
