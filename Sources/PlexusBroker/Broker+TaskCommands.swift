@@ -18,7 +18,7 @@ extension Broker {
             let body = try runTaskCommand(verb, argument ?? "")
             if changes { try storeTaskCommand(verb, argument ?? "") }
             return .ok(requestID: requestID, body: [body])
-        } catch where error.code == ErrorCode.unavailable.rawValue {
+        } catch let error where error.code == ErrorCode.unavailable.rawValue {
             // Not bad input: the store counts and logs its failures.
             return .error(requestID: requestID, error)
         } catch {

@@ -132,7 +132,10 @@ struct TasksList: ParsableCommand {
             guard body.count >= 2, let info = try? JSONDecoder().decode(PageInfo.self, from: Data(body[1])) else { break }
             guard let next = info.nextOffset else { break }
             if single {
-                return (Self.join(items), "(tasks \(info.offset + 1)-\(info.offset + info.returned) of \(info.total); next page: --offset \(next))")
+                return (
+                    Self.join(items),
+                    "(tasks \(info.offset + 1)-\(info.offset + info.returned) of \(info.total); next page: --offset \(next))"
+                )
             }
             request = PageRequest(offset: next, limit: PageRequest.maxLimit)
         }

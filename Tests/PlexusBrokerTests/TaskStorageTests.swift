@@ -133,7 +133,9 @@ struct TaskStorageTests {
         for n in 0..<50 {
             let id = "fill\(n)"
             do {
-                try client.addTask(["id": id, "every": "1h", "topic": "demo.fill", "payload": String(repeating: "x", count: 3000)])
+                try client.addTask([
+                    "id": id, "every": "1h", "topic": "demo.fill", "payload": String(repeating: "x", count: 3000),
+                ])
                 acknowledged.append(id)
             } catch ClientError.rejected(let error) {
                 refusal = (id, error)
@@ -184,9 +186,14 @@ struct TaskLimitTests {
         try client.addTask(["id": "two", "every": "1h", "topic": "demo.x"])
         let refused = rejection { try client.addTask(["id": "three", "every": "1h", "topic": "demo.x"]) }
         #expect(refused?.code == 409)
-        #expect(refused?.message == "cannot add task 'three': the broker holds 3 tasks, its limit (broker.max_tasks 3); remove tasks or raise the limit")
+        #expect(
+            refused?.message
+                == "cannot add task 'three': the broker holds 3 tasks, its limit (broker.max_tasks 3); remove tasks or raise the limit"
+        )
         // A duplicate id is still reported as such, and a removal makes room.
-        #expect(rejection { try client.addTask(["id": "two", "every": "1h", "topic": "demo.x"]) }?.message.contains("already exists") == true)
+        #expect(
+            rejection { try client.addTask(["id": "two", "every": "1h", "topic": "demo.x"]) }?.message.contains("already exists")
+                == true)
         _ = try client.tasks(.remove, "one", as: [String: String].self)
         try client.addTask(["id": "three", "every": "1h", "topic": "demo.x"])
         #expect(try client.tasks(.list, as: [LiveTask].self).map(\.id) == ["declared", "three", "two"])
@@ -213,7 +220,9 @@ extension TaskLimitTests {
         let first = try client.request(.tasks(.list, argument: nil))
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(first[0])) as? [[String: Any]])
         #expect(objects.count == 1_000 && objects.first?["history"] == nil && objects.first?["next_run"] is String)
-        #expect(try JSONDecoder().decode(PageInfo.self, from: Data(first[1])) == PageInfo(total: 1_205, offset: 0, returned: 1_000, nextOffset: 1_000))
+        #expect(
+            try JSONDecoder().decode(PageInfo.self, from: Data(first[1]))
+                == PageInfo(total: 1_205, offset: 0, returned: 1_000, nextOffset: 1_000))
 
         var page = try Self.page(client, #"{"offset": 10, "limit": 5}"#)
         #expect(page.ids == Array(ids[10..<15]) && page.info == PageInfo(total: 1_205, offset: 10, returned: 5, nextOffset: 15))
@@ -223,7 +232,9 @@ extension TaskLimitTests {
         #expect(page.ids.isEmpty && page.info == PageInfo(total: 1_205, offset: 1_205, returned: 0, nextOffset: nil))
         for bad in [#"{"limit": 0}"#, #"{"limit": 10001}"#, #"{"offset": -1}"#, "not json"] {
             let error = rejection { _ = try client.request(.tasks(.list, argument: bad)) }
-            #expect(error?.code == 400 && error?.message.hasPrefix("TASKS LIST paging") == true, "\(bad): \(String(describing: error))")
+            #expect(
+                error?.code == 400 && error?.message.hasPrefix("TASKS LIST paging") == true,
+                "\(bad): \(String(describing: error))")
         }
 
         // The CLI: every page by default, in order; one page with --offset/--limit, and a note on stderr.

@@ -73,10 +73,14 @@ struct TaskSectionTests {
         ("max_tasks zero", "broker: { max_tasks: 0 }", "broker.max_tasks", "positive whole number"),
         ("max_tasks huge", "broker: { max_tasks: 2000000 }", "broker.max_tasks", "must be from 1 to 1000000"),
         (
-            "more than max_tasks", "broker: { max_tasks: 1 }\ntasks:\n  a: { every: 5s, topic: a.b }\n  b: { every: 5s, topic: a.b }",
+            "more than max_tasks",
+            "broker: { max_tasks: 1 }\ntasks:\n  a: { every: 5s, topic: a.b }\n  b: { every: 5s, topic: a.b }",
             "tasks", "declares 2 tasks, more than broker.max_tasks (1)"
         ),
-        ("retries out of range", "tasks:\n  t: { every: 5s, service: a.b, retries: 1001 }", "tasks.t", "retries 1001 must be from 0 to 1000"),
+        (
+            "retries out of range", "tasks:\n  t: { every: 5s, service: a.b, retries: 1001 }", "tasks.t",
+            "retries 1001 must be from 0 to 1000"
+        ),
     ]
 
     @Test("broker.max_tasks is read; absent, the broker's default applies")

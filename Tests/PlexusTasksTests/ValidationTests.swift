@@ -86,7 +86,10 @@ import Testing
             ("starting_deadline", def(deadline: 1e300), .invalidLimit, "starting_deadline 1e+300s is longer than 10 years"),
             ("max_runs", def(maxRuns: (1 << 31) + 1), .invalidLimit, "max_runs 2147483649 must be from 1 to 2147483648"),
             ("max_runs max", def(maxRuns: .max), .invalidLimit, "max_runs \(Int.max) must be from 1"),
-            ("start_at", def(startAt: Date(timeIntervalSince1970: 1e18)), .invalidWindow, "start_at 1e+18s since 1970 is outside"),
+            (
+                "start_at", def(startAt: Date(timeIntervalSince1970: 1e18)), .invalidWindow,
+                "start_at 1e+18s since 1970 is outside"
+            ),
             ("end_at", def(endAt: Date(timeIntervalSince1970: -1)), .invalidWindow, "end_at -1.0s since 1970 is outside"),
             ("cron", def(schedule: .cron(long)), .invalidSchedule, "cron 'xxxxx"),
             ("time_zone", def(schedule: .cron("* * * * *", timeZone: long)), .invalidSchedule, "time_zone 'xxx"),
