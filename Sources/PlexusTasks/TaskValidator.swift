@@ -228,6 +228,37 @@ public enum TaskValidator {
         throw TaskError(kind, "task '\(id)': \(field) '\(quoted(text))' is longer than \(maxTextLength) bytes")
     }
 
+    /// Instants a restored runtime may hold: years 1 to 9999, as the schedule arithmetic supports.
+    static let runtimeDateRange: ClosedRange<TimeInterval> = -62_135_596_800...253_402_300_799
+
+    /// Checks the dates of a runtime read back from a database, before any of them is converted
+    /// (event times, run headers, wakeups): a damaged or hand-edited row is refused, not trapped on.
+    static func checkRuntime(_ runtime: TaskRuntime, id: String) throws(TaskError) {
+        func check(_ date: Date?, _ field: String) throws(TaskError) {
+            guard let date, !runtimeDateRange.contains(date.timeIntervalSince1970) else { return }
+            throw TaskError(
+                .invalidState,
+                "task '\(id)': stored \(field) \(date.timeIntervalSince1970)s since 1970 is outside the years 1-9999")
+        }
+        try check(runtime.reference, "reference")
+        try check(runtime.nextFire, "next_fire")
+        try check(runtime.lastFire, "last_fire")
+        for run in runtime.activeRuns {
+            try check(run.scheduledAt, "active_runs.scheduled_at")
+            try check(run.startedAt, "active_runs.started_at")
+            try check(run.deadline, "active_runs.deadline")
+        }
+        for retry in runtime.pendingRetries {
+            try check(retry.scheduledAt, "pending_retries.scheduled_at")
+            try check(retry.dueAt, "pending_retries.due_at")
+        }
+        for run in runtime.history {
+            try check(run.scheduledAt, "history.scheduled_at")
+            try check(run.startedAt, "history.started_at")
+            try check(run.finishedAt, "history.finished_at")
+        }
+    }
+
     /// A value for an error message: at most 40 characters of it.
     static func quoted(_ text: String) -> String {
         text.count <= 40 ? text : "\(text.prefix(40))…"

@@ -143,6 +143,15 @@ import Testing
         #expect(!runs.isEmpty)
         for run in runs { _ = try s.runFinished(run.runID, results: ["w": .failure("no")], now: at(11)) }
         #expect(s.tasks["job"]?.runtime.runCount == .max && s.tasks["job"]?.runtime.failureCount == .max)
+
+        // A stored instant no date arithmetic could handle makes the row unreadable instead.
+        var damaged = TaskRuntime(reference: t0)
+        damaged.pendingRetries = [PendingRetry(scheduledAt: Date(timeIntervalSince1970: 1e300), attempt: 2, dueAt: at(1))]
+        #expect {
+            try ScheduledTask(restoring: def(retries: 2), runtime: damaged)
+        } throws: { error in
+            (error as? TaskError)?.message.contains("stored pending_retries.scheduled_at 1e+300s") == true
+        }
     }
 
     @Test func duplicateID() throws {
