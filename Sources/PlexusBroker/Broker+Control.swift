@@ -153,7 +153,7 @@ extension Broker {
             malformed: badInput.counts, topics: topics, subscriptions: statistics.subscriptionCount,
             taskJitter: StatsReply.TaskJitter(
                 runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5), p99Milliseconds: tasks.jitter.p99),
-            topicCount: names.count,
+            taskStorage: taskStorageStats, topicCount: names.count,
             limits: StatsReply.Limits(
                 maxEventBytes: configuration.maxEventBytes, eventQueueDepth: Int(configuration.eventQueueDepth),
                 maxSessions: configuration.maxSessions, maxTrackedTopics: configuration.maxTrackedTopics))

@@ -17,21 +17,18 @@ extension Broker {
     func restoreTasks() {
         let monotonic = Clock.monotonicMilliseconds()
         tasks.startDeadline = monotonic + BrokerTasks.startupGraceMilliseconds
-        do {
-            let (stored, unreadable) = try tasks.store.load()
-            for row in unreadable {
-                logger.error(
-                    "stored task cannot be read; left in the database untouched",
-                    metadata: ["task": "\(row.id)", "reason": "\(row.reason)"])
-            }
-            tasks.scheduler = TaskScheduler(restoring: stored.map(\.task))
-            tasks.origins = Dictionary(stored.map { ($0.task.id, $0.origin) }, uniquingKeysWith: { $1 })
-            if !stored.isEmpty {
-                logger.info(
-                    "tasks restored", metadata: ["count": "\(stored.count)", "database": "\(tasks.store.path ?? "memory")"])
-            }
-        } catch {
-            logger.error("cannot read the task database; starting without stored tasks", metadata: ["error": "\(error)"])
+        let contents = tasks.restored ?? TaskStore.Contents()
+        tasks.restored = nil
+        for row in contents.unreadable {
+            logger.error(
+                "stored task cannot be read; left in the database untouched",
+                metadata: ["task": "\(row.id)", "reason": "\(row.reason)", "database": "\(tasks.store.name)"])
+        }
+        let stored = contents.tasks
+        tasks.scheduler = TaskScheduler(restoring: stored.map(\.task))
+        tasks.origins = Dictionary(stored.map { ($0.task.id, $0.origin) }, uniquingKeysWith: { $1 })
+        if !stored.isEmpty {
+            logger.info("tasks restored", metadata: ["count": "\(stored.count)", "database": "\(tasks.store.name)"])
         }
         reconcileTasks(with: supervisor.topology, now: Date())
         // Nothing to wait for: no plugin of the topology is launched by the broker.
@@ -75,8 +72,7 @@ extension Broker {
         guard !tasks.started else { return }
         tasks.started = true
         let now = Date()
-        let lastSeen = (try? tasks.store.lastSeen()) ?? nil
-        if let lastSeen { executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now)) }
+        if let lastSeen = tasks.lastSeen { executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now)) }
         logger.info("scheduler started", metadata: ["tasks": "\(tasks.scheduler.tasks.count)"])
         flushTasks(force: true)
     }
@@ -98,10 +94,13 @@ extension Broker {
     }
 
     /// Writes what changed. Without `force`, at most every `flushIntervalMilliseconds`; with
-    /// `durable`, returns only once it is committed.
-    func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) {
+    /// `durable`, returns only once it is committed, with the error if it failed. A failed write's
+    /// rows stay pending in the store and go with the next flush (the heartbeat forces one a
+    /// second), so nothing the scheduler changed is dropped.
+    @discardableResult
+    func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) -> TaskStoreError? {
         let now = Clock.monotonicMilliseconds()
-        guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return }
+        guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return nil }
         var ids = tasks.scheduler.takeChanged()
         ids.formUnion(tasks.dirty)
         tasks.dirty.removeAll()
@@ -115,12 +114,20 @@ extension Broker {
                 removed.append(id)
             }
         }
-        let logger = self.logger
-        // Values, not references: the writer encodes copies while the loop goes on changing the tasks.
-        tasks.store.save(changed, removed: removed, seen: seen, wait: durable) { error in
-            logger.error("cannot save task state", metadata: ["error": "\(error)"])
-        }
         tasks.lastFlush = now
+        // Values, not references: the writer encodes copies while the loop goes on changing the tasks.
+        return tasks.store.save(changed, removed: removed, seen: seen, wait: durable)
+    }
+
+    /// The last flush before the broker stops: durable, then the write-ahead log checkpointed into
+    /// the file. Changes that still cannot be stored are lost with the process, and said so.
+    func closeTasks() {
+        if let error = flushTasks(force: true, durable: true) {
+            logger.critical(
+                "task changes could not be stored before the broker stopped; they are lost",
+                metadata: ["database": "\(error.path)", "error": "\(error.detail)", "pending": "\(tasks.store.health.pending)"])
+        }
+        tasks.store.close()
     }
 
     /// When the loop must wake for the next flush, if anything waits for one.
@@ -167,7 +174,7 @@ extension Broker {
                 topic: topic, payload: Array(order.payload.utf8), source: Self.schedulerSource,
                 headersJSON: JSONCoding.encode(headers))
         case .service(let name, let fanOut, let plugin):
-            let timeout = max(1, Int((order.deadline.timeIntervalSince(dispatchedAt) * 1000).rounded(.up)))
+            let timeout = Int(max(1, BrokerTasks.milliseconds(order.deadline.timeIntervalSince(dispatchedAt))))
             let options = CallOptions(timeoutMilliseconds: timeout, headers: headers)
             // Needed only to pin instances (`all`, or a plugin filter); a plain `one` run is the dispatcher's choice.
             var candidates: [String] = []

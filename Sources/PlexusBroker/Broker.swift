@@ -66,7 +66,8 @@ public final class Broker: @unchecked Sendable {
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Binds the broker's endpoints and opens the task database. Throws `ZMQError` when an endpoint
-    /// cannot be bound, or the database's error when it cannot be opened.
+    /// cannot be bound, or a `TaskStoreError` naming the file when the database is damaged or cannot
+    /// be read or written (its `startupMessage` says what to do).
     public init(configuration: BrokerConfiguration, logger: Logger = Logger(label: "plexus.broker")) throws {
         self.configuration = configuration
         self.logger = logger
@@ -77,7 +78,7 @@ public final class Broker: @unchecked Sendable {
                 queueLimit: $0.queueLimit, breakerFailures: $0.breakerFailures,
                 breakerCooldownMilliseconds: $0.breakerCooldownMilliseconds)
         }
-        self.tasks = BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory))
+        self.tasks = try BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory, logger: logger))
         self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
         context = try ZMQContext(ioThreads: configuration.ioThreads)
 
@@ -260,7 +261,7 @@ public final class Broker: @unchecked Sendable {
             }
         }
         watcher?.stop()
-        flushTasks(force: true, durable: true)
+        closeTasks()
         let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
         for route in registry.attachedRoutingIDs {
             if let peer = majordomoWorkers[route] {

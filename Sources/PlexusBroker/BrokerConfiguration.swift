@@ -37,6 +37,9 @@ public struct BrokerConfiguration: Sendable {
     public var ioThreads: Int32
     /// The broker's data directory (the task database, `tasks.sqlite`); nil keeps tasks in memory only.
     public var dataDirectory: String?
+    /// The most scheduled tasks: `TASKS ADD` is refused (409) once the broker holds this many.
+    /// Tasks declared in the topology are always kept (the file may declare at most this many).
+    public var maxTasks: Int
 
     public init(
         controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
@@ -52,7 +55,8 @@ public struct BrokerConfiguration: Sendable {
         maxSessions: Int = 10_000,
         maxTrackedTopics: Int = 10_000,
         ioThreads: Int32 = 1,
-        dataDirectory: String? = nil
+        dataDirectory: String? = nil,
+        maxTasks: Int = Topology.BrokerSection.defaultMaxTasks
     ) {
         self.controlEndpoint = controlEndpoint
         self.eventsInEndpoint = eventsInEndpoint
@@ -68,6 +72,7 @@ public struct BrokerConfiguration: Sendable {
         self.maxTrackedTopics = maxTrackedTopics
         self.ioThreads = ioThreads
         self.dataDirectory = dataDirectory
+        self.maxTasks = maxTasks
     }
 
     /// The depth of each event queue in events (libzmq's high-water mark): the byte budget over the

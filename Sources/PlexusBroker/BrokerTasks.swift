@@ -16,6 +16,10 @@ struct BrokerTasks {
     var scheduler = TaskScheduler()
     var origins: [String: TaskOrigin] = [:]
     let store: TaskStore
+    /// What the database held at start, until `restoreTasks` takes it.
+    var restored: TaskStore.Contents?
+    /// When the broker was last alive before this start, for misfire recovery.
+    var lastSeen: Date?
     /// Tasks whose origin changed since the last flush (the scheduler tracks its own changes).
     var dirty: Set<String> = []
     /// Monotonic ms of the last flush.
@@ -31,9 +35,16 @@ struct BrokerTasks {
     var wakeupRevision: UInt64?
     /// First attempts' scheduled-to-dispatched delay, for `STATS`.
     var jitter = LatencyStats()
+    /// The ids in list order, and the scheduler's `membershipRevision` they were sorted for: paging
+    /// through a large list sorts once, not once per page.
+    private var listOrder: (revision: UInt64, ids: [String])?
 
-    init(store: TaskStore) {
+    /// Reads the stored tasks, so that a database that cannot be read stops the broker at start.
+    init(store: TaskStore) throws(TaskStoreError) {
         self.store = store
+        let contents = try store.load()
+        restored = contents
+        lastSeen = contents.lastSeen
     }
 
     /// Marks a task's row for writing (its origin changed).
@@ -44,14 +55,31 @@ struct BrokerTasks {
     /// Whether anything waits to be written.
     var hasChanges: Bool { !dirty.isEmpty || !scheduler.changed.isEmpty }
 
+    /// Every task id in list order (sorted), cached while no task was added or removed.
+    mutating func sortedIDs() -> [String] {
+        if let listOrder, listOrder.revision == scheduler.membershipRevision { return listOrder.ids }
+        let ids = scheduler.sortedIDs()
+        listOrder = (scheduler.membershipRevision, ids)
+        return ids
+    }
+
     /// The monotonic time of the next tick, recomputed if stale.
     mutating func nextWakeup(monotonicNow: Int64) -> Int64? {
         if wakeupRevision != scheduler.revision {
             wakeupRevision = scheduler.revision
             wakeup = scheduler.nextWakeup.map { date in
-                monotonicNow + max(0, Int64((date.timeIntervalSinceNow * 1000).rounded(.up)))
+                monotonicNow + max(0, Self.milliseconds(date.timeIntervalSinceNow))
             }
         }
         return started ? wakeup : startDeadline
+    }
+
+    /// Whole milliseconds (rounded up) from seconds, range-checked before the conversion so that it
+    /// cannot trap: NaN is 0 and anything beyond ±10^15 ms (about 31,000 years) is clamped to it.
+    static func milliseconds(_ seconds: TimeInterval) -> Int64 {
+        let limit = 1e15
+        let value = (seconds * 1000).rounded(.up)
+        guard !value.isNaN else { return 0 }
+        return Int64(min(max(value, -limit), limit))
     }
 }

@@ -33,7 +33,10 @@ enum TaskEventEncoder {
 
     /// `2026-11-21T16:30:00.123Z`, with `gmtime_r` rather than a formatter.
     static func rfc3339(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Clamped to the years 1-9999 before the conversion, so that no date can trap it.
+        let limit = 253_402_300_799_999.0
+        let raw = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let milliseconds = raw.isNaN ? 0 : Int64(min(max(raw, -62_135_596_800_000), limit))
         var seconds = time_t(milliseconds.quotientAndRemainder(dividingBy: 1000).quotient)
         var fraction = milliseconds % 1000
         if fraction < 0 {

@@ -56,6 +56,6 @@ struct TaskReport: Encodable {
     }
 
     private static func seconds(_ value: TimeInterval) -> String {
-        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
+        if let whole = Int(exactly: value) { "\(whole)s" } else { "\(value)s" }
     }
 }

@@ -26,7 +26,8 @@ public enum ClientCommand: Sendable, Equatable {
     case logs(plugin: String, since: UInt64, limit: Int)
     case call(service: String, body: [UInt8], options: CallOptions)
     case services
-    /// Scheduled tasks: list, show, add, remove, pause, resume, cancel, trigger.
+    /// Scheduled tasks: list, show, add, remove, pause, resume, cancel, trigger. The argument of
+    /// `LIST` is its optional paging frame (`PageRequest` JSON).
     case tasks(TaskVerb, argument: String?)
 
     /// Whether the command answers with a list that pages (`PageRequest`): its optional last frame.
@@ -76,7 +77,7 @@ public enum TaskVerb: String, Sendable, CaseIterable {
     case cancel = "CANCEL"
     case trigger = "TRIGGER"
 
-    /// `LIST` takes nothing; `ADD` a definition; the others a task id.
+    /// `LIST` takes an optional paging frame (`PageRequest`); `ADD` a definition; the others a task id.
     public var takesArgument: Bool { self != .list }
 }
 
@@ -202,13 +203,14 @@ public struct ClientRequest: Sendable, Equatable {
                 throw .bad(
                     "TASKS takes a verb: \(TaskVerb.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard arguments.count == (verb.takesArgument ? 2 : 1) else {
+            // LIST takes an optional paging frame (docs/PROTOCOL.md section 9); the broker reads it.
+            guard arguments.count == (verb.takesArgument ? 2 : 1) || (verb == .list && arguments.count == 2) else {
                 throw .bad(
                     verb.takesArgument
                         ? "TASKS \(verb.rawValue) takes one frame: \(verb == .add ? "the task definition (JSON)" : "the task id")"
-                        : "TASKS \(verb.rawValue) takes no argument")
+                        : "TASKS \(verb.rawValue) takes one optional frame: paging, {\"offset\": N, \"limit\": M}")
             }
-            guard verb.takesArgument else { return .tasks(verb, argument: nil) }
+            guard arguments.count == 2 else { return .tasks(verb, argument: nil) }
             guard let argument = String(validating: arguments[1], as: UTF8.self) else {
                 throw .bad("the TASKS \(verb.rawValue) argument is not UTF-8")
             }

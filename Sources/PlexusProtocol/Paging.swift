@@ -85,12 +85,21 @@ public enum Page {
     /// Encodes the page of `items` that `request` asks for, capped at `PageRequest.maxPageBytes`:
     /// `[array, PageInfo]`. At least one item is returned when any remain, however large it is.
     public static func encode<Item: Encodable>(_ items: some Collection<Item>, _ request: PageRequest) -> [[UInt8]] {
+        encode(items, request, encoding: { JSONCoding.encode($0) })
+    }
+
+    /// Like `encode(_:_:)`, with each item encoded by `encoding` (for items whose JSON needs other
+    /// encoder settings, such as RFC 3339 dates). Only the items of the page are visited, so a lazy
+    /// collection builds only those.
+    public static func encode<Items: Collection>(
+        _ items: Items, _ request: PageRequest, encoding: (Items.Element) -> [UInt8]
+    ) -> [[UInt8]] {
         let total = items.count
         let start = min(request.offset, total)
         var array: [UInt8] = [UInt8(ascii: "[")]
         var returned = 0
         for item in items.dropFirst(start).prefix(request.limit) {
-            let encoded = JSONCoding.encode(item)
+            let encoded = encoding(item)
             if returned > 0, array.count + encoded.count + 2 > PageRequest.maxPageBytes { break }
             if returned > 0 { array.append(UInt8(ascii: ",")) }
             array += encoded

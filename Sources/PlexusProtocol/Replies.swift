@@ -140,6 +140,44 @@ public struct StatsReply: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether the task database can be written (docs/PROTOCOL.md section 9).
+    public var taskStorage: TaskStorage?
+
+    /// The task database's health: while `ok` is false, task commands that change something answer
+    /// 503 and changes wait in memory (`pending`), retried every second.
+    public struct TaskStorage: Codable, Sendable, Equatable {
+        /// The database file (`memory` without a data directory).
+        public var database: String
+        /// Whether the last write succeeded.
+        public var ok: Bool
+        /// Failed writes since the broker started.
+        public var writeFailures: UInt64
+        /// When the current run of failures began (µs since the epoch); nil while `ok`.
+        public var failingSince: Int64?
+        /// The latest failure, naming the file; it stays after the database works again.
+        public var lastError: String?
+        /// Task rows (changes and deletions) waiting to be stored.
+        public var pending: Int
+
+        public init(
+            database: String, ok: Bool, writeFailures: UInt64, failingSince: Int64?, lastError: String?, pending: Int
+        ) {
+            self.database = database
+            self.ok = ok
+            self.writeFailures = writeFailures
+            self.failingSince = failingSince
+            self.lastError = lastError
+            self.pending = pending
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case database, ok, pending
+            case writeFailures = "write_failures"
+            case failingSince = "failing_since"
+            case lastError = "last_error"
+        }
+    }
+
     /// Scheduled-task firing delay, milliseconds.
     public struct TaskJitter: Codable, Sendable, Equatable {
         /// Runs dispatched since the broker started.
@@ -162,8 +200,8 @@ public struct StatsReply: Codable, Sendable, Equatable {
 
     public init(
         eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
-        topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil, topicCount: Int? = nil,
-        limits: Limits? = nil
+        topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil, taskStorage: TaskStorage? = nil,
+        topicCount: Int? = nil, limits: Limits? = nil
     ) {
         self.topicCount = topicCount
         self.limits = limits
@@ -174,12 +212,14 @@ public struct StatsReply: Codable, Sendable, Equatable {
         self.topics = topics
         self.subscriptions = subscriptions
         self.taskJitter = taskJitter
+        self.taskStorage = taskStorage
     }
 
     enum CodingKeys: String, CodingKey {
         case dropped, malformed, topics, subscriptions, limits
         case taskJitter = "task_jitter"
         case topicCount = "topic_count"
+        case taskStorage = "task_storage"
         case eventsIn = "events_in"
         case eventsOut = "events_out"
     }

@@ -33,6 +33,12 @@ public struct Topology: Sendable, Equatable {
         public var subscriberQueueBytes: Int?
         /// The most plugin sessions at once.
         public var maxSessions: Int?
+        /// The most scheduled tasks the broker holds (`TASKS ADD` is refused beyond it); the file
+        /// itself may declare at most this many.
+        public var maxTasks: Int?
+        /// `max_tasks` when the file does not say, and the largest value it may say.
+        public static let defaultMaxTasks = 10_000
+        public static let maxTasksLimit = 1_000_000
     }
 
     /// Settings of one service (`services:` section): queue bound and circuit breaker.
@@ -61,7 +67,7 @@ public struct Topology: Sendable, Equatable {
 
     static let brokerKeys: Set<String> = [
         "control", "events_in", "events_out", "heartbeat_ms", "liveness", "data", "max_event_bytes",
-        "subscriber_queue_bytes", "max_sessions",
+        "subscriber_queue_bytes", "max_sessions", "max_tasks",
     ]
 
     /// The ranges of the broker's limits (docs/LIMITS.md).
@@ -153,6 +159,8 @@ public struct Topology: Sendable, Equatable {
             broker.heartbeatMilliseconds = try wholeNumber(section["heartbeat_ms"], "broker.heartbeat_ms", in: 10...600_000, fail)
             broker.liveness = try wholeNumber(section["liveness"], "broker.liveness", in: 1...100, fail)
             broker.maxSessions = try wholeNumber(section["max_sessions"], "broker.max_sessions", in: LimitRanges.maxSessions, fail)
+            broker.maxTasks = try wholeNumber(
+                section["max_tasks"], "broker.max_tasks", in: 1...BrokerSection.maxTasksLimit, fail)
             for (key, range) in [
                 ("max_event_bytes", LimitRanges.maxEventBytes), ("subscriber_queue_bytes", LimitRanges.subscriberQueueBytes),
             ] {
@@ -182,6 +190,10 @@ public struct Topology: Sendable, Equatable {
                     try TaskEntryParser.parse(id: id, entry: section[id]!) { key, message in
                         fail(key.isEmpty ? path : "\(path).\(key)", message)
                     })
+            }
+            let limit = broker.maxTasks ?? BrokerSection.defaultMaxTasks
+            if tasks.count > limit {
+                throw fail("tasks", "declares \(tasks.count) tasks, more than broker.max_tasks (\(limit))")
             }
         }
 

@@ -18,7 +18,7 @@ public struct DurationStats: Codable, Sendable, Equatable {
     /// Records one duration.
     public mutating func add(_ seconds: TimeInterval) {
         total += seconds
-        count += 1
+        if count < .max { count += 1 }
         recent.append(seconds)
         if recent.count > Self.window { recent.removeFirst(recent.count - Self.window) }
     }

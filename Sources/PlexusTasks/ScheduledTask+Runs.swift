@@ -20,7 +20,7 @@ extension ScheduledTask {
                 runtime.pendingRetries.removeAll()
             }
         }
-        runtime.runCount += 1
+        runtime.runCount.saturatingIncrement()
         runtime.lastFire = scheduledAt
         actions += startAttempt(scheduledAt: scheduledAt, attempt: 1, now: now)
         return actions
@@ -159,7 +159,7 @@ extension ScheduledTask {
                 runtime.pendingRetries.append(PendingRetry(scheduledAt: run.scheduledAt, attempt: run.attempt + 1, dueAt: dueAt))
                 event.retryAt = dueAt
             } else {
-                runtime.failureCount += 1
+                runtime.failureCount.saturatingIncrement()
                 runtime.lastRunFailed = true
             }
         }
@@ -168,12 +168,20 @@ extension ScheduledTask {
 
     /// Exponential backoff: `retry_backoff × 2^(attempt−1)`, capped at `retry_backoff_max`.
     func backoff(afterAttempt attempt: Int) -> TimeInterval {
-        let factor = pow(2.0, Double(min(attempt - 1, 60)))
+        // `attempt` may come from a database row: no arithmetic on it before it is known to be > 1.
+        let factor = attempt > 1 ? pow(2.0, Double(min(attempt - 1, 60))) : 1
         return min(definition.retryBackoff * factor, definition.retryBackoffMax)
     }
 
     private mutating func nextRunID() -> String {
-        runtime.runSequence += 1
+        runtime.runSequence.saturatingIncrement()
         return "\(id)#\(runtime.runSequence)"
+    }
+}
+
+extension Int {
+    /// Adds one, staying at `Int.max`: counters restored from a database must not trap.
+    mutating func saturatingIncrement() {
+        if self < .max { self += 1 }
     }
 }

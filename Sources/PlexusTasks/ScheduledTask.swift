@@ -36,11 +36,13 @@ public struct ScheduledTask: Codable, Sendable {
     }
 
     /// A persisted task from its two parts, re-compiled (without the time-dependent checks).
-    /// - Throws: `TaskError` when the stored definition no longer validates.
+    /// - Throws: `TaskError` when the stored definition no longer validates, or the runtime holds
+    ///   an instant outside the years 1–9999.
     public init(restoring definition: TaskDefinition, runtime: TaskRuntime) throws(TaskError) {
         self.definition = definition
         self.runtime = runtime
         self.compiled = try TaskValidator.compile(definition, now: nil)
+        try TaskValidator.checkRuntime(runtime, id: definition.id)
     }
 
     /// Decodes and re-compiles a persisted task.
@@ -49,6 +51,7 @@ public struct ScheduledTask: Codable, Sendable {
         definition = try container.decode(TaskDefinition.self, forKey: .definition)
         runtime = try container.decode(TaskRuntime.self, forKey: .runtime)
         compiled = try TaskValidator.compile(definition, now: nil)
+        try TaskValidator.checkRuntime(runtime, id: definition.id)
     }
 
     /// Encodes definition and runtime.

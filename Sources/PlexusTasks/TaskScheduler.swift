@@ -14,12 +14,15 @@ public struct TaskScheduler: Sendable {
     /// All tasks by id, including finished ones until removed.
     public private(set) var tasks: [String: ScheduledTask] = [:]
     /// Each live task's next wakeup, kept up to date by every change, so that `tick` visits only
-    /// the tasks that are due and `nextWakeup` is a scan of dates rather than of tasks.
-    private var wakeups: [String: Date] = [:]
+    /// the tasks that are due and `nextWakeup` costs the same with ten tasks or a hundred thousand.
+    private(set) var wakeups = WakeupQueue()
     /// Ids of tasks changed (or removed) since the last `takeChanged()`: what needs persisting.
     public private(set) var changed: Set<String> = []
     /// Counts every change, so that a caller caching `nextWakeup` knows when to ask again.
     public private(set) var revision: UInt64 = 0
+    /// Counts additions and removals of tasks (not changes to them), so that a caller caching the
+    /// sorted ids knows when to sort again.
+    public private(set) var membershipRevision: UInt64 = 0
 
     /// An empty scheduler.
     public init() {}
@@ -28,7 +31,7 @@ public struct TaskScheduler: Sendable {
     public init(restoring tasks: [ScheduledTask]) {
         for task in tasks {
             self.tasks[task.id] = task
-            wakeups[task.id] = task.nextWakeup
+            wakeups.set(task.id, task.nextWakeup)
         }
     }
 
@@ -60,9 +63,10 @@ public struct TaskScheduler: Sendable {
         var task = try existing(id)
         let actions = task.cancelActive(now: now, reason: "task removed")
         tasks[id] = nil
-        wakeups[id] = nil
+        wakeups.set(id, nil)
         changed.insert(id)
         revision &+= 1
+        membershipRevision &+= 1
         return actions
     }
 
@@ -96,9 +100,7 @@ public struct TaskScheduler: Sendable {
     /// one (`tick(_:now:)`) and dispatches each task's runs at once, so that in a burst of fires the
     /// first run does not wait for the scheduler to have visited every task.
     public func dueTasks(at now: Date) -> [String] {
-        var due: [String] = []
-        for (id, wakeup) in wakeups where wakeup <= now { due.append(id) }
-        return due.sorted()
+        wakeups.due(at: now).sorted()
     }
 
     /// Does what is due at `now` for one task (see `tick(now:)`); nothing for an unknown id.
@@ -142,13 +144,16 @@ public struct TaskScheduler: Sendable {
 
     /// When `tick` next has work: the earliest fire, retry or run deadline; nil when idle.
     public var nextWakeup: Date? {
-        wakeups.values.min()
+        wakeups.earliest
     }
 
     /// Returns and forgets the ids changed since the last call.
     public mutating func takeChanged() -> Set<String> {
-        defer { changed.removeAll(keepingCapacity: true) }
-        return changed
+        // Not `removeAll(keepingCapacity:)`: the returned set shares the storage, so keeping the capacity
+        // would allocate a table as large as the largest burst ever on every call.
+        let taken = changed
+        changed = []
+        return taken
     }
 
     /// Status of one task.
@@ -158,7 +163,12 @@ public struct TaskScheduler: Sendable {
 
     /// Status of all tasks, by id.
     public func snapshots() -> [TaskSnapshot] {
-        tasks.keys.sorted().compactMap(snapshot)
+        sortedIDs().compactMap(snapshot)
+    }
+
+    /// Every task id, sorted (the order of task lists).
+    public func sortedIDs() -> [String] {
+        tasks.keys.sorted()
     }
 
     private func existing(_ id: String) throws(TaskError) -> ScheduledTask {
@@ -167,8 +177,9 @@ public struct TaskScheduler: Sendable {
     }
 
     private mutating func store(_ task: ScheduledTask) {
+        if tasks[task.id] == nil { membershipRevision &+= 1 }
         tasks[task.id] = task
-        wakeups[task.id] = task.nextWakeup
+        wakeups.set(task.id, task.nextWakeup)
         changed.insert(task.id)
         revision &+= 1
     }
@@ -178,7 +189,7 @@ public struct TaskScheduler: Sendable {
     private mutating func update<R>(_ id: String, _ body: (inout ScheduledTask) throws(TaskError) -> R) throws(TaskError) -> R {
         guard let index = tasks.index(forKey: id) else { throw TaskError(.unknownTask, "no task '\(id)'") }
         let result = try body(&tasks.values[index])
-        wakeups[id] = tasks.values[index].nextWakeup
+        wakeups.set(id, tasks.values[index].nextWakeup)
         changed.insert(id)
         revision &+= 1
         return result

@@ -63,6 +63,7 @@ struct BrokerCommand: AsyncParsableCommand {
                 configuration.subscriberQueueBytes = parsed.broker.subscriberQueueBytes ?? configuration.subscriberQueueBytes
                 configuration.maxSessions = parsed.broker.maxSessions ?? configuration.maxSessions
                 configuration.dataDirectory = parsed.broker.data ?? "\(parsed.baseDirectory)/.plexus"
+                configuration.maxTasks = parsed.broker.maxTasks ?? configuration.maxTasks
             } catch {
                 throw fail("\(error)")
             }
@@ -78,6 +79,8 @@ struct BrokerCommand: AsyncParsableCommand {
         let broker: Broker
         do {
             broker = try Broker(configuration: configuration, logger: logger)
+        } catch let error as TaskStoreError {
+            throw fail("cannot start the broker: \(error.startupMessage)")
         } catch {
             throw fail("cannot start the broker: \(error)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlexusBroker
 import PlexusClient
 import PlexusProtocol
 
@@ -9,7 +10,7 @@ struct TasksCommand: ParsableCommand {
         commandName: "tasks", abstract: "List, inspect, add and control scheduled tasks.",
         subcommands: [
             TasksList.self, TasksShow.self, TasksAdd.self, TasksRemove.self, TasksPause.self, TasksResume.self,
-            TasksCancel.self, TasksTrigger.self,
+            TasksCancel.self, TasksTrigger.self, TasksRecover.self,
         ],
         defaultSubcommand: TasksList.self)
 }
@@ -95,23 +96,71 @@ private func describe(_ data: Data) throws -> String {
 }
 
 struct TasksList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks with their state and counters.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List tasks with their state and counters (every page, unless --offset or --limit).")
     @Flag(help: "Print a JSON array.") var json = false
+    @Option(help: "Start at this task (in id order); only this page is fetched.") var offset: Int?
+    @Option(help: "At most this many tasks (1-\(PageRequest.maxLimit)); only this page is fetched.") var limit: Int?
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        try runTasks(.list, nil, json: json, options: options) { data in
-            let tasks = try JSONDecoder().decode([TaskStatus].self, from: data)
-            guard !tasks.isEmpty else { return "(no tasks)" }
-            let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
-            let rows = tasks.map {
-                [
-                    $0.id, $0.state, String($0.runCount), String($0.failureCount), $0.nextRun ?? "-", $0.schedule, $0.target,
-                    $0.lastError.map { String($0.prefix(60)) } ?? "",
-                ]
+        try runClient {
+            let (array, more) = try fetch(try options.client())
+            if json {
+                emit(String(decoding: array, as: UTF8.self))
+            } else {
+                let tasks = try JSONDecoder().decode([TaskStatus].self, from: Data(array))
+                emit(tasks.isEmpty && more == nil ? "(no tasks)" : Self.table(tasks))
             }
-            return Table(header: header, rows: rows).render()
+            if let more { FileHandle.standardError.write(Data("\(more)\n".utf8)) }
         }
+    }
+
+    /// The tasks as one JSON array, and a note when a single page leaves tasks out. Without
+    /// --offset/--limit every page is fetched; the first request carries no paging frame, so that a
+    /// broker without paging answers it whole.
+    private func fetch(_ client: ControlClient) throws -> (array: [UInt8], more: String?) {
+        let single = offset != nil || limit != nil
+        var request = PageRequest(offset: offset ?? 0, limit: limit ?? PageRequest.defaultLimit)
+        var items: [ArraySlice<UInt8>] = []
+        while true {
+            let body = try client.request(.tasks(.list, argument: request.frame.map { String(decoding: $0, as: UTF8.self) }))
+            let array = body.first ?? Array("[]".utf8)
+            // Page.encode writes `[item,item]`: the items are spliced, not decoded and encoded again.
+            let inner = array.dropFirst().dropLast()
+            if !inner.isEmpty { items.append(inner) }
+            guard body.count >= 2, let info = try? JSONDecoder().decode(PageInfo.self, from: Data(body[1])) else { break }
+            guard let next = info.nextOffset else { break }
+            if single {
+                return (
+                    Self.join(items),
+                    "(tasks \(info.offset + 1)-\(info.offset + info.returned) of \(info.total); next page: --offset \(next))"
+                )
+            }
+            request = PageRequest(offset: next, limit: PageRequest.maxLimit)
+        }
+        return (Self.join(items), nil)
+    }
+
+    private static func join(_ items: [ArraySlice<UInt8>]) -> [UInt8] {
+        var array: [UInt8] = [UInt8(ascii: "[")]
+        for (index, item) in items.enumerated() {
+            if index > 0 { array.append(UInt8(ascii: ",")) }
+            array += item
+        }
+        array.append(UInt8(ascii: "]"))
+        return array
+    }
+
+    private static func table(_ tasks: [TaskStatus]) -> String {
+        let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
+        let rows = tasks.map {
+            [
+                $0.id, $0.state, String($0.runCount), String($0.failureCount), $0.nextRun ?? "-", $0.schedule, $0.target,
+                $0.lastError.map { String($0.prefix(60)) } ?? "",
+            ]
+        }
+        return Table(header: header, rows: rows).render()
     }
 }
 
@@ -174,5 +223,34 @@ struct TasksRemove: ParsableCommand {
 
     func run() throws {
         try runTasks(.remove, task.id, json: task.json, options: task.options) { _ in "removed \(task.id)" }
+    }
+}
+
+/// `plexus tasks recover --data DIR`: with the broker stopped, moves a damaged task database aside
+/// and keeps what is still readable in a fresh one. Refuses, saying why, when there is nothing to do.
+struct TasksRecover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Move a damaged task database aside and keep its readable rows in a fresh one (broker stopped).",
+        discussion: """
+            The broker refuses to start when DIR/tasks.sqlite is damaged. This moves it (and its -wal and -shm \
+            files) to tasks.sqlite.damaged-<UTC time> and copies every task, run and state row SQLite can still \
+            read into a fresh tasks.sqlite. It refuses when the database is fine or when recovery cannot help \
+            (a read-only file or directory, a full disk). Run it while the broker is stopped.
+            """)
+
+    @Option(help: "The broker's data directory (where tasks.sqlite lives).") var data: String
+
+    func run() throws {
+        let outcome: TaskDatabaseRecovery.Outcome
+        do {
+            outcome = try TaskDatabaseRecovery.recover(directory: data)
+        } catch {
+            throw fail("cannot recover: \(error)")
+        }
+        switch outcome {
+        case .refused(let reason): throw fail(reason)
+        case .recovered(let report): emit(report.description)
+        }
     }
 }

@@ -84,21 +84,22 @@ struct TaskPlumbingTests {
         _ = try scheduler.trigger("a", now: now)
         let store = try TaskStore(directory: directory.path)
         let stored = scheduler.tasks.values.map { TaskStore.Stored(task: $0, origin: $0.id == "a" ? .runtime : .topology) }
-        store.save(stored, removed: [], seen: now, wait: true) { Issue.record("\($0)") }
-        store.save([], removed: ["b"], seen: now.addingTimeInterval(1), wait: true) { Issue.record("\($0)") }
+        #expect(store.save(stored, removed: [], seen: now, wait: true) == nil)
+        #expect(store.save([], removed: ["b"], seen: now.addingTimeInterval(1), wait: true) == nil)
 
         let reopened = try TaskStore(directory: directory.path)
-        let (tasks, unreadable) = try reopened.load()
-        #expect(tasks.map(\.task.id) == ["a"] && tasks.first?.origin == .runtime && unreadable.isEmpty)
+        let contents = try reopened.load()
+        let tasks = contents.tasks
+        #expect(tasks.map(\.task.id) == ["a"] && tasks.first?.origin == .runtime && contents.unreadable.isEmpty)
         #expect(tasks.first?.task.runtime == scheduler.tasks["a"]?.runtime)
-        #expect(abs((try reopened.lastSeen() ?? .distantPast).timeIntervalSince(now.addingTimeInterval(1))) < 0.001)
+        #expect(abs((contents.lastSeen ?? .distantPast).timeIntervalSince(now.addingTimeInterval(1))) < 0.001)
 
         // Runs are stored once each and leave the table with the history: 25 runs, the last 20 kept.
         for second in 1...24 { _ = try scheduler.trigger("a", now: now.addingTimeInterval(Double(second))) }
         let a = try #require(scheduler.tasks["a"])
         #expect(a.runtime.history.count == TaskRuntime.historyLimit && a.runtime.history.first?.runID == "a#6")
-        reopened.save([TaskStore.Stored(task: a, origin: .runtime)], removed: [], seen: now, wait: true) { Issue.record("\($0)") }
-        let (again, _) = try TaskStore(directory: directory.path).load()
+        #expect(reopened.save([TaskStore.Stored(task: a, origin: .runtime)], removed: [], seen: now, wait: true) == nil)
+        let again = try TaskStore(directory: directory.path).load().tasks
         #expect(again.first?.task.runtime == a.runtime)
     }
 }

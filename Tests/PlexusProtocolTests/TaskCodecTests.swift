@@ -16,6 +16,9 @@ struct TaskCodecTests {
                 requestID: [7], command: .tasks(verb, argument: verb.takesArgument ? #"{"id":"x"}"# : nil))
             #expect(try decode(request.encode()) == request)
         }
+        // LIST carries its paging frame as the argument.
+        let paged = ClientRequest(requestID: [7], command: .tasks(.list, argument: #"{"limit":5,"offset":10}"#))
+        #expect(try decode(paged.encode()) == paged)
     }
 
     @Test("bad TASKS requests are refused with a reason and keep their request id")
@@ -24,7 +27,8 @@ struct TaskCodecTests {
             ([Array("TASKS".utf8), [1]], "TASKS takes a verb"),
             ([Array("TASKS".utf8), [1], Array("FLY".utf8)], "TASKS takes a verb: LIST, SHOW"),
             ([Array("TASKS".utf8), [1], Array("SHOW".utf8)], "TASKS SHOW takes one frame: the task id"),
-            ([Array("TASKS".utf8), [1], Array("LIST".utf8), [1]], "TASKS LIST takes no argument"),
+            ([Array("TASKS".utf8), [1], Array("LIST".utf8), [1], [2]], "TASKS LIST takes one optional frame: paging"),
+            ([Array("TASKS".utf8), [1], Array("LIST".utf8), [0xFF]], "not UTF-8"),
             ([Array("TASKS".utf8), [1], Array("ADD".utf8)], "the task definition (JSON)"),
             ([Array("TASKS".utf8), [1], Array("PAUSE".utf8), [0xFF, 0xFE]], "not UTF-8"),
         ]

@@ -70,7 +70,25 @@ struct TaskSectionTests {
             "tasks.t", "is not after start_at"
         ),
         ("section", "tasks: [a, b]", "tasks", "must be a mapping"),
+        ("max_tasks zero", "broker: { max_tasks: 0 }", "broker.max_tasks", "positive whole number"),
+        ("max_tasks huge", "broker: { max_tasks: 2000000 }", "broker.max_tasks", "must be from 1 to 1000000"),
+        (
+            "more than max_tasks",
+            "broker: { max_tasks: 1 }\ntasks:\n  a: { every: 5s, topic: a.b }\n  b: { every: 5s, topic: a.b }",
+            "tasks", "declares 2 tasks, more than broker.max_tasks (1)"
+        ),
+        (
+            "retries out of range", "tasks:\n  t: { every: 5s, service: a.b, retries: 1001 }", "tasks.t",
+            "retries 1001 must be from 0 to 1000"
+        ),
     ]
+
+    @Test("broker.max_tasks is read; absent, the broker's default applies")
+    func maxTasks() throws {
+        #expect(try Topology.parse("broker: { max_tasks: 250 }").broker.maxTasks == 250)
+        #expect(try Topology.parse("broker: { control: \"tcp://127.0.0.1:7700\" }").broker.maxTasks == nil)
+        #expect(Topology.BrokerSection.defaultMaxTasks == 10_000)
+    }
 
     @Test("bad entries name the task, the key and the problem", arguments: invalid.indices)
     func rejects(index: Int) {
@@ -92,7 +110,7 @@ struct TaskSectionTests {
         let error = #expect(throws: TopologyError.self) {
             try TaskEntryParser.parse(definition: #"{"id": "x", "every": "1s", "service": "a.b", "retries": -2}"#)
         }
-        #expect(error?.path == "x" && error?.message == "retries -2 must be 0 or more")
+        #expect(error?.path == "x" && error?.message == "retries -2 must be from 0 to 1000")
     }
 
     @Test("the repository's topology.yaml declares the example task")
