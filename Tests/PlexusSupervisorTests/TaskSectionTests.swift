@@ -70,8 +70,8 @@ struct TaskSectionTests {
             "tasks.t", "is not after start_at"
         ),
         ("section", "tasks: [a, b]", "tasks", "must be a mapping"),
-        ("max_tasks zero", "broker: { max_tasks: 0 }", "broker.max_tasks", "positive whole number"),
-        ("max_tasks huge", "broker: { max_tasks: 2000000 }", "broker.max_tasks", "must be from 1 to 1000000"),
+        ("max_tasks zero", "broker: { max_tasks: 0 }", "broker.max_tasks", "from 1 to 1000000"),
+        ("max_tasks huge", "broker: { max_tasks: 2000000 }", "broker.max_tasks", "from 1 to 1000000"),
         (
             "more than max_tasks",
             "broker: { max_tasks: 1 }\ntasks:\n  a: { every: 5s, topic: a.b }\n  b: { every: 5s, topic: a.b }",
