@@ -185,7 +185,7 @@ extension Broker {
                 if case .reload(let instance, _) = action { return instance }
                 return nil
             }
-            return [JSONCoding.encode(["instances": ids])]
+            return [JSONCoding.encode(ReloadReply(instances: ids))]
         }
         return [JSONCoding.encode(status(plugin: plugin))]
     }

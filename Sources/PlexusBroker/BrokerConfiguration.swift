@@ -85,22 +85,3 @@ public struct BrokerConfiguration: Sendable {
     /// The silence after which a plugin counts as gone.
     public var expiryMilliseconds: Int { heartbeatIntervalMilliseconds * heartbeatLiveness }
 }
-
-/// The endpoints a running broker actually bound (ports resolved). Written to `--ready-file` as JSON.
-public struct BoundEndpoints: Codable, Sendable, Equatable {
-    public var control: String
-    public var eventsIn: String
-    public var eventsOut: String
-
-    public init(control: String, eventsIn: String, eventsOut: String) {
-        self.control = control
-        self.eventsIn = eventsIn
-        self.eventsOut = eventsOut
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case control
-        case eventsIn = "events_in"
-        case eventsOut = "events_out"
-    }
-}

@@ -1,51 +1,67 @@
 import Foundation
+import PlexusProtocol
 import PlexusTasks
 
-/// JSON for people and other languages: times as RFC 3339 UTC with milliseconds, keys sorted.
+/// `TASKS` answers: task reports (PlexusProtocol's `TaskReport`) as JSON, keys sorted, times as RFC 3339
+/// UTC with milliseconds.
 enum TaskJSON {
-    static func encoder(omitHistory: Bool = false) -> JSONEncoder {
+    /// A report; `omitHistory` leaves its runs out (task lists).
+    static func encode(_ report: TaskReport, omitHistory: Bool = false) -> [UInt8] {
+        var report = report
+        if omitHistory { report.history = nil }
+        return JSONCoding.encode(report)
+    }
+
+    /// The scheduler's own types (task events, definitions); a failure is a programming error worth a clear trap.
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        do { return Array(try encoder.encode(value)) } catch { preconditionFailure("JSON encoding failed: \(error)") }
+    }
+
+    /// The encoder for the scheduler's own types, which hold `Date`s.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            try container.encode(TaskReport.timestamp(date))
         }
-        encoder.userInfo[TaskSnapshot.omitHistoryKey] = omitHistory
         return encoder
-    }
-
-    /// Encodes our own model types; a failure is a programming error worth a clear trap.
-    static func encode<T: Encodable>(_ value: T, omitHistory: Bool = false) -> [UInt8] {
-        do { return Array(try encoder(omitHistory: omitHistory).encode(value)) } catch {
-            preconditionFailure("JSON encoding failed: \(error)")
-        }
-    }
+    }()
 }
 
-/// What `TASKS` answers about a task: its status (`TaskSnapshot`) plus where it came from, its
-/// schedule and target in words, and (with `SHOW`) its definition.
-struct TaskReport: Encodable {
-    var snapshot: TaskSnapshot
-    var origin: TaskOrigin
-    var definition: TaskDefinition
-    var includeDefinition: Bool
-
-    func encode(to encoder: any Encoder) throws {
-        try snapshot.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(origin.rawValue, forKey: .origin)
-        try container.encode(Self.describe(definition.schedule), forKey: .schedule)
-        try container.encode(Self.describe(definition.target), forKey: .target)
-        if includeDefinition { try container.encode(definition, forKey: .definition) }
+extension TaskReport {
+    /// What `TASKS` answers about a task: its status (`TaskSnapshot`) plus where it came from, its
+    /// schedule and target in words, and (with `SHOW` and the changing verbs) its definition.
+    init(snapshot: TaskSnapshot, origin: TaskOrigin, definition: TaskDefinition, includeDefinition: Bool) {
+        self.init(
+            id: snapshot.id, state: snapshot.state.rawValue, origin: origin.rawValue,
+            schedule: Self.describe(definition.schedule), target: Self.describe(definition.target),
+            runCount: snapshot.runCount, failureCount: snapshot.failureCount,
+            nextRun: snapshot.nextRun.map(Self.timestamp), lastRun: snapshot.lastRun.map(Self.timestamp),
+            lastError: snapshot.lastError, avgDurationMs: snapshot.avgDurationMs, p99DurationMs: snapshot.p99DurationMs,
+            running: snapshot.running,
+            pendingRetries: snapshot.pendingRetries.map {
+                PendingRetry(scheduledAt: Self.timestamp($0.scheduledAt), attempt: $0.attempt, dueAt: Self.timestamp($0.dueAt))
+            },
+            history: snapshot.history.map(Run.init),
+            definition: includeDefinition ? Self.json(definition) : nil)
     }
 
-    enum Keys: String, CodingKey { case origin, schedule, target, definition }
+    /// The definition in its stored form. Its numbers are range-checked far below 2^53, so the trip
+    /// through `JSONValue` keeps them exact.
+    private static func json(_ definition: TaskDefinition) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(TaskJSON.encode(definition)))
+        } catch {
+            preconditionFailure("task definition JSON does not read back: \(error)")
+        }
+    }
 
     static func describe(_ schedule: ScheduleSpec) -> String {
         if let cron = schedule.cron { return "cron \(cron) (\(schedule.timeZone ?? "UTC"))" }
         if let every = schedule.every { return "every \(seconds(every))" }
         if let after = schedule.after { return "once, \(seconds(after)) after it was added" }
-        if let at = schedule.at { return "once at \(at.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))" }
+        if let at = schedule.at { return "once at \(timestamp(at))" }
         return "none"
     }
 
@@ -57,5 +73,15 @@ struct TaskReport: Encodable {
 
     private static func seconds(_ value: TimeInterval) -> String {
         if let whole = Int(exactly: value) { "\(whole)s" } else { "\(value)s" }
+    }
+}
+
+extension TaskReport.Run {
+    init(_ record: RunRecord) {
+        self.init(
+            runID: record.runID, scheduledAt: TaskReport.timestamp(record.scheduledAt),
+            startedAt: TaskReport.timestamp(record.startedAt), finishedAt: TaskReport.timestamp(record.finishedAt),
+            attempt: record.attempt, outcome: record.outcome.rawValue, error: record.error,
+            instances: record.instances.mapValues { Result(status: $0.status.rawValue, message: $0.message) })
     }
 }

@@ -224,15 +224,3 @@ public struct StatsReply: Codable, Sendable, Equatable {
         case eventsOut = "events_out"
     }
 }
-
-/// The body of a `LOGS` reply; the line type is the supervisor's, encoded as JSON objects.
-public struct LogsReply<Line: Codable & Sendable>: Codable, Sendable {
-    public var lines: [Line]
-    /// Pass as `SINCE` to get the lines after these.
-    public var next: UInt64
-
-    public init(lines: [Line], next: UInt64) {
-        self.lines = lines
-        self.next = next
-    }
-}

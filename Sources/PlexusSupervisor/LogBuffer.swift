@@ -1,16 +1,5 @@
 import PlexusProtocol
 
-/// One captured line of a plugin's output.
-public struct LogLine: Codable, Sendable, Equatable {
-    /// Increases by one per captured line across all plugins; `LOGS` pages by it.
-    public var seq: UInt64
-    /// µs since the Unix epoch.
-    public var time: Int64
-    public var instance: String
-    public var stream: ProcessEvent.OutputStream
-    public var line: String
-}
-
 /// The last lines of each plugin's output, bounded per plugin so a chatty plugin cannot grow the
 /// broker's memory.
 public struct LogBuffer: Sendable {
@@ -24,7 +13,8 @@ public struct LogBuffer: Sendable {
 
     public mutating func append(plugin: String, instance: String, stream: ProcessEvent.OutputStream, line: String, time: Int64) {
         // In place: taking the array out of the dictionary and putting it back would copy it on every line.
-        lines[plugin, default: []].append(LogLine(seq: nextSeq, time: time, instance: instance, stream: stream, line: line))
+        lines[plugin, default: []].append(
+            LogLine(seq: nextSeq, time: time, instance: instance, stream: LogLine.Stream(stream), line: line))
         nextSeq += 1
         // Trim in batches, so that keeping the last N lines costs O(1) per line on average.
         if let count = lines[plugin]?.count, count > 2 * linesPerPlugin {
@@ -46,5 +36,15 @@ public struct LogBuffer: Sendable {
             selected.append(line)
         }
         return (selected, selected.last?.seq ?? max(since, 0))
+    }
+}
+
+extension LogLine.Stream {
+    /// The protocol's name for a process's output stream.
+    init(_ stream: ProcessEvent.OutputStream) {
+        switch stream {
+        case .stdout: self = .stdout
+        case .stderr: self = .stderr
+        }
     }
 }

@@ -1,18 +1,5 @@
 import PlexusProtocol
 
-/// What `APPLY` changes, by plugin name.
-public struct ApplyPlan: Codable, Sendable, Equatable {
-    public var start: [String] = []
-    public var stop: [String] = []
-    public var restart: [String] = []
-    public var reload: [String] = []
-    public var unchanged: [String] = []
-    /// Changes that apply only after a broker restart, and similar remarks.
-    public var notes: [String] = []
-
-    public init() {}
-}
-
 extension Supervisor {
     /// Moves the running mesh to `new`: stops removed and disabled plugins (dependents first), restarts
     /// changed ones, reloads config-only changes, starts added and enabled ones (dependencies first).

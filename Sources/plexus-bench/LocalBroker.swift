@@ -1,5 +1,6 @@
 import Foundation
 import PlexusBroker
+import PlexusProtocol
 import PlexusSupervisor
 
 /// A broker on ephemeral loopback ports, running on a thread of its own for the length of a benchmark.

@@ -99,11 +99,9 @@ struct ReloadCommand: ParsableCommand {
     @Argument(help: "The plugin's name.") var name: String
     @OptionGroup var options: ClientOptions
 
-    struct Reply: Decodable { var instances: [String] }
-
     func run() throws {
         try runClient {
-            let reply = try options.client().request(.lifecycle(.reload, plugin: name), as: Reply.self)
+            let reply = try options.client().request(.lifecycle(.reload, plugin: name), as: ReloadReply.self)
             emit(
                 reply.instances.isEmpty
                     ? "no running instance of \(name) to reload" : "reloaded \(reply.instances.joined(separator: ", "))")
@@ -118,17 +116,14 @@ struct ApplyCommand: ParsableCommand {
     @Argument(help: "The topology file.") var file: String
     @OptionGroup var options: ClientOptions
 
-    struct Plan: Decodable {
-        var start: [String], stop: [String], restart: [String], reload: [String], unchanged: [String], notes: [String]
-    }
-
     func run() throws {
         try runClient {
             let url = URL(fileURLWithPath: file).standardizedFileURL
             guard let yaml = try? String(contentsOf: url, encoding: .utf8) else { throw fail("cannot read \(file)") }
             let timeout = options.seconds(default: 30)
             let client = try options.client(defaultTimeout: timeout)
-            let plan = try client.request(.apply(yaml: yaml, baseDirectory: url.deletingLastPathComponent().path), as: Plan.self)
+            let plan = try client.request(
+                .apply(yaml: yaml, baseDirectory: url.deletingLastPathComponent().path), as: ApplyPlan.self)
             for (label, names) in [
                 ("start", plan.start), ("stop", plan.stop), ("restart", plan.restart), ("reload", plan.reload),
             ]
@@ -136,7 +131,7 @@ struct ApplyCommand: ParsableCommand {
                 emit("\(label): \(names.joined(separator: ", "))")
             }
             plan.notes.forEach { emit("note: \($0)") }
-            if plan.start.isEmpty && plan.stop.isEmpty && plan.restart.isEmpty && plan.reload.isEmpty { emit("no changes") }
+            if plan.changesNothing { emit("no changes") }
             let deadline = Date().addingTimeInterval(timeout)
             while true {
                 let status = try client.request(.status, as: [InstanceInfo].self)
@@ -165,9 +160,6 @@ struct LogsCommand: ParsableCommand {
     @Option(help: "Print at most this many of the latest lines first.") var tail: Int = 1000
     @OptionGroup var options: ClientOptions
 
-    struct Line: Decodable { var seq: UInt64; var time: Int64; var instance: String; var stream: String; var line: String }
-    struct Reply: Decodable { var lines: [Line]; var next: UInt64 }
-
     func validate() throws {
         guard (0...100_000).contains(tail) else { throw ValidationError("--tail must be from 0 to 100000") }
     }
@@ -177,9 +169,9 @@ struct LogsCommand: ParsableCommand {
             let client = try options.client()
             var since: UInt64 = 0
             // The broker answers in pages bounded in bytes: read them all, then keep the last --tail lines.
-            var backlog: [Line] = []
+            var backlog: [LogLine] = []
             for _ in 0..<10_000 {
-                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: Reply.self)
+                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: LogsReply.self)
                 backlog = Array((backlog + reply.lines).suffix(tail))
                 guard !reply.lines.isEmpty, reply.next > since else { break }
                 since = reply.next
@@ -187,14 +179,14 @@ struct LogsCommand: ParsableCommand {
             for line in backlog { print(line) }
             while follow {
                 Thread.sleep(forTimeInterval: 0.25)
-                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: Reply.self)
+                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: LogsReply.self)
                 for line in reply.lines { print(line) }
                 since = reply.next
             }
         }
     }
 
-    private func print(_ line: Line) {
-        emit("\(EventLine.iso8601(microseconds: line.time)) \(line.instance) \(line.stream): \(line.line)")
+    private func print(_ line: LogLine) {
+        emit("\(EventLine.iso8601(microseconds: line.time)) \(line.instance) \(line.stream.rawValue): \(line.line)")
     }
 }

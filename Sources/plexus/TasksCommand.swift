@@ -15,51 +15,6 @@ struct TasksCommand: ParsableCommand {
         defaultSubcommand: TasksList.self)
 }
 
-/// A task as the broker reports it; only what the human-readable output needs.
-private struct TaskStatus: Decodable {
-    struct Run: Decodable {
-        struct Result: Decodable {
-            var status: String
-            var message: String?
-        }
-        var runID: String
-        var scheduledAt: String
-        var attempt: Int
-        var outcome: String
-        var error: String?
-        var instances: [String: Result]
-        enum CodingKeys: String, CodingKey {
-            case attempt, outcome, error, instances
-            case runID = "run_id"
-            case scheduledAt = "scheduled_at"
-        }
-    }
-    var id: String
-    var state: String
-    var origin: String
-    var schedule: String
-    var target: String
-    var runCount: Int
-    var failureCount: Int
-    var nextRun: String?
-    var lastRun: String?
-    var lastError: String?
-    var avgDurationMs: Double?
-    var p99DurationMs: Double?
-    var history: [Run]?
-
-    enum CodingKeys: String, CodingKey {
-        case id, state, origin, schedule, target, history
-        case runCount = "run_count"
-        case failureCount = "failure_count"
-        case nextRun = "next_run"
-        case lastRun = "last_run"
-        case lastError = "last_error"
-        case avgDurationMs = "avg_duration_ms"
-        case p99DurationMs = "p99_duration_ms"
-    }
-}
-
 /// Sends `TASKS verb argument` and prints the reply: raw JSON with `--json`, else `render`.
 private func runTasks(
     _ verb: TaskVerb, _ argument: String?, json: Bool, options: ClientOptions, render: (Data) throws -> String
@@ -72,7 +27,7 @@ private func runTasks(
 
 /// One task in a few lines, with its recent runs.
 private func describe(_ data: Data) throws -> String {
-    let task = try JSONDecoder().decode(TaskStatus.self, from: data)
+    let task = try JSONDecoder().decode(TaskReport.self, from: data)
     var lines = [
         "\(task.id) (\(task.origin)): \(task.state)",
         "  schedule: \(task.schedule)",
@@ -109,7 +64,7 @@ struct TasksList: ParsableCommand {
             if json {
                 emit(String(decoding: array, as: UTF8.self))
             } else {
-                let tasks = try JSONDecoder().decode([TaskStatus].self, from: Data(array))
+                let tasks = try JSONDecoder().decode([TaskReport].self, from: Data(array))
                 emit(tasks.isEmpty && more == nil ? "(no tasks)" : Self.table(tasks))
             }
             if let more { FileHandle.standardError.write(Data("\(more)\n".utf8)) }
@@ -152,7 +107,7 @@ struct TasksList: ParsableCommand {
         return array
     }
 
-    private static func table(_ tasks: [TaskStatus]) -> String {
+    private static func table(_ tasks: [TaskReport]) -> String {
         let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
         let rows = tasks.map {
             [

@@ -50,7 +50,7 @@ struct TaskStorageTests {
         #expect(files.contains { $0.hasPrefix("tasks.sqlite.damaged-") }, "\(files)")
 
         let broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
-        let tasks = try broker.client().tasks(.list, as: [LiveTask].self)
+        let tasks = try broker.client().tasks(.list, as: [TaskReport].self)
         broker.stop()
         #expect(tasks.map(\.id) == ["alpha", "beta", "gamma"])
         // Counters live in the task row: kept; the history was in the damaged table.
@@ -90,7 +90,7 @@ struct TaskStorageTests {
         // Writable again: the broker starts with its tasks.
         let broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
         defer { broker.stop() }
-        #expect(try broker.client().tasks(.list, as: [LiveTask].self).count == 3)
+        #expect(try broker.client().tasks(.list, as: [TaskReport].self).count == 3)
     }
 
     @Test(
@@ -106,7 +106,7 @@ struct TaskStorageTests {
         try mount.remount(readOnly: false)
         let broker = try BrokerProcess(extraArguments: ["--data", data])
         defer { broker.stop() }
-        #expect(try broker.client().tasks(.list, as: [LiveTask].self).count == 3)
+        #expect(try broker.client().tasks(.list, as: [TaskReport].self).count == 3)
     }
 
     @Test(
@@ -146,7 +146,7 @@ struct TaskStorageTests {
         #expect(error.code == 503 && error.error == "unavailable")
         #expect(error.message.contains("the task database \(file) cannot be written") && error.message.contains("full"))
         #expect(error.message.contains("TASKS ADD was not carried out"), "\(error.message)")
-        var ids = try client.tasks(.list, as: [LiveTask].self).map(\.id)
+        var ids = try client.tasks(.list, as: [TaskReport].self).map(\.id)
         #expect(!ids.contains(refusedID))
 
         // Refused before anything changes while the database fails.
@@ -167,7 +167,7 @@ struct TaskStorageTests {
         // counted while writes failed were stored once they worked again.
         broker = try BrokerProcess(extraArguments: ["--data", data])
         client = try broker.client()
-        let restored = try client.tasks(.list, as: [LiveTask].self)
+        let restored = try client.tasks(.list, as: [TaskReport].self)
         ids = restored.map(\.id)
         #expect(ids == (["after", "before", "ticker"] + acknowledged).sorted())
         #expect((restored.first { $0.id == "ticker" }?.runCount ?? 0) >= failing.runCount)
@@ -196,7 +196,7 @@ struct TaskLimitTests {
                 == true)
         _ = try client.tasks(.remove, "one", as: [String: String].self)
         try client.addTask(["id": "three", "every": "1h", "topic": "demo.x"])
-        #expect(try client.tasks(.list, as: [LiveTask].self).map(\.id) == ["declared", "three", "two"])
+        #expect(try client.tasks(.list, as: [TaskReport].self).map(\.id) == ["declared", "three", "two"])
     }
 }
 
@@ -204,7 +204,7 @@ extension TaskLimitTests {
     /// `TASKS LIST` with a paging frame: the page's task ids and its `PageInfo`.
     static func page(_ client: ControlClient, _ frame: String?) throws -> (ids: [String], info: PageInfo?) {
         let body = try client.request(.tasks(.list, argument: frame))
-        let tasks = try JSONDecoder().decode([LiveTask].self, from: Data(body[0]))
+        let tasks = try JSONDecoder().decode([TaskReport].self, from: Data(body[0]))
         return (tasks.map(\.id), body.count > 1 ? try JSONDecoder().decode(PageInfo.self, from: Data(body[1])) : nil)
     }
 
@@ -239,12 +239,12 @@ extension TaskLimitTests {
 
         // The CLI: every page by default, in order; one page with --offset/--limit, and a note on stderr.
         let all = try runPlexus(["tasks", "list", "--json", "--broker", broker.control])
-        let listed = try JSONDecoder().decode([LiveTask].self, from: Data(all.stdout.utf8)).map(\.id)
+        let listed = try JSONDecoder().decode([TaskReport].self, from: Data(all.stdout.utf8)).map(\.id)
         #expect(all.status == 0 && listed == ids && all.stderr.isEmpty)
         let table = try runPlexus(["tasks", "list", "--broker", broker.control])
         #expect(table.stdout.split(separator: "\n").count == 1 + 1_205)
         let one = try runPlexus(["tasks", "list", "--json", "--offset", "100", "--limit", "3", "--broker", broker.control])
-        #expect(try JSONDecoder().decode([LiveTask].self, from: Data(one.stdout.utf8)).map(\.id) == Array(ids[100..<103]))
+        #expect(try JSONDecoder().decode([TaskReport].self, from: Data(one.stdout.utf8)).map(\.id) == Array(ids[100..<103]))
         #expect(one.stderr.contains("(tasks 101-103 of 1205; next page: --offset 103)"))
         let bad = try runPlexus(["tasks", "list", "--limit", "0", "--broker", broker.control])
         #expect(bad.status != 0 && bad.stderr.contains("limit") && bad.stderr.contains("from 1 to 10000"), "\(bad)")

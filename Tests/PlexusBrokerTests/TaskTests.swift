@@ -52,7 +52,7 @@ struct TaskTests {
         #expect(run.instances["svc-3"]?.status == "failure" && run.instances["svc-3"]?.message == "svc-3 failed on purpose")
         #expect(run.error == "svc-3: svc-3 failed on purpose")
         // The run waited for the slow instance.
-        #expect(run.duration >= 1.4)
+        #expect((run.duration ?? 0) >= 1.4)
         #expect(sweep.lastError == "svc-3: svc-3 failed on purpose")
 
         // An instance that does not answer in time counts as timed out; the others still count.
@@ -167,7 +167,7 @@ struct TaskTests {
         #expect(catchup.history?.contains { $0.runID == before.history?.last?.runID } == true)
         let caughtUp = try #require(catchup.history?.first { Self.started($0, after: restartedAt) })
         #expect(caughtUp.outcome == "succeeded")
-        #expect((LiveTask.Run.date(caughtUp.scheduledAt) ?? .distantFuture) < restartedAt)
+        #expect((TaskReport.date(caughtUp.scheduledAt) ?? .distantFuture) < restartedAt)
 
         let skipper = try #require(
             broker.waitForTask("skipper") { task in task.history?.contains { $0.outcome == "skipped" } == true })
@@ -194,7 +194,7 @@ struct TaskTests {
             directory: directory)
         defer { broker.stop() }
         client = try broker.client()
-        var tasks = try client.tasks(.list, as: [LiveTask].self)
+        var tasks = try client.tasks(.list, as: [TaskReport].self)
         #expect(tasks.map(\.id) == ["fresh", "keep", "mine"])
         let keep = try #require(tasks.first { $0.id == "keep" })
         #expect(keep.state == "paused" && keep.runCount >= kept.runCount && keep.origin == "topology")
@@ -204,7 +204,7 @@ struct TaskTests {
         let file = directory.appendingPathComponent("changed.yaml")
         try "tasks:\n  keep: { every: 2s, topic: demo.keep, max_runs: 100 }\n".write(to: file, atomically: true, encoding: .utf8)
         #expect(try runPlexus(["apply", file.path, "--broker", broker.control]).status == 0)
-        tasks = try client.tasks(.list, as: [LiveTask].self)
+        tasks = try client.tasks(.list, as: [TaskReport].self)
         #expect(tasks.map(\.id) == ["keep", "mine"])
         let redefined = try #require(tasks.first { $0.id == "keep" })
         #expect(redefined.state == "paused" && redefined.runCount == keep.runCount)
@@ -212,8 +212,8 @@ struct TaskTests {
         #expect(broker.waitForTask("keep") { $0.runCount > keep.runCount } != nil)
     }
 
-    static func started(_ run: LiveTask.Run, after date: Date) -> Bool {
-        (LiveTask.Run.date(run.startedAt) ?? .distantPast) >= date.addingTimeInterval(-0.5)
+    static func started(_ run: TaskReport.Run, after date: Date) -> Bool {
+        (TaskReport.date(run.startedAt) ?? .distantPast) >= date.addingTimeInterval(-0.5)
     }
 
     @Test("bad task definitions and commands get clear errors; the broker keeps its tasks and counts them")
@@ -265,7 +265,7 @@ struct TaskTests {
         _ = try client.tasks(.pause, "t")
         #expect(rejection { _ = try client.tasks(.pause, "t") }?.code == 409)
 
-        let tasks = try client.tasks(.list, as: [LiveTask].self)
+        let tasks = try client.tasks(.list, as: [TaskReport].self)
         #expect(tasks.map(\.id) == ["declared", "t"] && tasks.last?.state == "paused")
         #expect(try client.stats().malformed["tasks", default: 0] >= UInt64(cases.count))
 
