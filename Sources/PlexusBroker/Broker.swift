@@ -1,6 +1,7 @@
 import CSpawn
 import Foundation
 import Logging
+import PlexusClient
 import PlexusMajordomo
 import PlexusProtocol
 import PlexusSupervisor
@@ -27,6 +28,8 @@ public final class Broker: @unchecked Sendable {
     public let endpoints: BoundEndpoints
     /// A fresh id per broker run, so that plugins can tell a restart.
     public let brokerID: String
+    /// The control endpoint inside this process (`inproc://`), for `client(timeout:)`.
+    public let inprocControlEndpoint: String
     let configuration: BrokerConfiguration
     let logger: Logger
 
@@ -56,7 +59,6 @@ public final class Broker: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         let tasks = try BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory, logger: logger))
-        self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
         context = try ZMQContext(ioThreads: configuration.ioThreads)
 
         control = try context.socket(.router)
@@ -65,6 +67,11 @@ public final class Broker: @unchecked Sendable {
         try control.setRouterHandover(true)
         try control.setMaxMessageSize(PlexusConstants.maxMessageBytes)
         let boundControl = try control.bind(configuration.controlEndpoint)
+        // The same ROUTER inside the process, for other threads (the coming HTTP server, embedders):
+        // they send the same commands, so no command has a second implementation.
+        let brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
+        inprocControlEndpoint = "inproc://plexus-control-\(brokerID)"
+        try control.bind(inprocControlEndpoint)
 
         eventsIn = try context.socket(.sub)
         // A frame past the largest event (plus room for its headers) makes libzmq drop the publisher's
@@ -86,6 +93,7 @@ public final class Broker: @unchecked Sendable {
 
         waker = try Waker(context: context, name: brokerID)
 
+        self.brokerID = brokerID
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
         // The watcher reports from its own thread; `post` hands the events to the loop.
         let relay = ProcessEventRelay()
@@ -101,6 +109,13 @@ public final class Broker: @unchecked Sendable {
     public func requestStop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         waker.signal()
+    }
+
+    /// A client of this broker's control endpoint for another thread of the same process: it speaks the
+    /// same protocol as the CLI over `inproc://`, so every command (and `CALL`) goes through the one path
+    /// that answers it. Use one client per thread.
+    public func client(timeout: Double = 5) throws(ClientError) -> ControlClient {
+        try ControlClient(endpoint: inprocControlEndpoint, timeout: timeout, context: context)
     }
 
     /// Queues work for the loop from another thread.
