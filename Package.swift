@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor", "PlexusMajordomo", "PlexusTasks", "CSpawn",
+                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusSupervisor", "PlexusMajordomo", "PlexusTasks", "CSpawn",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -48,8 +48,8 @@ extension Broker {
                     continue
                 }
                 guard let counter = counter(forTopicIn: topic) else { continue }
-                let seq = stamp(counter: counter, payloadBytes: payload.count)
-                let meta = metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
+                let seq = state.events.stamp(counter: counter, payloadBytes: payload.count)
+                let meta = state.events.metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
                 try deliver(counter: counter) { (dontWait) throws(ZMQError) in
                     guard try eventsOut.send(topic, more: true, dontWait: dontWait) else { return false }
                     try eventsOut.send(payload, more: true)
@@ -66,19 +66,27 @@ extension Broker {
     /// The counter for the topic in `frame`, validating the topic the first time it is seen;
     /// `nil` (and counted as bad input) for an invalid topic.
     private func counter(forTopicIn frame: Message) -> TopicCounter? {
-        if let cached = frame.withUnsafeBytes({ topicCache.lookup($0) }) { return cached.counter }
+        if let cached = frame.withUnsafeBytes({ state.events.topicCache.lookup($0) }) {
+            return policyAllowsEveryEvent || state.allowsEvent(topic: cached.name) ? cached.counter : denyEvent(cached.name)
+        }
         switch frame.withUnsafeBytes({ Topic.parse($0) }) {
         case .success(let name) where Topic.isReserved(name):
             rejectEvent("topic '\(name)' is reserved for the broker")
             return nil
         case .success(let name):
-            let counter = statistics.counter(for: name)
-            topicCache.insert(TopicCache.Entry(bytes: frame.bytes, name: name, counter: counter))
-            return counter
+            let counter = state.events.statistics.counter(for: name)
+            state.events.topicCache.insert(TopicCache.Entry(bytes: frame.bytes, name: name, counter: counter))
+            return policyAllowsEveryEvent || state.allowsEvent(topic: name) ? counter : denyEvent(name)
         case .failure(let error):
             rejectEvent(error.message)
             return nil
         }
+    }
+
+    /// The policy point refused an event on `topic`: counted and logged, never forwarded.
+    private func denyEvent(_ topic: String) -> TopicCounter? {
+        state.badInput.record("denied", "publishing on '\(topic)' is not allowed", now: Clock.monotonicMilliseconds(), logger: logger)
+        return nil
     }
 
     /// Sends one stamped event to its subscribers. `send(dontWait)` sends the frames and returns false when
@@ -88,14 +96,14 @@ extension Broker {
     @inline(__always)
     func deliver(counter: TopicCounter, _ send: (_ dontWait: Bool) throws(ZMQError) -> Bool) throws(ZMQError) {
         if try send(true) {
-            statistics.recordForwarded()
+            state.events.statistics.recordForwarded()
             return
         }
         counter.dropped &+= 1
-        statistics.recordDropped()
+        state.events.statistics.recordDropped()
         try eventsOut.setXPubNoDrop(false)
         defer { try? eventsOut.setXPubNoDrop(true) }
-        if try send(false) { statistics.recordForwarded() }
+        if try send(false) { state.events.statistics.recordForwarded() }
     }
 
     /// Reads the rest of an over-long multipart message so the socket stays in step; returns how many.
@@ -110,7 +118,7 @@ extension Broker {
     }
 
     private func rejectEvent(_ reason: String) {
-        badInput.record("events", reason, now: Clock.monotonicMilliseconds(), logger: logger)
+        state.badInput.record("events", reason, now: Clock.monotonicMilliseconds(), logger: logger)
     }
 
     /// Decodes a headers frame into the publisher's source and the re-encoded other headers.
@@ -124,50 +132,36 @@ extension Broker {
         }
     }
 
-    /// Assigns the next sequence number and counts the event.
-    @discardableResult
-    func stamp(counter: TopicCounter, payloadBytes: Int) -> UInt64 {
-        sequence &+= 1
-        statistics.recordAccepted()
-        counter.record(bytes: payloadBytes, seq: sequence)
-        return sequence
-    }
-
     /// Stamps and forwards an event that did not come through `events_in`: acknowledged publishes and the
     /// broker's own events. The topic must be valid. Returns its sequence number.
     @discardableResult
-    func publish(topic: String, payload: [UInt8], source: String, headersJSON: [UInt8]?) -> UInt64 {
-        let counter = statistics.counter(for: topic)
-        let seq = stamp(counter: counter, payloadBytes: payload.count)
-        let meta = metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
-        let topicBytes = Array(topic.utf8)
+    func publish(_ event: BrokerEvent) -> UInt64 {
+        let counter = state.events.statistics.counter(for: event.topic)
+        let seq = state.events.stamp(counter: counter, payloadBytes: event.payload.count)
+        let meta = state.events.metaEncoder.encode(
+            seq: seq, time: Clock.wallMicroseconds(), source: event.source, headersJSON: event.headersJSON)
+        let topicBytes = Array(event.topic.utf8)
         do {
             try deliver(counter: counter) { (dontWait) throws(ZMQError) in
                 guard try eventsOut.send(topicBytes, more: true, dontWait: dontWait) else { return false }
-                try eventsOut.send(payload, more: true)
+                try eventsOut.send(event.payload, more: true)
                 try eventsOut.send(meta)
                 return true
             }
         } catch {
             counter.dropped &+= 1
-            statistics.recordDropped()
-            logger.error("event forwarding failed", metadata: ["error": "\(error)", "topic": "\(topic)"])
+            state.events.statistics.recordDropped()
+            logger.error("event forwarding failed", metadata: ["error": "\(error)", "topic": "\(event.topic)"])
         }
         return seq
-    }
-
-    /// Publishes a `plexus.plugin.*` event about a session.
-    func publishLifecycle(_ topic: String, session: Registry.Session, reason: String? = nil) {
-        let info = session.info(nowMonotonic: Clock.monotonicMilliseconds(), reason: reason)
-        publish(topic: topic, payload: JSONCoding.encode(info), source: PlexusConstants.brokerSource, headersJSON: nil)
     }
 
     /// Applies subscription messages from the XPUB socket (subscribers joining or leaving prefixes).
     func readSubscriptions() {
         for _ in 0..<Self.eventBatch {
             guard let frames = try? eventsOut.receiveMultipart(dontWait: true, maxFrames: 4) else { return }
-            if frames.count != 1 || !statistics.applySubscription(frames[0]) {
-                badInput.record(
+            if frames.count != 1 || !state.events.statistics.applySubscription(frames[0]) {
+                state.badInput.record(
                     "subscriptions", "unexpected message on events_out", now: Clock.monotonicMilliseconds(), logger: logger)
             }
         }

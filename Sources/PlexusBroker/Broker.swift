@@ -1,6 +1,7 @@
 import CSpawn
 import Foundation
 import Logging
+import PlexusClient
 import PlexusMajordomo
 import PlexusProtocol
 import PlexusSupervisor
@@ -27,37 +28,23 @@ public final class Broker: @unchecked Sendable {
     public let endpoints: BoundEndpoints
     /// A fresh id per broker run, so that plugins can tell a restart.
     public let brokerID: String
+    /// The control endpoint inside this process (`inproc://`), for `client(timeout:)`.
+    public let inprocControlEndpoint: String
     let configuration: BrokerConfiguration
     let logger: Logger
 
-    // Loop-owned state. Only `run()` and the methods it calls touch these.
+    // Loop-owned. Only `run()` and the methods it calls touch these.
     let context: ZMQContext
     let control: Socket
     let eventsIn: Socket
     let eventsOut: Socket
     private let waker: Waker
-    var registry = Registry()
-    var supervisor: Supervisor
-    var dispatcher = ServiceDispatcher()
-    /// Scheduled tasks and their database.
-    var tasks: BrokerTasks
-    /// Majordomo workers by routing id.
-    var majordomoWorkers: [[UInt8]: MajordomoPeer] = [:]
-    var logs = LogBuffer()
-    /// Started on first use: a broker without supervised plugins runs no watcher thread.
-    var watcher: ProcessWatcher?
-    /// Plugin processes by pid, to attribute their output.
-    var processes: [Int32: String] = [:]
-    /// The registration token of each supervised instance's current process, and that process's pid.
-    var registrationTokens: [String: (pid: Int32, token: RegistrationToken)] = [:]
-    var statistics: EventStatistics
-    var badInput = BadInputLog()
-    var sequence: UInt64 = 0
-    let metaEncoder = EventMetaEncoder()
-    var topicCache = TopicCache()
+    /// Everything else the loop owns: the broker's core, which decides (docs/ARCHITECTURE.md).
+    var state: BrokerState
     /// Frames the event path receives into, allocated once.
     let inbound = (topic: Message(), payload: Message(), headers: Message())
-    let startedMonotonic = Clock.monotonicMilliseconds()
+    /// Whether the policy lets every event through, so that the event path can skip asking it.
+    let policyAllowsEveryEvent: Bool
 
     // Shared with other threads.
     private let stopRequested = Atomic<Bool>(false)
@@ -71,15 +58,7 @@ public final class Broker: @unchecked Sendable {
     public init(configuration: BrokerConfiguration, logger: Logger = Logger(label: "plexus.broker")) throws {
         self.configuration = configuration
         self.logger = logger
-        self.statistics = EventStatistics(maxTrackedTopics: configuration.maxTrackedTopics)
-        self.supervisor = Supervisor(topology: configuration.topology ?? (try! Topology.parse("")))
-        self.dispatcher.declared = (configuration.topology?.services ?? [:]).mapValues {
-            ServiceSettings(
-                queueLimit: $0.queueLimit, breakerFailures: $0.breakerFailures,
-                breakerCooldownMilliseconds: $0.breakerCooldownMilliseconds)
-        }
-        self.tasks = try BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory, logger: logger))
-        self.brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
+        let tasks = try BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory, logger: logger))
         context = try ZMQContext(ioThreads: configuration.ioThreads)
 
         control = try context.socket(.router)
@@ -88,6 +67,11 @@ public final class Broker: @unchecked Sendable {
         try control.setRouterHandover(true)
         try control.setMaxMessageSize(PlexusConstants.maxMessageBytes)
         let boundControl = try control.bind(configuration.controlEndpoint)
+        // The same ROUTER inside the process, for other threads (the coming HTTP server, embedders):
+        // they send the same commands, so no command has a second implementation.
+        let brokerID = "b-" + UUID().uuidString.prefix(8).lowercased()
+        inprocControlEndpoint = "inproc://plexus-control-\(brokerID)"
+        try control.bind(inprocControlEndpoint)
 
         eventsIn = try context.socket(.sub)
         // A frame past the largest event (plus room for its headers) makes libzmq drop the publisher's
@@ -109,7 +93,15 @@ public final class Broker: @unchecked Sendable {
 
         waker = try Waker(context: context, name: brokerID)
 
+        self.brokerID = brokerID
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
+        // The watcher reports from its own thread; `post` hands the events to the loop.
+        let relay = ProcessEventRelay()
+        state = BrokerState(
+            configuration: configuration, brokerID: brokerID, endpoints: endpoints, tasks: tasks,
+            processes: SystemProcesses { relay.deliver($0) }, logger: logger)
+        policyAllowsEveryEvent = state.policy is AllowEverything
+        relay.broker = self
     }
 
     /// Asks the loop to stop: supervised plugins are stopped in reverse dependency order, attached plugins
@@ -117,6 +109,13 @@ public final class Broker: @unchecked Sendable {
     public func requestStop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         waker.signal()
+    }
+
+    /// A client of this broker's control endpoint for another thread of the same process: it speaks the
+    /// same protocol as the CLI over `inproc://`, so every command (and `CALL`) goes through the one path
+    /// that answers it. Use one client per thread.
+    public func client(timeout: Double = 5) throws(ClientError) -> ControlClient {
+        try ControlClient(endpoint: inprocControlEndpoint, timeout: timeout, context: context)
     }
 
     /// Queues work for the loop from another thread.
@@ -159,23 +158,18 @@ public final class Broker: @unchecked Sendable {
         let wakeIndex = poller.add(waker.receiver)
         let interval = Int64(configuration.heartbeatIntervalMilliseconds)
         var nextTick = Clock.monotonicMilliseconds() + interval
-        execute(supervisor.start(now: Clock.monotonicMilliseconds()))
-        restoreTasks()
+        execute(state.start())
         var shutdownDeadline: Int64?
 
         while true {
             if stopRequested.load(ordering: .acquiring), shutdownDeadline == nil {
-                shutdownDeadline = beginShutdown()
+                let (effects, deadline) = state.beginShutdown()
+                execute(effects)
+                shutdownDeadline = deadline
             }
-            if let deadline = shutdownDeadline, supervisor.isShutDown || Clock.monotonicMilliseconds() >= deadline { break }
-            // Each is a scan over instances or calls: once per turn of the loop, not once per use.
-            let supervisorDeadline = supervisor.nextDeadline
-            let callDeadline = dispatcher.nextDeadline
-            let taskDeadline = shutdownDeadline == nil ? tasks.nextWakeup(monotonicNow: Clock.monotonicMilliseconds()) : nil
-            let flushDeadline = nextTaskFlush
-            let wakeAt = min(
-                nextTick, supervisorDeadline ?? nextTick, callDeadline ?? nextTick, shutdownDeadline ?? nextTick,
-                taskDeadline ?? nextTick, flushDeadline ?? nextTick)
+            if let deadline = shutdownDeadline, state.supervisor.isShutDown || Clock.monotonicMilliseconds() >= deadline { break }
+            let deadlines = state.deadlines(shuttingDown: shutdownDeadline != nil)
+            let wakeAt = min(nextTick, deadlines.earliest ?? nextTick, shutdownDeadline ?? nextTick)
             let timeout = max(0, wakeAt - Clock.monotonicMilliseconds())
             do {
                 try poller.poll(timeoutMilliseconds: Int(timeout))
@@ -191,23 +185,30 @@ public final class Broker: @unchecked Sendable {
                 // Other threads queue their input before they signal, so the inbox needs looking at only
                 // after a wake-up: no lock on the event path.
                 waker.drain()
-                drainInbox()
+                let inputs = inbox.withLock { list in
+                    defer { list.removeAll() }
+                    return list
+                }
+                for input in inputs { execute(state.input(input)) }
             }
 
             // A deadline set during this turn is at most one turn late: the next poll's timeout is 0 then.
             let now = Clock.monotonicMilliseconds()
-            if let deadline = supervisorDeadline, deadline <= now { execute(supervisor.tick(now: now)) }
-            if let deadline = callDeadline, deadline <= now { executeDispatch(dispatcher.tick(now: now)) }
-            if let deadline = taskDeadline, deadline <= now {
-                if tasks.started { tickTasks() } else { startScheduling() }
-            }
-            if let deadline = flushDeadline, deadline <= now { flushTasks() }
+            execute(state.timers(deadlines, now: now))
             if now >= nextTick {
-                tick(now: now)
+                execute(state.heartbeat(now: now))
                 nextTick = now + interval
             }
         }
-        shutDown()
+        execute(state.finish())
+        // Give the notices and the last lifecycle events a moment to leave before the sockets close.
+        try? control.setLinger(milliseconds: 500)
+        try? eventsOut.setLinger(milliseconds: 500)
+        logger.info("broker stopped", metadata: ["broker": "\(brokerID)", "sessions": "\(state.registry.count)"])
+        control.close()
+        eventsIn.close()
+        eventsOut.close()
+        waker.close()
         let waiters = finished.withLock { state in
             state.done = true
             defer { state.waiters = [] }
@@ -216,73 +217,62 @@ public final class Broker: @unchecked Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Heartbeats out, expired sessions evicted.
-    private func tick(now: Int64) {
-        let heartbeat = BrokerMessage.heartbeat.encode()
-        for route in registry.routingIDs {
-            if let peer = majordomoWorkers[route] {
-                sendMajordomo(route, MajordomoBrokerCommand.heartbeat(peer.dialect))
-            } else {
-                sendControl(ControlEnvelope(routingID: route), heartbeat)
+    // MARK: Carrying out the core's effects
+
+    /// Control messages handled per wake-up before the loop looks at the other sockets again.
+    static let controlBatch = 256
+
+    /// Reads up to `controlBatch` control messages and hands each to the core.
+    func serveControl() {
+        for _ in 0..<Self.controlBatch {
+            let frames: [[UInt8]]
+            do {
+                guard let received = try control.receiveMultipart(dontWait: true, maxFrames: PlexusConstants.maxControlFrames + 3)
+                else { return }
+                frames = received
+            } catch {
+                logger.error("control receive failed", metadata: ["error": "\(error)"])
+                return
             }
+            execute(state.control(frames))
         }
-        for session in registry.evictExpired(monotonic: now, expiryMilliseconds: configuration.expiryMilliseconds) {
-            logger.warning("plugin lost: no heartbeat within the liveness window", metadata: session.logMetadata)
-            publishLifecycle(
-                "plexus.plugin.lost", session: session, reason: "no heartbeat for \(configuration.expiryMilliseconds) ms")
-            servicesLeft(session.instance)
-            majordomoWorkers[session.routingID] = nil
-            supervisorSessionEnded(session.instance, lost: true)
-        }
-        badInput.rollWindow(now: now, logger: logger)
-        // Also records that the broker is alive, which bounds the downtime that misfire recovery assumes.
-        flushTasks(force: true)
     }
 
-    /// Starts stopping supervised plugins; returns the time by which the loop gives up waiting for them
-    /// (every plugin's stop_timeout twice, for the SIGTERM stage, plus a margin).
-    private func beginShutdown() -> Int64 {
-        // Callers waiting on services get an answer now rather than their timeout.
-        executeDispatch(
-            dispatcher.failAll(ProtocolError(.unavailable, "the broker is shutting down"), now: Clock.monotonicMilliseconds()))
-        let budget = supervisor.topology.plugins.reduce(Int64(2_000)) { $0 + 2 * $1.stopTimeoutMilliseconds }
-        logger.info("shutting down", metadata: ["supervised": "\(supervisor.instances.values.filter(\.hasProcess).count)"])
-        execute(supervisor.shutdown(now: Clock.monotonicMilliseconds()))
-        return Clock.monotonicMilliseconds() + budget
+    /// Carries out the core's effects in order.
+    func execute(_ effects: [BrokerEffect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let envelope, let frames):
+                sendControl(envelope, frames)
+            case .publish(let event):
+                publish(event)
+            case .publishAcknowledged(let event, let envelope, let requestID):
+                let seq = publish(event)
+                sendControl(envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(PublishReply(seq: seq))]).encode())
+            }
+        }
     }
 
-    /// Tells every attached plugin that the broker is going away, kills supervised processes that outlived
-    /// the shutdown budget, then closes the sockets.
-    private func shutDown() {
-        for instance in supervisor.instances.values {
-            if let pid = instance.pid {
-                logger.error("plugin did not stop in time; killing it", metadata: ["instance": "\(instance.instanceID)"])
-                ProcessLauncher.signal(pid, SIGKILL)
+    /// Sends to a control peer without ever blocking the loop; a peer that is gone or not reading loses
+    /// the message (it will time out and retry, or be evicted).
+    func sendControl(_ envelope: ControlEnvelope, _ body: [[UInt8]]) {
+        do {
+            if try !control.send(multipart: envelope.wrap(body), dontWait: true) {
+                logger.debug("control reply dropped: peer not reading")
             }
+        } catch {
+            // EHOSTUNREACH (ROUTER_MANDATORY): the peer disconnected before its answer.
+            logger.debug("control reply dropped", metadata: ["error": "\(error)"])
         }
-        watcher?.stop()
-        closeTasks()
-        let notice = BrokerMessage.disconnect(reason: "broker shutting down").encode()
-        for route in registry.attachedRoutingIDs {
-            if let peer = majordomoWorkers[route] {
-                sendMajordomo(route, MajordomoBrokerCommand.disconnect(peer.dialect))
-            } else {
-                sendControl(ControlEnvelope(routingID: route), notice)
-            }
-        }
-        // Give the notices and the last lifecycle events a moment to leave before the sockets close.
-        try? control.setLinger(milliseconds: 500)
-        try? eventsOut.setLinger(milliseconds: 500)
-        logger.info("broker stopped", metadata: ["broker": "\(brokerID)", "sessions": "\(registry.count)"])
-        control.close()
-        eventsIn.close()
-        eventsOut.close()
-        waker.close()
     }
 }
 
-extension Registry.Session {
-    var logMetadata: Logger.Metadata {
-        ["plugin": "\(registration.name)", "instance": "\(registration.instance)", "pid": "\(registration.pid)"]
+/// Hands the process watcher's events (from its own thread) to the broker's loop. The broker is set
+/// right after the core is built, before any process can be started.
+private final class ProcessEventRelay: @unchecked Sendable {
+    weak var broker: Broker?
+
+    func deliver(_ event: ProcessEvent) {
+        broker?.post(.process(event))
     }
 }

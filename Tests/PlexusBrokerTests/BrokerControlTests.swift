@@ -1,4 +1,5 @@
 import Foundation
+import PlexusBroker
 import PlexusClient
 import PlexusProtocol
 import Testing
@@ -136,5 +137,34 @@ struct BrokerControlTests {
             broker.child.signal(signal)
             #expect(broker.child.waitForExit(timeout: 10) == 0)
         }
+    }
+}
+
+@Suite("Other threads use the control path the CLI uses")
+struct InprocControlTests {
+    @Test("a client on inproc:// gets the same answers as one on tcp://, CALL included")
+    func inprocClient() async throws {
+        let broker = try Broker(
+            configuration: BrokerConfiguration(
+                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*"))
+        let thread = Thread { broker.run() }
+        thread.start()
+        defer { broker.requestStop() }
+        let inproc = try broker.client(timeout: 5)
+        let tcp = try ControlClient(endpoint: broker.endpoints.control, timeout: 5)
+        #expect(try inproc.ping().0.broker == broker.brokerID)
+        #expect(try inproc.discover() == (try tcp.discover()))
+        #expect(try inproc.status() == (try tcp.status()))
+        let seq = try inproc.publish(PublishRequest(topic: "inproc.x", payload: Array("y".utf8)))
+        #expect(try tcp.stats().topics["inproc.x"]?.lastSeq == seq)
+        // No instance offers it: the dispatcher's answer, through the same path.
+        do {
+            _ = try inproc.call("nobody.home", body: [])
+            Issue.record("CALL succeeded")
+        } catch ClientError.rejected(let error) {
+            #expect(error.code == 404)
+        }
+        broker.requestStop()
+        await broker.waitUntilFinished()
     }
 }

@@ -10,12 +10,12 @@ struct MajordomoPeer: Sendable {
 
 /// Majordomo on the control endpoint (docs/MAJORDOMO.md): MDP workers become service instances in the
 /// registry, MDP clients call any Plexus service, and `mmi.service` answers from the service table.
-extension Broker {
+extension BrokerState {
     /// How long an MDP worker may stay silent: MDP's usual heartbeat is 2.5 s, more than ours.
     static let majordomoExpiryMilliseconds = 10_000
 
     /// Handles the frames after the routing id of a message whose header is a Majordomo one.
-    func handleMajordomo(_ routingID: [UInt8], _ frames: ArraySlice<[UInt8]>, wall: Int64, monotonic: Int64) {
+    mutating func handleMajordomo(_ routingID: [UInt8], _ frames: ArraySlice<[UInt8]>, wall: Int64, monotonic: Int64) {
         let inbound: MajordomoInbound
         do throws(MajordomoError) {
             inbound = try MajordomoInbound.decode(frames)
@@ -32,7 +32,7 @@ extension Broker {
             }
             // Plexus services take one body frame; a multi-frame Majordomo body is joined.
             let body = request.body.count == 1 ? request.body[0] : Array(request.body.joined())
-            executeDispatch(
+            enqueue(
                 dispatcher.call(
                     request.service, body: body, caller: .majordomo(routingID: routingID, request: request),
                     callerName: "majordomo client", options: CallOptions(), now: monotonic, wall: wall))
@@ -41,7 +41,7 @@ extension Broker {
         }
     }
 
-    private func handleMajordomoWorker(_ routingID: [UInt8], _ message: MajordomoWorkerMessage, wall: Int64, monotonic: Int64) {
+    private mutating func handleMajordomoWorker(_ routingID: [UInt8], _ message: MajordomoWorkerMessage, wall: Int64, monotonic: Int64) {
         switch message.kind {
         case .ready(let service):
             if let problem = ServiceName.validationError(service) {
@@ -79,7 +79,7 @@ extension Broker {
     }
 
     /// A Majordomo worker is gone (DISCONNECT, or evicted): its requests fail over or fail.
-    func majordomoWorkerLeft(_ routingID: [UInt8], reason: String) {
+    mutating func majordomoWorkerLeft(_ routingID: [UInt8], reason: String) {
         guard let peer = majordomoWorkers.removeValue(forKey: routingID) else { return }
         if let session = registry.remove(route: routingID) {
             publishLifecycle("plexus.plugin.stopped", session: session, reason: reason)
@@ -88,14 +88,14 @@ extension Broker {
     }
 
     /// A Plexus request for a Majordomo worker: its id travels as the client address.
-    func majordomoRequest(_ peer: MajordomoPeer, route: [UInt8], rid: String, body: [UInt8]) {
+    mutating func majordomoRequest(_ peer: MajordomoPeer, route: [UInt8], rid: String, body: [UInt8]) {
         let command = MajordomoBrokerCommand(.request(clientAddress: Array(rid.utf8), body: [body]), dialect: peer.dialect)
         sendMajordomo(route, try? command.encode())
     }
 
     /// An answer for a Majordomo client. Majordomo has no error replies: an error goes as the FINAL body,
     /// the JSON error object, so the client gets an answer rather than a timeout.
-    func majordomoAnswer(_ routingID: [UInt8], _ request: MajordomoClientMessage, _ answer: ServiceAnswer) {
+    mutating func majordomoAnswer(_ routingID: [UInt8], _ request: MajordomoClientMessage, _ answer: ServiceAnswer) {
         switch answer {
         case .partial(let body):
             // MDP/0.1 has no partial replies: its clients get the final answer only.
@@ -109,7 +109,7 @@ extension Broker {
     }
 
     /// Majordomo encoders write everything after the routing id, the empty frame included when needed.
-    func sendMajordomo(_ routingID: [UInt8], _ frames: [[UInt8]]?) {
+    mutating func sendMajordomo(_ routingID: [UInt8], _ frames: [[UInt8]]?) {
         guard let frames else { return }
         sendControl(ControlEnvelope(routingID: routingID, hasDelimiter: false), frames)
     }

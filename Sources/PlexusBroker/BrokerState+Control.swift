@@ -2,35 +2,24 @@ import Logging
 import PlexusMajordomo
 import PlexusProtocol
 import PlexusSupervisor
-import ZeroMQ
 
 /// The control endpoint: client requests (`PLXC01`) and plugin sessions (`PLXP01`).
-extension Broker {
-    /// Control messages handled per wake-up before the loop looks at the other sockets again.
-    static let controlBatch = 256
-
-    func serveControl() {
-        for _ in 0..<Self.controlBatch {
-            let frames: [[UInt8]]
-            do {
-                guard let received = try control.receiveMultipart(dontWait: true, maxFrames: PlexusConstants.maxControlFrames + 3)
-                else { return }
-                frames = received
-            } catch {
-                logger.error("control receive failed", metadata: ["error": "\(error)"])
-                return
-            }
-            handleControl(frames)
-        }
+extension BrokerState {
+    /// One message from the control ROUTER (routing id first): a client command, a plugin session
+    /// message or a Majordomo message. Returns what to send and publish.
+    mutating func control(_ frames: [[UInt8]]) -> [BrokerEffect] {
+        handleControl(frames)
+        return takeEffects()
     }
 
-    private func handleControl(_ frames: [[UInt8]]) {
+    private mutating func handleControl(_ frames: [[UInt8]]) {
         guard let (envelope, body) = ControlEnvelope.split(frames) else { return }
         let wall = Clock.wallMicroseconds()
         let monotonic = Clock.monotonicMilliseconds()
         // Any message from a session's connection is a sign of life.
         let hasSession = registry.touch(route: envelope.routingID, wall: wall, monotonic: monotonic)
         if MajordomoInbound.isMajordomo(frames.dropFirst()) {
+            guard authorized(.majordomo, envelope: envelope, reply: nil) else { return }
             handleMajordomo(envelope.routingID, frames.dropFirst(), wall: wall, monotonic: monotonic)
             return
         }
@@ -45,20 +34,77 @@ extension Broker {
         }
         switch message {
         case .client(let request):
-            if case .call(let service, let body, let options) = request.command {
+            guard authorized(.command(request.command.name), envelope: envelope, reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+            else { return }
+            switch request.command {
+            case .call(let service, let body, let options):
+                guard authorized(.call(service: service), envelope: envelope, reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+                else { return }
                 // Answered later, by the instance that handles it (or by a deadline).
                 call(service, body: body, options: options, from: envelope, requestID: request.requestID)
-            } else {
+            case .publish(let event):
+                guard authorized(.publish(topic: event.topic), envelope: envelope, reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+                else { return }
+                acknowledgedPublish(event, from: envelope, requestID: request.requestID)
+            default:
                 sendControl(envelope, answer(request, from: envelope).encode())
             }
         case .plugin(let pluginMessage):
+            guard authorized(.session(pluginMessage.name), envelope: envelope, reply: { BrokerMessage.error($0).encode() })
+            else { return }
             handlePlugin(pluginMessage, from: envelope, hasSession: hasSession, wall: wall, monotonic: monotonic)
         }
     }
 
+    /// The policy point for the control endpoint: asks `policy` about `request` from the connection's
+    /// sender; a refusal is answered (when `reply` can build an answer), counted and logged.
+    private mutating func authorized(
+        _ request: PolicyRequest, envelope: ControlEnvelope, reply: ((ProtocolError) -> [[UInt8]])?
+    ) -> Bool {
+        let session = registry.session(route: envelope.routingID)
+        let peer = PolicyPeer(instance: session?.instance, plugin: session?.registration.name, routingID: envelope.routingID)
+        guard case .deny(let error) = policy.authorize(request, from: peer) else { return true }
+        badInput.record("denied", error.message, now: Clock.monotonicMilliseconds(), logger: logger)
+        if let reply { sendControl(envelope, reply(error)) }
+        return false
+    }
+
+    /// The policy point for `events_in`: whether an event on `topic` from a plain publisher may go on.
+    func allowsEvent(topic: String) -> Bool {
+        if case .deny = policy.authorize(.publish(topic: topic), from: PolicyPeer()) { return false }
+        return true
+    }
+
+    /// `PUBLISH`: checked here, stamped by the event path, which then answers with the sequence number.
+    private mutating func acknowledgedPublish(_ event: PublishRequest, from envelope: ControlEnvelope, requestID id: [UInt8]) {
+        guard !Topic.isReserved(event.topic) else {
+            sendControl(
+                envelope,
+                ClientReply.error(requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)"))
+                    .encode())
+            return
+        }
+        let (headerSource, others) = EventCodec.splitSource(event.headers)
+        if let headerSource, let problem = EventCodec.sourceProblem(headerSource) {
+            sendControl(envelope, ClientReply.error(requestID: id, ProtocolError.bad(problem)).encode())
+            return
+        }
+        let size = event.topic.utf8.count + event.payload.count + JSONCoding.encode(event.headers).count
+        guard size <= configuration.maxEventBytes else {
+            let error = ProtocolError(
+                .tooLarge, "event has \(size) bytes; the limit is \(configuration.maxEventBytes) (broker.max_event_bytes)")
+            sendControl(envelope, ClientReply.error(requestID: id, error).encode())
+            return
+        }
+        let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
+        let stamped = BrokerEvent(
+            topic: event.topic, payload: event.payload, source: source, headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
+        emit(.publishAcknowledged(stamped, to: envelope, requestID: id))
+    }
+
     // MARK: Client protocol
 
-    private func answer(_ request: ClientRequest, from envelope: ControlEnvelope) -> ClientReply {
+    private mutating func answer(_ request: ClientRequest, from envelope: ControlEnvelope) -> ClientReply {
         let id = request.requestID
         let page = request.page ?? PageRequest()
         switch request.command {
@@ -84,26 +130,8 @@ extension Broker {
                             liveness: configuration.heartbeatLiveness,
                             maxMessageBytes: Int(PlexusConstants.maxMessageBytes), maxEventBytes: configuration.maxEventBytes))
                 ])
-        case .publish(let event):
-            guard !Topic.isReserved(event.topic) else {
-                return .error(requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)"))
-            }
-            let (headerSource, others) = EventCodec.splitSource(event.headers)
-            if let headerSource, let problem = EventCodec.sourceProblem(headerSource) {
-                return .error(requestID: id, ProtocolError.bad(problem))
-            }
-            let size = event.topic.utf8.count + event.payload.count + JSONCoding.encode(event.headers).count
-            guard size <= configuration.maxEventBytes else {
-                return .error(
-                    requestID: id,
-                    ProtocolError(
-                        .tooLarge, "event has \(size) bytes; the limit is \(configuration.maxEventBytes) (broker.max_event_bytes)"))
-            }
-            let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
-            let seq = publish(
-                topic: event.topic, payload: event.payload, source: source,
-                headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
-            return .ok(requestID: id, body: [JSONCoding.encode(PublishReply(seq: seq))])
+        case .publish:
+            preconditionFailure("PUBLISH is answered by the event path")
         case .plugins:
             return .ok(requestID: id, body: Page.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()), page))
         case .status:
@@ -141,16 +169,16 @@ extension Broker {
     }
 
     /// `STATS`: the counters, with one page of the per-topic counters (by topic name) and its `PageInfo`.
-    private func stats(_ page: PageRequest) -> [[UInt8]] {
-        let names = statistics.counters.keys.sorted()
+    private mutating func stats(_ page: PageRequest) -> [[UInt8]] {
+        let names = events.statistics.counters.keys.sorted()
         let start = min(page.offset, names.count)
         let shown = names[start..<min(names.count, start + page.limit)]
         var topics: [String: TopicStats] = [:]
-        for name in shown { topics[name] = statistics.counters[name]?.snapshot }
+        for name in shown { topics[name] = events.statistics.counters[name]?.snapshot }
         let next = start + shown.count < names.count ? start + shown.count : nil
         let reply = StatsReply(
-            eventsIn: statistics.eventsIn, eventsOut: statistics.eventsOut, dropped: statistics.dropped,
-            malformed: badInput.counts, topics: topics, subscriptions: statistics.subscriptionCount,
+            eventsIn: events.statistics.eventsIn, eventsOut: events.statistics.eventsOut, dropped: events.statistics.dropped,
+            malformed: badInput.counts, topics: topics, subscriptions: events.statistics.subscriptionCount,
             taskJitter: StatsReply.TaskJitter(
                 runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5), p99Milliseconds: tasks.jitter.p99),
             taskStorage: taskStorageStats, topicCount: names.count,
@@ -165,7 +193,7 @@ extension Broker {
 
     // MARK: Plugin sessions
 
-    private func handlePlugin(
+    private mutating func handlePlugin(
         _ message: PluginMessage, from envelope: ControlEnvelope, hasSession: Bool,
         wall: Int64, monotonic: Int64
     ) {
@@ -205,7 +233,7 @@ extension Broker {
         }
     }
 
-    private func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
+    private mutating func register(_ registration: Registration, from envelope: ControlEnvelope, wall: Int64, monotonic: Int64) {
         var registration = registration
         // Checked here and then forgotten: the token never reaches the registry, a reply, an event or a log.
         let presentedToken = registration.token
@@ -277,27 +305,12 @@ extension Broker {
     /// attached peer gets the block of its name only when the topology does not launch that plugin (no
     /// `command`: a configured-only plugin that attaches by itself),
     /// so that knowing a supervised plugin's name is not enough to read its config (and secrets).
-    private func configBlock(for name: String, supervised: Bool, instance: String) -> JSONValue {
+    private mutating func configBlock(for name: String, supervised: Bool, instance: String) -> JSONValue {
         guard let spec = supervisor.topology.plugin(name) else { return .object([:]) }
         if supervised || !spec.isLaunched { return spec.config }
         logger.warning(
             "an attached peer registered under the name of a supervised plugin; it gets no config block",
             metadata: ["plugin": "\(name)", "instance": "\(instance)"])
         return .object([:])
-    }
-
-    // MARK: Sending
-
-    /// Sends to a control peer without ever blocking the loop; a peer that is gone or not reading loses
-    /// the message (it will time out and retry, or be evicted).
-    func sendControl(_ envelope: ControlEnvelope, _ body: [[UInt8]]) {
-        do {
-            if try !control.send(multipart: envelope.wrap(body), dontWait: true) {
-                logger.debug("control reply dropped: peer not reading")
-            }
-        } catch {
-            // EHOSTUNREACH (ROUTER_MANDATORY): the peer disconnected before its answer.
-            logger.debug("control reply dropped", metadata: ["error": "\(error)"])
-        }
     }
 }

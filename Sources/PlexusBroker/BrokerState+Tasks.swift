@@ -7,14 +7,14 @@ import PlexusTasks
 /// Scheduled tasks in the broker: restoring and reconciling them, firing runs through the service
 /// dispatcher (or onto the bus), feeding answers back to the scheduler, and persisting its state
 /// (docs/PROTOCOL.md, section 9).
-extension Broker {
+extension BrokerState {
     /// Who task runs come from, in `REQUEST` meta and on events.
     static let schedulerSource = "plexus.scheduler"
 
     // MARK: Start and stop
 
     /// Restores stored tasks and reconciles them with the topology's. Fires wait for `startScheduling`.
-    func restoreTasks() {
+    mutating func restoreTasks() {
         let monotonic = Clock.monotonicMilliseconds()
         tasks.startDeadline = monotonic + BrokerTasks.startupGraceMilliseconds
         let contents = tasks.restored ?? TaskStore.Contents()
@@ -38,10 +38,10 @@ extension Broker {
     /// Makes the topology's tasks current: new ones are added, changed ones redefined (keeping their
     /// counters and history), ones no longer declared removed. Runtime-added tasks are left alone,
     /// unless the topology now declares the same id: the file wins.
-    func reconcileTasks(with topology: Topology, now: Date) {
+    mutating func reconcileTasks(with topology: Topology, now: Date) {
         let declared = Set(topology.tasks.map(\.id))
         for (id, origin) in tasks.origins where origin == .topology && !declared.contains(id) {
-            executeTasks((try? tasks.scheduler.remove(id, now: now)) ?? [])
+            enqueue((try? tasks.scheduler.remove(id, now: now)) ?? [])
             tasks.origins[id] = nil
             logger.info("task removed: no longer in the topology", metadata: ["task": "\(id)"])
         }
@@ -68,27 +68,27 @@ extension Broker {
     }
 
     /// Lets the scheduler fire: first the misfire policies for the downtime, then the clock.
-    func startScheduling() {
+    mutating func startScheduling() {
         guard !tasks.started else { return }
         tasks.started = true
         let now = Date()
-        if let lastSeen = tasks.lastSeen { executeTasks(tasks.scheduler.recover(lastSeen: lastSeen, now: now)) }
+        if let lastSeen = tasks.lastSeen { enqueue(tasks.scheduler.recover(lastSeen: lastSeen, now: now)) }
         logger.info("scheduler started", metadata: ["tasks": "\(tasks.scheduler.tasks.count)"])
         flushTasks(force: true)
     }
 
     /// Every due fire, retry and timeout.
-    func tickTasks() {
+    mutating func tickTasks() {
         let now = Date()
         // In a burst of fires every run goes out before any `plexus.task.*` event: the plugins are
         // waiting for the runs, the bus can wait for the news.
         var events: [SchedulerAction] = []
         for id in tasks.scheduler.dueTasks(at: now) {
             let actions = tasks.scheduler.tick(id, now: now)
-            executeTasks(actions.filter { if case .publishEvent = $0 { false } else { true } })
+            enqueue(actions.filter { if case .publishEvent = $0 { false } else { true } })
             events += actions.filter { if case .publishEvent = $0 { true } else { false } }
         }
-        executeTasks(events)
+        enqueue(events)
         // Recomputed even if nothing was due: the wall clock may have moved against the monotonic one.
         tasks.wakeupRevision = nil
     }
@@ -98,7 +98,7 @@ extension Broker {
     /// rows stay pending in the store and go with the next flush (the heartbeat forces one a
     /// second), so nothing the scheduler changed is dropped.
     @discardableResult
-    func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) -> TaskStoreError? {
+    mutating func flushTasks(force: Bool = false, durable: Bool = false, seen: Date = Date()) -> TaskStoreError? {
         let now = Clock.monotonicMilliseconds()
         guard force || now - tasks.lastFlush >= BrokerTasks.flushIntervalMilliseconds else { return nil }
         var ids = tasks.scheduler.takeChanged()
@@ -121,7 +121,7 @@ extension Broker {
 
     /// The last flush before the broker stops: durable, then the write-ahead log checkpointed into
     /// the file. Changes that still cannot be stored are lost with the process, and said so.
-    func closeTasks() {
+    mutating func closeTasks() {
         if let error = flushTasks(force: true, durable: true) {
             logger.critical(
                 "task changes could not be stored before the broker stopped; they are lost",
@@ -137,21 +137,15 @@ extension Broker {
 
     // MARK: Carrying out the scheduler's actions
 
-    func executeTasks(_ actions: [SchedulerAction]) {
-        // Runs first, in order (a replace cancels before it starts); their events after them, so
-        // that a burst of fires reaches the plugins before the bus hears about it.
-        for action in actions {
-            switch action {
-            case .startRun(let order):
-                startRun(order)
-            case .cancelRun(_, let runID, let reason):
-                logger.info("task run canceled", metadata: ["run": "\(runID)", "reason": "\(reason)"])
-                executeDispatch(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
-            case .publishEvent:
-                break
-            }
-        }
-        for case .publishEvent(let event) in actions {
+    /// Carries out one of the scheduler's decisions.
+    mutating func apply(_ action: SchedulerAction) {
+        switch action {
+        case .startRun(let order):
+            startRun(order)
+        case .cancelRun(_, let runID, let reason):
+            logger.info("task run canceled", metadata: ["run": "\(runID)", "reason": "\(reason)"])
+            enqueue(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
+        case .publishEvent(let event):
             publish(
                 topic: event.topic, payload: TaskEventEncoder.encode(event), source: PlexusConstants.brokerSource,
                 headersJSON: nil)
@@ -159,7 +153,7 @@ extension Broker {
     }
 
     /// Dispatches one run: an event, a call to one instance, or a call to each instance.
-    private func startRun(_ order: RunOrder) {
+    private mutating func startRun(_ order: RunOrder) {
         let dispatchedAt = Date()
         // Retries are late on purpose (their fire time is the original one): only first attempts count.
         if order.attempt == 1 {
@@ -170,7 +164,7 @@ extension Broker {
         ).headers
         switch order.target {
         case .topic(let topic):
-            _ = publish(
+            publish(
                 topic: topic, payload: Array(order.payload.utf8), source: Self.schedulerSource,
                 headersJSON: JSONCoding.encode(headers))
         case .service(let name, let fanOut, let plugin):
@@ -193,7 +187,7 @@ extension Broker {
                     return
                 }
                 // Without a plugin filter the call may wait in the queue for an instance that is starting.
-                executeDispatch(
+                enqueue(
                     dispatcher.call(
                         name, body: Array(order.payload.utf8), caller: .task(runID: order.runID, instance: nil),
                         callerName: Self.schedulerSource, options: options, now: Clock.monotonicMilliseconds(),
@@ -204,14 +198,14 @@ extension Broker {
                     return
                 }
                 for instance in candidates {
-                    executeDispatch(
+                    enqueue(
                         dispatcher.call(
                             name, body: Array(order.payload.utf8), caller: .task(runID: order.runID, instance: instance),
                             callerName: Self.schedulerSource, options: options, now: Clock.monotonicMilliseconds(),
                             wall: Clock.wallMicroseconds(), only: [instance], queueIfUnknown: true))
                 }
                 do throws(TaskError) {
-                    executeTasks(try tasks.scheduler.runDispatched(order.runID, instances: candidates, now: Date()))
+                    enqueue(try tasks.scheduler.runDispatched(order.runID, instances: candidates, now: Date()))
                 } catch {
                     // The run ended already (every instance refused at once).
                 }
@@ -220,14 +214,14 @@ extension Broker {
     }
 
     /// Ends a run that could not be dispatched at all.
-    private func runFailed(_ runID: String, _ message: String) {
+    private mutating func runFailed(_ runID: String, _ message: String) {
         do throws(TaskError) {
-            executeTasks(try tasks.scheduler.runFinished(runID, results: ["broker": .failure(message)], now: Date()))
+            enqueue(try tasks.scheduler.runFinished(runID, results: ["broker": .failure(message)], now: Date()))
         } catch {}
     }
 
     /// An instance's answer to a task run (from the dispatcher).
-    func taskAnswered(runID: String, instance: String?, _ answer: ServiceAnswer) {
+    mutating func taskAnswered(runID: String, instance: String?, _ answer: ServiceAnswer) {
         let result: InstanceResult
         switch answer {
         case .partial: return
@@ -240,7 +234,7 @@ extension Broker {
             result = .failure(error.message)
         }
         do throws(TaskError) {
-            executeTasks(
+            enqueue(
                 try tasks.scheduler.instanceFinished(runID, instance: instance ?? "broker", result: result, now: Date()))
         } catch {
             // The run is over (timed out, canceled, replaced): a late answer changes nothing.

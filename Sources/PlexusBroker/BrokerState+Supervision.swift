@@ -5,16 +5,14 @@ import PlexusSupervisor
 
 /// The broker's side of supervision: carrying out the supervisor's actions, feeding it process and
 /// session events, and answering the lifecycle commands.
-extension Broker {
+extension BrokerState {
     // MARK: Actions
 
-    /// Carries out supervisor actions in order; results (spawned, failed) feed back in at once.
-    func execute(_ actions: [SupervisorAction]) {
-        var queue = actions[...]
-        while let action = queue.popFirst() {
+    /// Carries out one of the supervisor's decisions; a spawn's outcome (spawned, failed) feeds back at once.
+    mutating func apply(_ action: SupervisorAction) {
             switch action {
             case .spawn(let instance, let spec):
-                queue.append(contentsOf: spawn(instance, spec))
+                enqueue(spawn(instance, spec))
             case .sendStop(let instance, let reason):
                 // A stopping instance finishes its requests and gets no new ones.
                 dispatcher.workerDraining(instance)
@@ -22,7 +20,7 @@ extension Broker {
                     sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.stop(reason: reason).encode())
                 }
             case .signal(let pid, let signal):
-                ProcessLauncher.signal(pid, signal)
+                processControl.signal(pid, signal)
             case .publish(let topic, let instance):
                 if let supervised = supervisor.instances[instance] {
                     publishInfo(topic, supervisedInfo(supervised, now: Clock.monotonicMilliseconds()))
@@ -47,10 +45,9 @@ extension Broker {
                 }
                 logger.log(level: level, "\(message)", metadata: metadata)
             }
-        }
     }
 
-    private func spawn(_ instance: String, _ spec: PluginSpec) -> [SupervisorAction] {
+    private mutating func spawn(_ instance: String, _ spec: PluginSpec) -> [SupervisorAction] {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in spec.environment { environment[key] = value }
         environment[PlexusConstants.brokerEnvironmentVariable] = reachableControlEndpoint
@@ -61,23 +58,15 @@ extension Broker {
         environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
         do {
-            let process = try ProcessLauncher.launch(
+            let pid = try processControl.launch(
                 command: spec.command, environment: environment,
                 workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
-            processes[process.pid] = instance
-            registrationTokens[instance] = (process.pid, token)
-            processWatcher().watch(process)
-            return supervisor.spawned(instance, pid: process.pid, now: now)
+            processes[pid] = instance
+            registrationTokens[instance] = (pid, token)
+            return supervisor.spawned(instance, pid: pid, now: now)
         } catch {
             return supervisor.spawnFailed(instance, message: error.description, now: now)
         }
-    }
-
-    private func processWatcher() -> ProcessWatcher {
-        if let watcher { return watcher }
-        let created = ProcessWatcher { [weak self] event in self?.post(.process(event)) }
-        watcher = created
-        return created
     }
 
     /// The control endpoint as a plugin on this host can dial it (a wildcard bind becomes loopback).
@@ -88,15 +77,11 @@ extension Broker {
 
     // MARK: Inputs from other threads
 
-    func drainInbox() {
-        let inputs = inbox.withLock { list in
-            defer { list.removeAll() }
-            return list
-        }
-        for input in inputs {
+    /// Work handed to the loop by other threads: process output and exits, SIGHUP.
+    mutating func handle(_ input: LoopInput) {
             switch input {
             case .process(.output(let pid, let stream, let line)):
-                guard let instance = processes[pid] else { continue }
+                guard let instance = processes[pid] else { return }
                 let plugin = supervisor.instances[instance]?.plugin ?? instance
                 logs.append(plugin: plugin, instance: instance, stream: stream, line: line, time: Clock.wallMicroseconds())
                 logger.info(
@@ -108,7 +93,7 @@ extension Broker {
                     servicesLeft(instance)
                     if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
                 }
-                execute(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
+                enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
             case .reloadTopologyFile:
                 do {
                     let plan = try applyTopologyFile()
@@ -117,29 +102,28 @@ extension Broker {
                     logger.error("topology not applied", metadata: ["error": "\(error.message)"])
                 }
             }
-        }
     }
 
     // MARK: Session hooks (called from the plugin protocol handlers)
 
     /// Returns the topology's name for the new session when it is a supervised instance.
-    func supervisorRegistered(_ registration: Registration) -> String? {
+    mutating func supervisorRegistered(_ registration: Registration) -> String? {
         supervisor.registered(
             registration.instance, plugin: registration.name, pid: registration.pid,
             version: registration.version, now: Clock.monotonicMilliseconds())
     }
 
-    func supervisorReady(_ instance: String) {
-        execute(supervisor.ready(instance, now: Clock.monotonicMilliseconds()))
+    mutating func supervisorReady(_ instance: String) {
+        enqueue(supervisor.ready(instance, now: Clock.monotonicMilliseconds()))
     }
 
-    func supervisorSessionEnded(_ instance: String, lost: Bool) {
-        execute(supervisor.sessionEnded(instance, lost: lost, now: Clock.monotonicMilliseconds()))
+    mutating func supervisorSessionEnded(_ instance: String, lost: Bool) {
+        enqueue(supervisor.sessionEnded(instance, lost: lost, now: Clock.monotonicMilliseconds()))
     }
 
     // MARK: Reports
 
-    func supervisedInfo(_ instance: SupervisedInstance, now: Int64) -> InstanceInfo {
+    mutating func supervisedInfo(_ instance: SupervisedInstance, now: Int64) -> InstanceInfo {
         let session = registry.session(instance: instance.instanceID)
         var registration =
             session?.registration
@@ -156,7 +140,7 @@ extension Broker {
     }
 
     /// `STATUS`: supervised instances in start order, then attached sessions.
-    func status(plugin: String? = nil) -> [InstanceInfo] {
+    mutating func status(plugin: String? = nil) -> [InstanceInfo] {
         let now = Clock.monotonicMilliseconds()
         let supervised = supervisor.orderedInstances.filter { plugin == nil || $0.plugin == plugin }
             .map { supervisedInfo($0, now: now) }
@@ -165,33 +149,35 @@ extension Broker {
         return supervised + attached
     }
 
-    func publishInfo(_ topic: String, _ info: InstanceInfo) {
+    mutating func publishInfo(_ topic: String, _ info: InstanceInfo) {
         publish(topic: topic, payload: JSONCoding.encode(info), source: PlexusConstants.brokerSource, headersJSON: nil)
     }
 
     // MARK: Commands
 
-    func lifecycle(_ verb: LifecycleVerb, _ plugin: String) throws(ProtocolError) -> [[UInt8]] {
+    mutating func lifecycle(_ verb: LifecycleVerb, _ plugin: String) throws(ProtocolError) -> [[UInt8]] {
         let now = Clock.monotonicMilliseconds()
         switch verb {
-        case .start: execute(try supervisor.startPlugin(plugin, now: now))
-        case .stop: execute(try supervisor.stopPlugin(plugin, now: now))
-        case .restart: execute(try supervisor.restartPlugin(plugin, now: now))
-        case .upgrade: execute(try supervisor.upgradePlugin(plugin, now: now))
+        case .start: enqueue(try supervisor.startPlugin(plugin, now: now))
+        case .stop: enqueue(try supervisor.stopPlugin(plugin, now: now))
+        case .restart: enqueue(try supervisor.restartPlugin(plugin, now: now))
+        case .upgrade: enqueue(try supervisor.upgradePlugin(plugin, now: now))
         case .reload:
             let actions = try reloadFromFile(plugin)
-            execute(actions)
+            enqueue(actions)
             let ids = actions.compactMap { action -> String? in
                 if case .reload(let instance, _) = action { return instance }
                 return nil
             }
             return [JSONCoding.encode(ReloadReply(instances: ids))]
         }
+        // The reply shows the change under way (a spawned process's pid): carry the decisions out first.
+        drain()
         return [JSONCoding.encode(status(plugin: plugin))]
     }
 
     /// `RELOAD NAME`: re-reads the topology file for NAME's config block.
-    private func reloadFromFile(_ plugin: String) throws(ProtocolError) -> [SupervisorAction] {
+    private mutating func reloadFromFile(_ plugin: String) throws(ProtocolError) -> [SupervisorAction] {
         guard let path = configuration.topologyPath else {
             throw ProtocolError(.conflict, "the broker was started without a topology file to re-read")
         }
@@ -214,7 +200,7 @@ extension Broker {
     }
 
     /// `APPLY`: parses the new topology and moves the mesh to it.
-    func apply(yaml: String, baseDirectory: String?) throws(ProtocolError) -> ApplyPlan {
+    mutating func apply(yaml: String, baseDirectory: String?) throws(ProtocolError) -> ApplyPlan {
         let new: Topology
         do {
             new = try Topology.parse(yaml, file: "<apply>", baseDirectory: baseDirectory ?? supervisor.topology.baseDirectory)
@@ -225,7 +211,7 @@ extension Broker {
     }
 
     /// SIGHUP: re-reads the topology file and applies it.
-    func applyTopologyFile() throws(ProtocolError) -> ApplyPlan {
+    mutating func applyTopologyFile() throws(ProtocolError) -> ApplyPlan {
         guard let path = configuration.topologyPath else {
             throw ProtocolError(.conflict, "the broker was started without a topology file")
         }
@@ -236,9 +222,9 @@ extension Broker {
         }
     }
 
-    private func applyTopology(_ new: Topology) -> ApplyPlan {
+    private mutating func applyTopology(_ new: Topology) -> ApplyPlan {
         let (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
-        execute(actions)
+        enqueue(actions)
         reconcileTasks(with: new, now: Date())
         logger.info(
             "topology applied",

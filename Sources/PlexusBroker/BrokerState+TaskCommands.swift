@@ -4,11 +4,11 @@ import PlexusSupervisor
 import PlexusTasks
 
 /// The client command `TASKS` (docs/PROTOCOL.md, section 9).
-extension Broker {
+extension BrokerState {
     /// Definitions longer than this are refused: a task is a few hundred bytes, its payload a message.
     static let maxTaskDefinitionBytes = 256 * 1024
 
-    func answerTasks(_ verb: TaskVerb, _ argument: String?, requestID: [UInt8]) -> ClientReply {
+    mutating func answerTasks(_ verb: TaskVerb, _ argument: String?, requestID: [UInt8]) -> ClientReply {
         let changes = verb != .list && verb != .show
         do throws(ProtocolError) {
             // A change is acknowledged only once stored: while the database fails, refuse before
@@ -29,7 +29,7 @@ extension Broker {
     }
 
     /// Throws 503 while the last write to the task database failed and a retry fails too.
-    private func requireWritableStore(_ verb: TaskVerb) throws(ProtocolError) {
+    private mutating func requireWritableStore(_ verb: TaskVerb) throws(ProtocolError) {
         guard tasks.store.health.isFailing else { return }
         guard let error = flushTasks(force: true, durable: true) else { return }
         throw unavailable(error, "TASKS \(verb.rawValue) was not carried out")
@@ -38,7 +38,7 @@ extension Broker {
     /// Makes the command's change durable before the answer: a client told "added" must find the
     /// task after a crash. When the write fails, the answer is 503: an `ADD` is undone; other
     /// changes are in effect but not stored yet (the store retries them), and the message says so.
-    private func storeTaskCommand(_ verb: TaskVerb, _ argument: String) throws(ProtocolError) {
+    private mutating func storeTaskCommand(_ verb: TaskVerb, _ argument: String) throws(ProtocolError) {
         guard let error = flushTasks(force: true, durable: true) else { return }
         guard verb == .add else {
             throw unavailable(
@@ -48,7 +48,7 @@ extension Broker {
         }
         // The task was added in this call: take it away again (its pending row becomes a deletion).
         if let id = (try? TaskEntryParser.parse(definition: argument))?.id, tasks.origins[id] == .runtime {
-            executeTasks((try? tasks.scheduler.remove(id, now: Date())) ?? [])
+            enqueue((try? tasks.scheduler.remove(id, now: Date())) ?? [])
             tasks.origins[id] = nil
         }
         throw unavailable(error, "TASKS ADD was not carried out")
@@ -63,7 +63,7 @@ extension Broker {
             lastError: health.lastError?.description, pending: health.pending)
     }
 
-    private func unavailable(_ error: TaskStoreError, _ outcome: String) -> ProtocolError {
+    private mutating func unavailable(_ error: TaskStoreError, _ outcome: String) -> ProtocolError {
         let health = tasks.store.health
         let since = health.failingSince.map { " since \($0.formatted(Date.ISO8601FormatStyle()))" } ?? ""
         let count = "\(health.failures) failed write\(health.failures == 1 ? "" : "s")\(since)"
@@ -73,7 +73,7 @@ extension Broker {
                 + "task commands are refused until the database can be written (STATS task_storage)")
     }
 
-    private func runTaskCommand(_ verb: TaskVerb, _ argument: String) throws(ProtocolError) -> [UInt8] {
+    private mutating func runTaskCommand(_ verb: TaskVerb, _ argument: String) throws(ProtocolError) -> [UInt8] {
         let now = Date()
         switch verb {
         case .list:
@@ -106,7 +106,7 @@ extension Broker {
                 throw ProtocolError(
                     .conflict, "task '\(argument)' is declared in the topology; remove it there (or pause or cancel it)")
             }
-            executeTasks(try taskCommand { scheduler throws(TaskError) in try scheduler.remove(argument, now: now) })
+            enqueue(try taskCommand { scheduler throws(TaskError) in try scheduler.remove(argument, now: now) })
             tasks.origins[argument] = nil
             return JSONCoding.encode(["removed": argument])
         case .pause:
@@ -114,26 +114,28 @@ extension Broker {
         case .resume:
             try taskCommand { scheduler throws(TaskError) in try scheduler.resume(argument, now: now) }
         case .cancel:
-            executeTasks(try taskCommand { scheduler throws(TaskError) in try scheduler.cancel(argument, now: now) })
+            enqueue(try taskCommand { scheduler throws(TaskError) in try scheduler.cancel(argument, now: now) })
         case .trigger:
-            executeTasks(try taskCommand { scheduler throws(TaskError) in try scheduler.trigger(argument, now: now) })
+            enqueue(try taskCommand { scheduler throws(TaskError) in try scheduler.trigger(argument, now: now) })
         }
         return TaskJSON.encode(try existingReport(argument))
     }
 
     /// `TASKS LIST`: one page of the task objects (without history) in id order, and its `PageInfo`
     /// (docs/PROTOCOL.md sections 3 and 9). Only the page's tasks are encoded.
-    private func listTasks(_ paging: String) throws(ProtocolError) -> [[UInt8]] {
+    private mutating func listTasks(_ paging: String) throws(ProtocolError) -> [[UInt8]] {
         let request = try PageRequest.decode(Array(paging.utf8), command: "TASKS LIST")
         // Every id has a task (both come from the scheduler as it is now): `null` is unreachable.
-        return Page.encode(tasks.sortedIDs().lazy.map { self.report($0, definition: false) }, request) { report in
+        let ids = tasks.sortedIDs()
+        let current = self
+        return Page.encode(ids.lazy.map { current.report($0, definition: false) }, request) { report in
             report.map { TaskJSON.encode($0, omitHistory: true) } ?? Array("null".utf8)
         }
     }
 
     /// Runs a scheduler command, turning its `TaskError` into the protocol error the client sees.
     @discardableResult
-    private func taskCommand<T>(_ body: (inout TaskScheduler) throws(TaskError) -> T) throws(ProtocolError) -> T {
+    private mutating func taskCommand<T>(_ body: (inout TaskScheduler) throws(TaskError) -> T) throws(ProtocolError) -> T {
         do throws(TaskError) {
             return try body(&tasks.scheduler)
         } catch {

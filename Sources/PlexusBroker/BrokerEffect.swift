@@ -1,0 +1,21 @@
+import PlexusProtocol
+
+/// What the broker core (`BrokerState`) asks the loop to do with its sockets. The core decides; the
+/// loop (`Broker`) owns the sockets and carries effects out in order.
+enum BrokerEffect: Sendable, Equatable {
+    /// Frames to a peer of the control endpoint (the envelope says whether it wants the empty delimiter).
+    case send(ControlEnvelope, [[UInt8]])
+    /// An event the broker publishes itself: the event path stamps and forwards it.
+    case publish(BrokerEvent)
+    /// An acknowledged `PUBLISH`: the event path stamps it, then the client gets `OK {"seq": N}`.
+    case publishAcknowledged(BrokerEvent, to: ControlEnvelope, requestID: [UInt8])
+}
+
+/// An event as the core hands it to the event path: not yet stamped.
+struct BrokerEvent: Sendable, Equatable {
+    var topic: String
+    var payload: [UInt8]
+    var source: String
+    /// The headers other than `source`, as JSON, or nil.
+    var headersJSON: [UInt8]?
+}
