@@ -7,6 +7,7 @@ import PackageDescription
 /// `CZeroMQ` ← `ZeroMQ` ← `PlexusClient` ← `PlexusPlugin`
 /// `PlexusProtocol` ← `PlexusClient`, `PlexusSupervisor` (← `CSpawn`), `PlexusBroker`
 /// `PlexusSupervisor` ← `PlexusBroker`
+/// `PlexusClient` ← `PlexusTesting` (live-test helpers; runs the `plexus` executable)
 /// and the executables (`plexus`, `plexus-bench`, example plugins) sit on top.
 let package = Package(
     name: "plexus",
@@ -20,6 +21,7 @@ let package = Package(
         .library(name: "PlexusClient", targets: ["PlexusClient"]),
         .library(name: "PlexusPlugin", targets: ["PlexusPlugin"]),
         .library(name: "PlexusBroker", targets: ["PlexusBroker"]),
+        .library(name: "PlexusTesting", targets: ["PlexusTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +63,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Live-test helpers for plugin authors: a real broker process on ephemeral ports, plugins, waits
+        // on events with deadlines. No test framework dependency: helpers throw.
+        .target(name: "PlexusTesting", dependencies: ["ZeroMQ", "PlexusProtocol", "PlexusClient"]),
         .target(
             name: "PlexusBroker",
             dependencies: [
@@ -83,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
-                           .product(name: "Logging", package: "swift-log")]
+                           "PlexusTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "greeter",
@@ -107,7 +112,7 @@ let package = Package(
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol", "PlexusTasks"]),
         .testTarget(
             name: "PlexusBrokerTests",
-            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"],
+            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "PlexusTesting", "ZeroMQ"],
             exclude: ["Fixtures"]
         ),
     ],

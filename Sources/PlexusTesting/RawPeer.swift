@@ -2,13 +2,19 @@ import Foundation
 import PlexusProtocol
 import ZeroMQ
 
-/// A raw DEALER on the broker's control endpoint, speaking frames by hand: what a hostile or buggy
-/// peer can send, with no SDK in between.
-final class RawPeer {
-    let context: ZMQContext
-    let socket: Socket
+/// A raw DEALER on the broker's control endpoint that speaks frames by hand: what a hostile or buggy
+/// peer can send, with no SDK in between. For tests of how the broker treats bad input.
+///
+/// ```swift
+/// let peer = try RawPeer(endpoint: broker.control)
+/// let answer = try peer.register(Array(#"{"name": "x"}"#.utf8))
+/// print(answer?.protocolError?.code ?? 0)  // 400: the instance id is missing
+/// ```
+public final class RawPeer {
+    public let context: ZMQContext
+    public let socket: Socket
 
-    init(endpoint: String, context: ZMQContext? = nil) throws {
+    public init(endpoint: String, context: ZMQContext? = nil) throws {
         self.context = try context ?? ZMQContext()
         socket = try self.context.socket(.dealer)
         try socket.setLinger(milliseconds: 0)
@@ -18,12 +24,12 @@ final class RawPeer {
     deinit { socket.close() }
 
     /// Sends frames after the empty delimiter a DEALER owes the ROUTER.
-    func send(_ frames: [[UInt8]]) throws {
+    public func send(_ frames: [[UInt8]]) throws {
         _ = try socket.send(multipart: [[]] + frames)
     }
 
     /// The next message (delimiter removed), or nil after `timeout` seconds.
-    func receive(timeout: Double) throws -> [[UInt8]]? {
+    public func receive(timeout: Double) throws -> [[UInt8]]? {
         var poller = Poller()
         poller.add(socket)
         let deadline = Date().addingTimeInterval(timeout)
@@ -34,8 +40,8 @@ final class RawPeer {
         return nil
     }
 
-    /// Sends a client request and returns its reply.
-    func request(_ command: String, _ arguments: [[UInt8]], timeout: Double = 5) throws -> ClientReply? {
+    /// Sends a client request (`PLXC01`) and returns its reply, or nil after `timeout` seconds.
+    public func request(_ command: String, _ arguments: [[UInt8]], timeout: Double = 5) throws -> ClientReply? {
         let id = Array(UUID().uuidString.prefix(8).utf8)
         try send([ProtocolHeader.client.frame, Array(command.utf8), id] + arguments)
         let deadline = Date().addingTimeInterval(timeout)
@@ -46,8 +52,9 @@ final class RawPeer {
         return nil
     }
 
-    /// The broker's answer to a `REGISTER` with `body` (a JSON object): WELCOME or ERROR.
-    func register(_ body: [UInt8], timeout: Double = 5) throws -> BrokerMessage? {
+    /// The broker's answer to a `REGISTER` with `body` (a JSON object): `WELCOME` or `ERROR`, or nil
+    /// after `timeout` seconds.
+    public func register(_ body: [UInt8], timeout: Double = 5) throws -> BrokerMessage? {
         try send([ProtocolHeader.plugin.frame, Array("REGISTER".utf8), body])
         let deadline = Date().addingTimeInterval(timeout)
         while deadline.timeIntervalSinceNow > 0 {
@@ -63,31 +70,22 @@ final class RawPeer {
 
 extension ClientReply {
     /// The error of an `ERR` reply, nil otherwise.
-    var protocolError: ProtocolError? {
+    public var protocolError: ProtocolError? {
         if case .error(_, let error) = self { return error }
         return nil
     }
 }
 
 extension BrokerMessage {
-    var protocolError: ProtocolError? {
+    /// The error of an `ERROR` message, nil otherwise.
+    public var protocolError: ProtocolError? {
         if case .error(let error) = self { return error }
         return nil
     }
 
-    var welcome: Welcome? {
+    /// The body of a `WELCOME`, nil otherwise.
+    public var welcome: Welcome? {
         if case .welcome(let welcome) = self { return welcome }
         return nil
     }
-}
-
-/// A process's resident memory now and at its peak (`/proc/PID/status`), in bytes.
-func memory(of pid: Int32) -> (resident: Int, peak: Int)? {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    func field(_ name: String) -> Int? {
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
-        return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
-    }
-    guard let resident = field("VmRSS"), let peak = field("VmHWM") else { return nil }
-    return (resident, peak)
 }
