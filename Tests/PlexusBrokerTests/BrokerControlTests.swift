@@ -2,6 +2,7 @@ import Foundation
 import PlexusBroker
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 import ZeroMQ
 
@@ -9,7 +10,7 @@ import ZeroMQ
 struct BrokerControlTests {
     @Test("ping, discover, acknowledged publish and stats")
     func basics() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
         let client = try broker.client()
 
@@ -33,7 +34,7 @@ struct BrokerControlTests {
 
     @Test("unknown commands and headers get clear errors; REQ clients work; unregistered sessions get 401")
     func protocolErrors() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
         let context = try ZMQContext()
         let dealer = try context.socket(.dealer)
@@ -72,15 +73,15 @@ struct BrokerControlTests {
 
     @Test("CLI: publish --ack, publish from stdin, subscribe --json, plugins --json, ping")
     func cli() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
-        let subscribe = try ChildProcess.plexus(
+        let subscribe = try TestProcess.plexus(
             [
                 "subscribe", "cli.>", "--json", "--count", "2", "--timeout", "20",
                 "--broker", broker.control,
             ], name: "subscribe")
         defer { subscribe.stop() }
-        #expect(try broker.waitForSubscriptions(1))
+        try broker.waitForSubscriptions(1)
 
         let acked = try runPlexus([
             "publish", "cli.one", #"{"n":1}"#, "--ack", "--header", "trace=t1", "--broker", broker.control,
@@ -127,15 +128,15 @@ struct BrokerControlTests {
     @Test("broker exits 0 on SIGTERM and SIGINT, and reports a port already in use")
     func signalsAndBindErrors() throws {
         for signal in [SIGTERM, SIGINT] {
-            let broker = try BrokerProcess()
+            let broker = try TestBroker()
             let clash = try runPlexus([
                 "broker", "--control", broker.control, "--events-in", "tcp://127.0.0.1:*",
                 "--events-out", "tcp://127.0.0.1:*",
             ])
             #expect(clash.status != 0)
             #expect(clash.stderr.contains("Address already in use"), "\(clash.stderr)")
-            broker.child.signal(signal)
-            #expect(broker.child.waitForExit(timeout: 10) == 0)
+            broker.process.signal(signal)
+            #expect(broker.process.waitForExit(timeout: 10) == 0)
         }
     }
 }

@@ -1,28 +1,29 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 
 @Suite("Event bus with third-party clients (pyzmq)", .serialized)
 struct EventBusTests {
     @Test("a raw pyzmq PUB reaches a raw pyzmq SUB and plexus subscribe, stamped with sequence numbers")
     func rawPyzmqThroughBroker() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
-        let raw = try ChildProcess.python(
+        let raw = try TestProcess.python(
             Paths.fixture("raw_subscriber.py"), [broker.endpoints.eventsOut, "demo.", "5", "20"],
             name: "raw-sub")
         defer { raw.stop() }
-        let cli = try ChildProcess.plexus(
+        let cli = try TestProcess.plexus(
             [
                 "subscribe", "demo.*", "--json", "--count", "5", "--timeout", "20",
                 "--broker", broker.control,
             ], name: "cli-sub")
         defer { cli.stop() }
-        #expect(try broker.waitForSubscriptions(2))
+        try broker.waitForSubscriptions(2)
 
         // Plain [topic, payload]; the publisher repeats so that its own slow-joiner loss does not matter.
-        let publisher = try ChildProcess.python(
+        let publisher = try TestProcess.python(
             Paths.fixture("raw_publisher.py"), [broker.endpoints.eventsIn, "demo.raw", "60", "20"],
             name: "raw-pub")
         defer { publisher.stop() }
@@ -53,11 +54,11 @@ struct EventBusTests {
 
     @Test("a headers frame names the source and passes other headers through")
     func headers() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
         let subscriber = try broker.subscriber(["hdr.>"])
-        #expect(try broker.waitForSubscriptions(1))
-        let publisher = try ChildProcess.python(
+        try broker.waitForSubscriptions(1)
+        let publisher = try TestProcess.python(
             Paths.fixture("raw_publisher.py"),
             [broker.endpoints.eventsIn, "hdr.x", "100", "20", #"{"source":"py-1","trace":"abc"}"#],
             name: "hdr-pub")
@@ -69,12 +70,12 @@ struct EventBusTests {
 
     @Test("patterns: exact, one token and the rest")
     func patterns() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
         let exact = try broker.subscriber(["user.created"])
         let oneToken = try broker.subscriber(["user.*"])
         let rest = try broker.subscriber(["user.>"])
-        #expect(try broker.waitForSubscriptions(3))
+        try broker.waitForSubscriptions(3)
         let client = try broker.client()
         for topic in ["user.created.extra", "user.createdX", "user.deleted", "users.x", "user.created"] {
             _ = try client.publish(PublishRequest(topic: topic, payload: []))
@@ -89,14 +90,14 @@ struct EventBusTests {
 
     @Test("garbage on every endpoint leaves the broker serving, counted")
     func garbage() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
-        let garbage = try ChildProcess.python(
+        let garbage = try TestProcess.python(
             Paths.fixture("garbage.py"),
             [broker.control, broker.endpoints.eventsIn, broker.endpoints.eventsOut, "7", "300"],
             name: "garbage")
         #expect(garbage.waitForExit(timeout: 60) == 0, "\(garbage.stderr)")
-        #expect(broker.child.isRunning)
+        #expect(broker.process.isRunning)
 
         let client = try broker.client()
         _ = try client.ping()
@@ -106,7 +107,7 @@ struct EventBusTests {
 
         // Still forwarding real events.
         let subscriber = try broker.subscriber(["after.garbage"])
-        #expect(try broker.waitForSubscriptions(1))
+        try broker.waitForSubscriptions(1)
         let seq = try client.publish(PublishRequest(topic: "after.garbage", payload: Array("ok".utf8)))
         let event = try #require(try subscriber.next(timeout: 5))
         #expect(event.meta.seq == seq)

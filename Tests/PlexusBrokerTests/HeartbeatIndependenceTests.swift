@@ -1,6 +1,7 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 
 /// A handler that blocks for longer than the liveness window must not stop the plugin's heartbeats.
@@ -8,7 +9,7 @@ import Testing
 struct HeartbeatIndependenceTests {
     @Test("a Swift handler blocking its thread for 3 s, with a 0.9 s liveness window, leaves the session alive")
     func blockingSwiftHandler() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 broker: { heartbeat_ms: 300, liveness: 3 }
                 plugins:
@@ -16,16 +17,15 @@ struct HeartbeatIndependenceTests {
                     command: [\(yamlQuoted(Paths.testPlugin))]
                 """)
         defer { broker.stop() }
-        let running = try #require(broker.waitForRunning("testplugin")?.first, "\(broker.log)")
-        let lost = try broker.subscriber(["plexus.plugin.>"])
-        #expect(try broker.waitForSubscriptions(1))
+        let running = try broker.waitForRunning("testplugin")[0]
         let answer = try broker.client(timeout: 10).call(
             "test.block", body: [], options: CallOptions(timeoutMilliseconds: 8_000, headers: ["sleep_ms": "3000"]))
         #expect(String(decoding: answer, as: UTF8.self) == running.instance)
         let after = try #require(broker.status(of: "testplugin").first)
         #expect(after.state == .running && after.pid == running.pid && after.restarts == 0)
-        while let event = try lost.next(timeout: 0.3) {
-            #expect(event.topic != "plexus.plugin.lost", "the plugin was declared lost while its handler blocked")
+        // The broker's lifecycle events have been watched since it started.
+        #expect(throws: PlexusTestingError.self, "the plugin was declared lost while its handler blocked") {
+            try broker.waitForEvent(topic: "plexus.plugin.lost", timeout: 0.3)
         }
     }
 }

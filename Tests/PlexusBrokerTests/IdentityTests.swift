@@ -1,6 +1,7 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 import ZeroMQ
 
@@ -30,9 +31,9 @@ struct IdentityTests {
 
     @Test("an impostor with a supervised instance's id and pid gets neither its session nor its config")
     func impostor() throws {
-        let broker = try BrokerProcess(topology: Self.topology)
+        let broker = try TestBroker(topology: Self.topology)
         defer { broker.stop() }
-        let real = try #require(broker.waitForRunning("testplugin")?.first, "\(broker.log)")
+        let real = try broker.waitForRunning("testplugin")[0]
         let client = try broker.client()
 
         let impostor = try RawPeer(endpoint: broker.control)
@@ -72,9 +73,9 @@ struct IdentityTests {
 
     @Test("attached peers under a supervised plugin's name get no config; a stopped plugin's id cannot be registered")
     func attachedUnderSupervisedName() throws {
-        let broker = try BrokerProcess(topology: Self.topology)
+        let broker = try TestBroker(topology: Self.topology)
         defer { broker.stop() }
-        _ = try #require(broker.waitForRunning("testplugin")?.first, "\(broker.log)")
+        _ = try broker.waitForRunning("testplugin")[0]
         let peer = try RawPeer(endpoint: broker.control)
         let welcome = try #require(
             try peer.register(JSONCoding.encode(Registration(name: "testplugin", instance: "elsewhere-1")))?.welcome)

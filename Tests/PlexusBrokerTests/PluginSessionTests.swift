@@ -1,6 +1,7 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 
 @Suite("Plugins attach, are evicted and re-register (live processes)", .serialized)
@@ -19,18 +20,15 @@ struct PluginSessionTests {
 
     @Test("a Python plugin attaches with its config, records events, and is reported lost after SIGKILL")
     func pythonPlugin() throws {
-        let dir = try Paths.temporaryDirectory()
+        let dir = try TestDirectory.make()
         let auditFile = dir.appendingPathComponent("audit.jsonl").path
-        let broker = try BrokerProcess(topology: Self.topology(auditPath: auditFile), directory: dir)
+        let broker = try TestBroker(topology: Self.topology(auditPath: auditFile), directory: dir)
         defer { broker.stop() }
-        let lost = try broker.subscriber(["plexus.plugin.lost"])
-        #expect(try broker.waitForSubscriptions(1))
-
-        let audit = try ChildProcess.python(
+        let audit = try TestProcess.python(
             Paths.auditPlugin, [], name: "audit", environment: ["PLEXUS_BROKER": broker.control],
             directory: dir)
         defer { audit.stop() }
-        let info = try #require(broker.waitForPlugin("audit"), "audit never ran: \(audit.stderr)")
+        let info = try broker.waitForPlugin("audit")
         #expect(info.pid == audit.pid)
         #expect(info.language == "python" && info.attached)
 
@@ -50,27 +48,27 @@ struct PluginSessionTests {
 
         let killedAt = Date()
         audit.signal(SIGKILL)
-        let event = try #require(try lost.next(timeout: 8), "no plexus.plugin.lost event")
+        let event = try broker.waitForEvent(topic: "plexus.plugin.lost", timeout: 8)
         let elapsed = Date().timeIntervalSince(killedAt)
         #expect(elapsed < 5.5, "lost after \(elapsed) s; the documented window is 3–4 s after the last message")
         let payload = try JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "lost")
         #expect(payload.instance == info.instance && payload.reason != nil)
         #expect(event.meta.source == PlexusConstants.brokerSource)
-        #expect(!broker.plugins().contains { $0.name == "audit" })
+        #expect(try !broker.plugins().contains { $0.name == "audit" })
     }
 
     @Test("the Swift greeter answers user.created; SIGKILL evicts it")
     func swiftPlugin() throws {
-        let broker = try BrokerProcess(topology: Self.topology(auditPath: "/dev/null"))
+        let broker = try TestBroker(topology: Self.topology(auditPath: "/dev/null"))
         defer { broker.stop() }
-        let greeter = try ChildProcess(Paths.greeter, [], name: "greeter", environment: ["PLEXUS_BROKER": broker.control])
+        let greeter = try TestProcess(Paths.greeter, [], name: "greeter", environment: ["PLEXUS_BROKER": broker.control])
         defer { greeter.stop() }
-        let info = try #require(broker.waitForPlugin("greeter"), "greeter never ran: \(greeter.stderr)")
+        let info = try broker.waitForPlugin("greeter")
         #expect(info.version == "1.0.0" && info.type == "example" && info.language == "swift")
         #expect(info.subscriptions == ["user.created"])
 
         let welcome = try broker.subscriber(["user.welcome"])
-        #expect(try broker.waitForSubscriptions(2))  // the greeter's and ours
+        try broker.waitForSubscriptions(2)  // the greeter's and ours
         let seq = try broker.client().publish(PublishRequest(topic: "user.created", payload: Array(#"{"name":"ada"}"#.utf8)))
         let event = try #require(try welcome.next(timeout: 10))
         let body = try JSONCoding.decode(JSONValue.self, from: event.payload, what: "welcome")
@@ -79,52 +77,51 @@ struct PluginSessionTests {
         #expect(event.meta.source == info.instance)
 
         greeter.signal(SIGKILL)
-        #expect(waitUntil(timeout: 8) { !broker.plugins().contains { $0.name == "greeter" } })
+        try broker.waitForPluginEvent("plexus.plugin.lost", plugin: "greeter", timeout: 8)
+        #expect(try !broker.plugins().contains { $0.name == "greeter" })
     }
 
     @Test("SIGTERM makes a plugin say goodbye: stopped, not lost")
     func gracefulStop() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
-        let stopped = try broker.subscriber(["plexus.plugin.stopped"])
-        #expect(try broker.waitForSubscriptions(1))
-        let greeter = try ChildProcess(Paths.greeter, [], name: "greeter", environment: ["PLEXUS_BROKER": broker.control])
+        let greeter = try TestProcess(Paths.greeter, [], name: "greeter", environment: ["PLEXUS_BROKER": broker.control])
         defer { greeter.stop() }
-        #expect(broker.waitForPlugin("greeter") != nil)
+        try broker.waitForPlugin("greeter")
         greeter.signal(SIGTERM)
         #expect(greeter.waitForExit(timeout: 10) == 0)
-        let event = try #require(try stopped.next(timeout: 5))
-        #expect(try JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "stopped").reason == "SIGTERM")
-        #expect(broker.plugins().isEmpty)
+        let stopped = try broker.waitForPluginEvent("plexus.plugin.stopped", plugin: "greeter", timeout: 5)
+        #expect(stopped.reason == "SIGTERM")
+        #expect(try broker.plugins().isEmpty)
     }
 
     @Test("after a broker restart, Swift and Python plugins re-register and work on the new event endpoints")
     func brokerRestart() throws {
-        let dir = try Paths.temporaryDirectory()
+        let dir = try TestDirectory.make()
         let auditFile = dir.appendingPathComponent("audit.jsonl").path
-        let first = try BrokerProcess(topology: Self.topology(auditPath: auditFile), directory: dir)
+        let first = try TestBroker(topology: Self.topology(auditPath: auditFile), directory: dir)
         let control = first.control
         let environment = ["PLEXUS_BROKER": control]
-        let greeter = try ChildProcess(Paths.greeter, [], name: "greeter", environment: environment, directory: dir)
+        let greeter = try TestProcess(Paths.greeter, [], name: "greeter", environment: environment, directory: dir)
         defer { greeter.stop() }
-        let audit = try ChildProcess.python(Paths.auditPlugin, [], name: "audit", environment: environment, directory: dir)
+        let audit = try TestProcess.python(Paths.auditPlugin, [], name: "audit", environment: environment, directory: dir)
         defer { audit.stop() }
-        #expect(first.waitForPlugin("greeter") != nil)
-        #expect(first.waitForPlugin("audit") != nil)
+        try first.waitForPlugin("greeter")
+        try first.waitForPlugin("audit")
 
-        first.child.signal(SIGTERM)
-        #expect(first.child.waitForExit(timeout: 10) == 0)
+        first.process.signal(SIGTERM)
+        #expect(first.process.waitForExit(timeout: 10) == 0)
         #expect(greeter.isRunning && audit.isRunning)
 
-        let second = try BrokerProcess(control: control, topology: Self.topology(auditPath: auditFile), directory: dir)
+        let second = try TestBroker(control: control, topology: Self.topology(auditPath: auditFile), directory: dir)
         defer { second.stop() }
         #expect(second.endpoints.eventsOut != first.endpoints.eventsOut || true)
-        #expect(second.waitForPlugin("greeter", timeout: 15) != nil, "greeter: \(greeter.stderr)")
-        #expect(second.waitForPlugin("audit", timeout: 15) != nil, "audit: \(audit.stderr)")
+        try second.waitForPlugin("greeter", timeout: 15)
+        try second.waitForPlugin("audit", timeout: 15)
 
         // The greeter's SUB and PUB follow the broker's new event endpoints.
         let welcome = try second.subscriber(["user.welcome"])
-        #expect(try second.waitForSubscriptions(3))  // greeter, audit, us
+        try second.waitForSubscriptions(3)  // greeter, audit, us
         let client = try second.client()
         _ = try client.publish(PublishRequest(topic: "user.created", payload: Array(#"{"name":"bob"}"#.utf8)))
         let event = try #require(try welcome.next(timeout: 10))

@@ -1,6 +1,7 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 import ZeroMQ
 
@@ -19,14 +20,15 @@ struct ServiceTests {
 
     @Test("calls spread over three instances least-recently-used first; greeter.hello answers")
     func loadBalancing() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: Self.topology(instances: 3) + """
                   greeter:
                     command: [\(yamlQuoted(Paths.greeter))]
                     config: { greeting: Hi }
                 """)
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil && broker.waitForRunning("greeter") != nil)
+        try broker.waitForRunning("svc")
+        try broker.waitForRunning("greeter")
         let client = try broker.client()
         var served: [String: Int] = [:]
         for n in 0..<30 {
@@ -46,16 +48,15 @@ struct ServiceTests {
 
     @Test("deadlines: a slow handler is cancelled at the caller's deadline; a queued request past it is never started")
     func deadlines() throws {
-        let broker = try BrokerProcess(topology: Self.topology(instances: 1))
+        let broker = try TestBroker(topology: Self.topology(instances: 1))
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForRunning("svc")
         let control = broker.control
         // Occupy the only instance for 1.5 s from another thread.
-        let busy = Thread {
+        let busy = JoinableThread {
             _ = try? ControlClient(endpoint: control, timeout: 5)
                 .call("test.slow", body: [], options: CallOptions(timeoutMilliseconds: 5_000, headers: ["sleep_ms": "1500"]))
         }
-        busy.start()
         let client = try broker.client()
         #expect(
             waitUntil(timeout: 5) {
@@ -65,7 +66,7 @@ struct ServiceTests {
         let queued = rejection { _ = try client.call("test.slow", body: [], options: CallOptions(timeoutMilliseconds: 300)) }
         #expect(queued?.code == 504)
         #expect(Date().timeIntervalSince(started) < 1.2)
-        while busy.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(busy.join(timeout: 10), "the slow call did not end")
 
         let timedOut = rejection {
             _ = try client.call(
@@ -84,17 +85,16 @@ struct ServiceTests {
 
     @Test("a full queue, an unknown service and a failing handler give their errors")
     func errors() throws {
-        let broker = try BrokerProcess(topology: Self.topology(instances: 1, extra: "services:\n  test.slow: { queue: 1 }\n"))
+        let broker = try TestBroker(topology: Self.topology(instances: 1, extra: "services:\n  test.slow: { queue: 1 }\n"))
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForRunning("svc")
         let control = broker.control
         let callers = (0..<2).map { _ in
-            Thread {
+            JoinableThread {
                 _ = try? ControlClient(endpoint: control, timeout: 5)
                     .call("test.slow", body: [], options: CallOptions(headers: ["sleep_ms": "1000"]))
             }
         }
-        callers.forEach { $0.start() }
         let client = try broker.client()
         #expect(
             waitUntil(timeout: 5) {
@@ -107,20 +107,20 @@ struct ServiceTests {
         #expect(failure?.code == 418 && failure?.error == "teapot" && failure?.message == "failing on purpose")
         let cli = try runPlexus(["call", "test.fail", "--broker", control])
         #expect(cli.status == 4 && cli.stderr.contains("418 teapot"))
-        for caller in callers { while caller.isExecuting { Thread.sleep(forTimeInterval: 0.05) } }
+        #expect(callers.allSatisfy { $0.join(timeout: 10) }, "a slow call did not end")
     }
 
     @Test("an instance killed mid-request: the call fails with 503, unless idempotent, then another instance answers")
     func killedMidRequest() throws {
-        let broker = try BrokerProcess(topology: Self.topology(instances: 2))
+        let broker = try TestBroker(topology: Self.topology(instances: 2))
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForRunning("svc")
         let client = try broker.client()
         for idempotent in [false, true] {
             let outcome = Collected()
             let failure = Flag()
             let control = broker.control
-            let caller = Thread {
+            let caller = JoinableThread {
                 do {
                     let reply = try ControlClient(endpoint: control, timeout: 10).call(
                         "test.slow", body: [],
@@ -130,7 +130,6 @@ struct ServiceTests {
                     failure.set()
                 }
             }
-            caller.start()
             let busy = try #require(
                 waitFor(timeout: 5) { () -> String? in
                     let service = (try? client.request(.services, as: [ServiceInfo].self))?.first { $0.name == "test.slow" }
@@ -138,23 +137,23 @@ struct ServiceTests {
                 })
             let victim = try #require(broker.status(of: "svc").first { $0.instance == busy })
             kill(victim.pid, SIGKILL)
-            while caller.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(caller.join(timeout: 15), "the call did not end")
             if idempotent {
                 #expect(!failure.isSet && outcome.count == 1, "idempotent call should be retried on the other instance")
                 #expect(outcome.values.first == (busy.hasSuffix("-1") ? 2 : 1))
             } else {
                 #expect(failure.isSet && outcome.count == 0)
             }
-            #expect(broker.waitForRunning("svc") != nil)
+            try broker.waitForRunning("svc")
         }
     }
 
     @Test("the circuit breaker opens after repeated failures and closes after a successful trial")
     func circuitBreaker() throws {
-        let dir = try Paths.temporaryDirectory()
+        let dir = try TestDirectory.make()
         let flag = dir.appendingPathComponent("failing").path
         _ = FileManager.default.createFile(atPath: flag, contents: nil)
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   svc:
@@ -164,9 +163,9 @@ struct ServiceTests {
                   test.flaky: { breaker: { failures: 2, cooldown: 500ms } }
                 """, directory: dir)
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForRunning("svc")
         let events = try broker.subscriber(["plexus.service.breaker"])
-        #expect(try broker.waitForSubscriptions(2))
+        try broker.waitForSubscriptions(2)
         let client = try broker.client()
         #expect(rejection { _ = try client.call("test.flaky", body: []) }?.code == 500)
         #expect(rejection { _ = try client.call("test.flaky", body: []) }?.code == 500)
@@ -186,13 +185,14 @@ struct ServiceTests {
 
     @Test("a plugin calls another plugin's service with the Swift SDK's context.call")
     func pluginCallsService() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: Self.topology(instances: 1) + """
                   greeter:
                     command: [\(yamlQuoted(Paths.greeter))]
                 """)
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil && broker.waitForRunning("greeter") != nil)
+        try broker.waitForRunning("svc")
+        try broker.waitForRunning("greeter")
         let reply = try broker.client().call("test.relay", body: Array("greeter.hello".utf8))
         #expect(String(decoding: reply, as: UTF8.self) == "svc-1 relayed: Welcome, from svc-1!")
         let failed = rejection { _ = try broker.client().call("test.relay", body: Array("no.such".utf8)) }
@@ -201,7 +201,7 @@ struct ServiceTests {
 
     @Test("majortomo's Client calls a Plexus service; mmi.service answers 200, 404 and 501")
     func majortomoClient() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   greeter:
@@ -209,15 +209,15 @@ struct ServiceTests {
                     config: { greeting: Hey }
                 """)
         defer { broker.stop() }
-        #expect(broker.waitForRunning("greeter") != nil)
-        func mdpCall(_ service: String, _ body: String) throws -> ChildProcess {
-            let client = try ChildProcess.python(
+        try broker.waitForRunning("greeter")
+        func mdpCall(_ service: String, _ body: String) throws -> TestProcess {
+            let client = try TestProcess.python(
                 Paths.fixture("mdp_client.py"), [broker.control, service, body], name: "mdp-client")
             _ = client.waitForExit(timeout: 15)
             return client
         }
         let hello = try mdpCall("greeter.hello", "ada")
-        #expect(hello.process.terminationStatus == 0, "\(hello.stderr)")
+        #expect(hello.terminationStatus == 0, "\(hello.stderr)")
         #expect(hello.stdoutLines == ["Hey, ada!"])
         #expect(try mdpCall("mmi.service", "greeter.hello").stdoutLines == ["200"])
         #expect(try mdpCall("mmi.service", "no.such").stdoutLines == ["404"])
@@ -229,10 +229,10 @@ struct ServiceTests {
 
     @Test("majortomo's Worker serves a service that plexus call and a Swift plugin call")
     func majortomoWorker() throws {
-        let broker = try BrokerProcess(topology: Self.topology(instances: 1))
+        let broker = try TestBroker(topology: Self.topology(instances: 1))
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
-        let worker = try ChildProcess.python(Paths.fixture("mdp_worker.py"), [broker.control, "mdp.echo"], name: "mdp-worker")
+        try broker.waitForRunning("svc")
+        let worker = try TestProcess.python(Paths.fixture("mdp_worker.py"), [broker.control, "mdp.echo"], name: "mdp-worker")
         defer { worker.stop() }
         let client = try broker.client()
         #expect(
@@ -242,7 +242,7 @@ struct ServiceTests {
                 } == true
             }, "\(worker.stderr)")
         // It is a service instance in the registry.
-        #expect(broker.plugins().contains { $0.language == "majordomo" && $0.services == ["mdp.echo"] })
+        #expect(try broker.plugins().contains { $0.language == "majordomo" && $0.services == ["mdp.echo"] })
 
         let cli = try runPlexus(["call", "mdp.echo", "hello", "--json", "--broker", broker.control])
         #expect(cli.status == 0, "\(cli.stderr)")
@@ -264,10 +264,10 @@ struct ServiceTests {
 
     @Test("an MDP/0.1 client on a REQ socket, written from RFC 7, calls a Plexus service; garbage changes nothing")
     func mdp01Client() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: greeterOnlyTopology)
         defer { broker.stop() }
-        #expect(broker.waitForRunning("greeter") != nil)
+        try broker.waitForRunning("greeter")
         let context = try ZMQContext()
         let req = try context.socket(.req)
         try req.setReceiveTimeout(milliseconds: 5_000)
@@ -302,9 +302,9 @@ struct ServiceTests {
 
     @Test("streaming: partial answers arrive before the final one, in order")
     func streaming() throws {
-        let broker = try BrokerProcess(topology: Self.topology(instances: 1))
+        let broker = try TestBroker(topology: Self.topology(instances: 1))
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForRunning("svc")
         let cli = try runPlexus(["call", "test.stream", "--json", "--broker", broker.control])
         #expect(cli.status == 0, "\(cli.stderr)")
         let lines = cli.stdout.split(separator: "\n").map(String.init)

@@ -1,13 +1,14 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 
 @Suite("Supervision with real plugin processes", .serialized)
 struct SupervisionTests {
     @Test("start-up follows dependencies, shutdown goes in reverse, the mesh announces itself when all run")
     func dependencyOrder() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   base:
@@ -23,8 +24,8 @@ struct SupervisionTests {
         defer { broker.stop() }
         // Watch the states: a dependent must never be active before what it depends on runs.
         var sawMiddleWaiting = false
-        let settled = waitUntil(timeout: 20, interval: 0.02) {
-            let status = broker.status()
+        let settled = try waitUntil(timeout: 20, interval: 0.02) {
+            let status = try broker.status()
             func state(_ name: String) -> InstanceState? { status.first { $0.name == name }?.state }
             if state("base") != .running {
                 #expect(state("middle") == .pending || state("middle") == nil, "middle active before base ran")
@@ -33,34 +34,34 @@ struct SupervisionTests {
             if state("middle") != .running { #expect(state("last") == .pending || state("last") == nil) }
             return status.count == 3 && status.allSatisfy { $0.state == .running }
         }
-        #expect(settled, "\(broker.status())")
+        #expect(settled, "\((try? broker.status()) ?? [])")
         #expect(sawMiddleWaiting, "middle was never seen waiting for base (its start_delay is 0.5 s)")
-        #expect(broker.status(of: "middle").first?.restarts == 0)
+        #expect(try broker.status(of: "middle").first?.restarts == 0)
 
         // The mesh is announced again once a restart brings everything back to running.
         let ready = try broker.subscriber(["plexus.mesh.ready"])
         let stopped = try broker.subscriber(["plexus.plugin.stopped"])
-        #expect(try broker.waitForSubscriptions(2))
+        try broker.waitForSubscriptions(2)
         #expect(try runPlexus(["restart", "middle", "--broker", broker.control]).status == 0)
         let announcement = try #require(try ready.next(timeout: 15))
         let plugins = try JSONCoding.decode([String: [String]].self, from: announcement.payload, what: "mesh")["plugins"]
         #expect(plugins == ["base", "middle", "last"])
         _ = try stopped.next(timeout: 5)  // middle's stop during the restart
 
-        let pids = broker.status().map(\.pid)
-        broker.child.signal(SIGTERM)
+        let pids = try broker.status().map(\.pid)
+        broker.process.signal(SIGTERM)
         var order: [String] = []
         while order.count < 3, let event = try stopped.next(timeout: 15) {
             order.append(try JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "stopped").name)
         }
         #expect(order == ["last", "middle", "base"])
-        #expect(broker.child.waitForExit(timeout: 15) == 0)
-        #expect(pids.allSatisfy(processIsGone))
+        #expect(broker.process.waitForExit(timeout: 15) == 0)
+        #expect(pids.allSatisfy(TestProcess.isGone))
     }
 
     @Test("a crash-looping plugin ends failed after the intensity limit; its dependents wait, saying why")
     func crashLoop() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   crasher:
@@ -71,10 +72,11 @@ struct SupervisionTests {
                     depends_on: [crasher]
                 """)
         defer { broker.stop() }
-        let failed = try #require(broker.waitForInstances("crasher") { $0.state == .failed })
-        #expect(failed[0].restarts == 3)
-        #expect(failed[0].lastExit == "exit 3")
-        #expect(failed[0].reason?.contains("restarted 3 times") == true)
+        // Its start-up may be over before the broker's events are watched: wait for the state.
+        let failed = try broker.waitForInstances("crasher") { $0.state == .failed }[0]
+        #expect(failed.restarts == 3)
+        #expect(failed.lastExit == "exit 3")
+        #expect(failed.reason?.contains("restarted 3 times") == true)
         let dependent = try #require(broker.status(of: "dependent").first)
         #expect(dependent.state == .pending)
         #expect(dependent.reason == "waiting for crasher (failed)")
@@ -88,7 +90,7 @@ struct SupervisionTests {
 
     @Test("SIGKILL of a plugin: back to running after backoff, with the restart and the signal recorded")
     func killedPluginRestarts() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   greeter:
@@ -96,9 +98,13 @@ struct SupervisionTests {
                     restart: { policy: on-failure, initial: 200ms }
                 """)
         defer { broker.stop() }
-        let first = try #require(broker.waitForRunning("greeter")?.first)
+        let first = try broker.waitForRunning("greeter")[0]
         kill(first.pid, SIGKILL)
-        let second = try #require(broker.waitForInstances("greeter") { $0.state == .running && $0.pid != first.pid }?.first)
+        // Crashed, a restart scheduled after the backoff, running again: the documented events, in order.
+        let crashed = try broker.waitForPluginEvent("plexus.plugin.crashed", plugin: "greeter")
+        #expect(crashed.instance == first.instance && crashed.lastExit == "signal 9")
+        try broker.waitForPluginEvent("plexus.plugin.restarting", plugin: "greeter")
+        let second = try broker.waitForPluginEvent("plexus.plugin.running", plugin: "greeter") { $0.pid != first.pid }
         #expect(second.restarts == 1)
         #expect(second.lastExit == "signal 9")
         #expect(second.instance == first.instance)
@@ -106,7 +112,7 @@ struct SupervisionTests {
 
     @Test("a plugin that stops heartbeating is killed and restarted")
     func hungPlugin() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   sleepy:
@@ -114,34 +120,35 @@ struct SupervisionTests {
                     restart: { policy: on-failure, initial: 100ms }
                 """)
         defer { broker.stop() }
-        let first = try #require(broker.waitForRunning("sleepy")?.first)
+        let first = try broker.waitForRunning("sleepy")[0]
         kill(first.pid, SIGSTOP)  // hung: alive, silent
-        let second = try #require(
-            broker.waitForInstances("sleepy", timeout: 12) { $0.state == .running && $0.pid != first.pid }?.first)
+        let killed = try broker.waitForPluginEvent("plexus.plugin.crashed", plugin: "sleepy", timeout: 12)
+        #expect(killed.instance == first.instance && killed.reason != nil)
+        let second = try broker.waitForPluginEvent("plexus.plugin.running", plugin: "sleepy") { $0.pid != first.pid }
         #expect(second.restarts == 1)
         #expect(second.lastExit == "signal 9")
-        #expect(waitUntil(timeout: 5) { processIsGone(first.pid) })
+        #expect(waitUntil(timeout: 5) { TestProcess.isGone(first.pid) })
     }
 
     @Test("a plugin launched through a wrapper script (registering from a child process) is supervised")
     func wrapperScript() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   wrapped:
                     command: [sh, -c, "python3 \\"\(Paths.fixture("test_plugin.py"))\\"; echo wrapper done"]
                 """)
         defer { broker.stop() }
-        let running = try #require(broker.waitForRunning("wrapped")?.first)
+        let running = try broker.waitForRunning("wrapped")[0]
         #expect(running.restarts == 0 && running.attached == false)
-        #expect(broker.status().count == 1)  // not also listed as an attached session
+        #expect(try broker.status().count == 1)  // not also listed as an attached session
         #expect(try runPlexus(["stop", "wrapped", "--broker", broker.control]).status == 0)
-        #expect(waitUntil(timeout: 5) { processIsGone(running.pid) })
+        #expect(waitUntil(timeout: 5) { TestProcess.isGone(running.pid) })
     }
 
     @Test("start_timeout: a plugin that never becomes ready is killed; with policy never it ends failed")
     func startTimeout() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   slow:
@@ -151,14 +158,14 @@ struct SupervisionTests {
                     restart: never
                 """)
         defer { broker.stop() }
-        let failed = try #require(broker.waitForInstances("slow", timeout: 10) { $0.state == .failed }?.first)
+        let failed = try broker.waitForPluginEvent("plexus.plugin.failed", plugin: "slow", timeout: 10)
         #expect(failed.reason?.contains("start_timeout") == true, "\(failed.reason ?? "")")
         #expect(failed.lastExit == "signal 9")
     }
 
     @Test("stop escalates: STOP, then SIGTERM, then SIGKILL after stop_timeout each")
     func stopEscalation() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   stubborn:
@@ -167,31 +174,31 @@ struct SupervisionTests {
                     stop_timeout: 500ms
                 """)
         defer { broker.stop() }
-        let running = try #require(broker.waitForRunning("stubborn")?.first)
+        let running = try broker.waitForRunning("stubborn")[0]
         let started = Date()
         let result = try runPlexus(["stop", "stubborn", "--broker", broker.control, "--timeout", "10"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(Date().timeIntervalSince(started) < 5)
         let stopped = try #require(broker.status(of: "stubborn").first)
         #expect(stopped.state == .stopped && stopped.lastExit == "signal 9")
-        #expect(processIsGone(running.pid))
+        #expect(TestProcess.isGone(running.pid))
         #expect(broker.log.contains("sent SIGTERM") && broker.log.contains("sent SIGKILL"))
     }
 
     @Test("upgrade: the new instance runs before the old one stops, and no event is lost in the swap")
     func upgradeLosesNothing() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: greeterOnlyTopology)
         defer { broker.stop() }
-        let old = try #require(broker.waitForRunning("greeter")?.first)
+        let old = try broker.waitForRunning("greeter")[0]
         let welcomes = try broker.subscriber(["user.welcome"])
-        #expect(try broker.waitForSubscriptions(2))
+        try broker.waitForSubscriptions(2)
 
         // Publish acknowledged events the whole time the upgrade runs.
         let stop = Flag()
         let acked = Collected()
         let control = broker.control
-        let publisher = Thread {
+        let publisher = JoinableThread {
             guard let client = try? ControlClient(endpoint: control, timeout: 5) else { return }
             var n = 0
             while !stop.isSet {
@@ -204,17 +211,16 @@ struct SupervisionTests {
                 Thread.sleep(forTimeInterval: 0.005)
             }
         }
-        publisher.start()
         #expect(waitUntil(timeout: 5) { acked.count > 20 })
         let upgrade = try runPlexus(["upgrade", "greeter", "--broker", broker.control, "--timeout", "20"])
         #expect(waitUntil(timeout: 5) { acked.count > acked.countAtMark() + 20 })
         stop.set()
-        while publisher.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(publisher.join(timeout: 10), "the publisher did not stop")
         #expect(upgrade.status == 0, "\(upgrade.stderr)")
 
         let new = try #require(broker.status(of: "greeter").first)
         #expect(new.generation == 1 && new.pid != old.pid && new.state == .running)
-        #expect(broker.status(of: "greeter").count == 1)
+        #expect(try broker.status(of: "greeter").count == 1)
 
         var answered = Set<Int>()
         while let event = try welcomes.next(timeout: 2) {
@@ -228,7 +234,7 @@ struct SupervisionTests {
 
     @Test("apply after an edit: config-only change reloads, other changes restart, removed stops, added starts")
     func applyEdit() throws {
-        let dir = try Paths.temporaryDirectory()
+        let dir = try TestDirectory.make()
         func topology(greeting: String, workerEnv: String, extra: String) -> String {
             """
             plugins:
@@ -241,13 +247,13 @@ struct SupervisionTests {
             \(extra)
             """
         }
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: topology(greeting: "Hello", workerEnv: "a", extra: "  doomed:\n    command: \(testPluginCommand)"),
             directory: dir)
         defer { broker.stop() }
-        let greeter = try #require(broker.waitForRunning("greeter")?.first)
-        let worker = try #require(broker.waitForRunning("worker")?.first)
-        let doomed = try #require(broker.waitForRunning("doomed")?.first)
+        let greeter = try broker.waitForRunning("greeter")[0]
+        let worker = try broker.waitForRunning("worker")[0]
+        let doomed = try broker.waitForRunning("doomed")[0]
 
         let edited = dir.appendingPathComponent("edited.yaml")
         try topology(greeting: "Howdy", workerEnv: "b", extra: "  newcomer:\n    command: \(testPluginCommand)")
@@ -259,15 +265,15 @@ struct SupervisionTests {
         #expect(result.stdout.contains("restart: worker"))
         #expect(result.stdout.contains("reload: greeter"))
 
-        #expect(broker.status(of: "greeter").first?.pid == greeter.pid)  // reloaded, not restarted
-        #expect(broker.status(of: "worker").first.map { $0.pid != worker.pid && $0.state == .running } == true)
-        #expect(broker.waitForRunning("newcomer") != nil)
-        #expect(broker.status(of: "doomed").isEmpty)
-        #expect(waitUntil(timeout: 5) { processIsGone(doomed.pid) })
+        #expect(try broker.status(of: "greeter").first?.pid == greeter.pid)  // reloaded, not restarted
+        #expect(try broker.status(of: "worker").first.map { $0.pid != worker.pid && $0.state == .running } == true)
+        try broker.waitForRunning("newcomer")
+        #expect(try broker.status(of: "doomed").isEmpty)
+        #expect(waitUntil(timeout: 5) { TestProcess.isGone(doomed.pid) })
 
         // The greeter now greets with the new config.
         let welcome = try broker.subscriber(["user.welcome"])
-        #expect(try broker.waitForSubscriptions(3))
+        try broker.waitForSubscriptions(3)
         _ = try broker.client().publish(PublishRequest(topic: "user.created", payload: Array(#"{"name":"ada"}"#.utf8)))
         let event = try #require(try welcome.next(timeout: 5))
         #expect(String(decoding: event.payload, as: UTF8.self).contains("Howdy, ada!"))
@@ -275,15 +281,15 @@ struct SupervisionTests {
 
     @Test("reload re-reads the topology file and SIGHUP applies it, without restarting unchanged plugins")
     func reloadAndHangup() throws {
-        let dir = try Paths.temporaryDirectory()
+        let dir = try TestDirectory.make()
         let text = { (greeting: String, extra: String) in
             "plugins:\n  greeter:\n    command: [\(yamlQuoted(Paths.greeter))]\n    config: { greeting: \(greeting) }\n\(extra)"
         }
-        let broker = try BrokerProcess(topology: text("One", ""), directory: dir)
+        let broker = try TestBroker(topology: text("One", ""), directory: dir)
         defer { broker.stop() }
-        let greeter = try #require(broker.waitForRunning("greeter")?.first)
+        let greeter = try broker.waitForRunning("greeter")[0]
         let welcome = try broker.subscriber(["user.welcome"])
-        #expect(try broker.waitForSubscriptions(2))
+        try broker.waitForSubscriptions(2)
         func greeting() throws -> String {
             _ = try broker.client().publish(PublishRequest(topic: "user.created", payload: Array(#"{"name":"x"}"#.utf8)))
             return String(decoding: try #require(try welcome.next(timeout: 5)).payload, as: UTF8.self)
@@ -295,15 +301,15 @@ struct SupervisionTests {
 
         try text("Two", "  extra:\n    command: \(testPluginCommand)\n").write(
             to: dir.appendingPathComponent("topology.yaml"), atomically: true, encoding: .utf8)
-        broker.child.signal(SIGHUP)
-        #expect(broker.waitForRunning("extra") != nil)
-        #expect(broker.status(of: "greeter").first?.pid == greeter.pid)
+        broker.process.signal(SIGHUP)
+        try broker.waitForRunning("extra")
+        #expect(try broker.status(of: "greeter").first?.pid == greeter.pid)
     }
 
     @Test("no plugin process outlives the broker, even when it is killed with SIGKILL")
     func noOrphans() throws {
         for signal in [SIGTERM, SIGKILL] {
-            let broker = try BrokerProcess(
+            let broker = try TestBroker(
                 topology: """
                     plugins:
                       one:
@@ -313,28 +319,29 @@ struct SupervisionTests {
                         command: [\(yamlQuoted(Paths.greeter))]
                     """)
             defer { broker.stop() }
-            #expect(broker.waitForRunning("one") != nil && broker.waitForRunning("two") != nil)
-            let pids = broker.status().map(\.pid)
+            try broker.waitForRunning("one")
+            try broker.waitForRunning("two")
+            let pids = try broker.status().map(\.pid)
             #expect(pids.count == 3 && pids.allSatisfy { $0 > 0 })
-            broker.child.signal(signal)
-            #expect(broker.child.waitForExit(timeout: 15) != nil)
-            #expect(waitUntil(timeout: 5) { pids.allSatisfy(processIsGone) }, "signal \(signal): survivors among \(pids)")
+            broker.process.signal(signal)
+            #expect(broker.process.waitForExit(timeout: 15) != nil)
+            #expect(waitUntil(timeout: 5) { pids.allSatisfy(TestProcess.isGone) }, "signal \(signal): survivors among \(pids)")
         }
     }
 
     @Test("lifecycle commands on unknown or attached plugins fail clearly; logs are captured")
     func commandErrors() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: """
                 plugins:
                   worker:
                     command: \(testPluginCommand)
                 """)
         defer { broker.stop() }
-        let attached = try ChildProcess(Paths.greeter, [], name: "attached", environment: ["PLEXUS_BROKER": broker.control])
+        let attached = try TestProcess(Paths.greeter, [], name: "attached", environment: ["PLEXUS_BROKER": broker.control])
         defer { attached.stop() }
-        #expect(broker.waitForPlugin("greeter") != nil)
-        #expect(broker.waitForRunning("worker") != nil)
+        try broker.waitForPlugin("greeter")
+        try broker.waitForRunning("worker")
 
         let unknown = try runPlexus(["restart", "nosuch", "--broker", broker.control])
         #expect(unknown.status != 0 && unknown.stderr.contains("no plugin named 'nosuch'"))
@@ -373,7 +380,7 @@ struct SupervisionTests {
             ("plugins:\n  a:\n    command: x\n    colour: red\n", "plugins.a.colour: unknown key"),
         ])
     func invalidTopologies(text: String, expected: String) throws {
-        let dir = try Paths.temporaryDirectory()
+        let dir = try TestDirectory.make()
         let file = dir.appendingPathComponent("bad.yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         let check = try runPlexus(["check", file.path])

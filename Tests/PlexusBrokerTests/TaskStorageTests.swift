@@ -1,6 +1,7 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 
 @testable import PlexusBroker
@@ -18,17 +19,17 @@ struct TaskStorageTests {
 
     /// A broker on `data` that holds three tasks, one of which ran; stopped again.
     static func prepare(_ data: String, in directory: URL) throws {
-        let broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        let broker = try TestBroker(directory: directory, arguments: ["--data", data])
         defer { broker.stop() }
         let client = try broker.client()
         for id in ["alpha", "beta", "gamma"] { try client.addTask(["id": id, "every": "1h", "topic": "demo.\(id)"]) }
         _ = try client.tasks(.trigger, "alpha")
-        #expect(broker.waitForTask("alpha") { $0.history?.count == 1 } != nil)
+        try broker.waitForTask("alpha") { $0.history?.count == 1 }
     }
 
     @Test("a damaged database stops the broker at start, naming the file; tasks recover brings back what is readable")
     func damagedDatabase() throws {
-        let directory = try Paths.temporaryDirectory()
+        let directory = try TestDirectory.make()
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("data").path
         let file = data + "/tasks.sqlite"
@@ -49,7 +50,7 @@ struct TaskStorageTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: data)
         #expect(files.contains { $0.hasPrefix("tasks.sqlite.damaged-") }, "\(files)")
 
-        let broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        let broker = try TestBroker(directory: directory, arguments: ["--data", data])
         let tasks = try broker.client().tasks(.list, as: [TaskReport].self)
         broker.stop()
         #expect(tasks.map(\.id) == ["alpha", "beta", "gamma"])
@@ -76,7 +77,7 @@ struct TaskStorageTests {
 
     @Test("a read-only database file stops the broker at start, naming the file", .enabled(if: FileSystemFaults.canMakeImmutable))
     func readOnlyFile() throws {
-        let directory = try Paths.temporaryDirectory()
+        let directory = try TestDirectory.make()
         let data = directory.appendingPathComponent("data").path
         let file = data + "/tasks.sqlite"
         defer {
@@ -88,7 +89,7 @@ struct TaskStorageTests {
         try Self.expectRefusedAsUnwritable(data, file)
         FileSystemFaults.setImmutable(file, false)
         // Writable again: the broker starts with its tasks.
-        let broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        let broker = try TestBroker(directory: directory, arguments: ["--data", data])
         defer { broker.stop() }
         #expect(try broker.client().tasks(.list, as: [TaskReport].self).count == 3)
     }
@@ -100,11 +101,11 @@ struct TaskStorageTests {
         let mount = try TmpfsMount(kilobytes: 1024)
         defer { mount.remove() }
         let data = mount.path + "/data"
-        try Self.prepare(data, in: try Paths.temporaryDirectory())
+        try Self.prepare(data, in: try TestDirectory.make())
         try mount.remount(readOnly: true)
         try Self.expectRefusedAsUnwritable(data, data + "/tasks.sqlite")
         try mount.remount(readOnly: false)
-        let broker = try BrokerProcess(extraArguments: ["--data", data])
+        let broker = try TestBroker(arguments: ["--data", data])
         defer { broker.stop() }
         #expect(try broker.client().tasks(.list, as: [TaskReport].self).count == 3)
     }
@@ -116,7 +117,7 @@ struct TaskStorageTests {
         let mount = try TmpfsMount(kilobytes: 1024)
         let data = mount.path + "/data"
         let file = data + "/tasks.sqlite"
-        var broker = try BrokerProcess(extraArguments: ["--data", data])
+        var broker = try TestBroker(arguments: ["--data", data])
         defer {
             broker.stop()
             mount.remove()
@@ -124,7 +125,7 @@ struct TaskStorageTests {
         var client = try broker.client()
         try client.addTask(["id": "before", "every": "1h", "topic": "demo.before"])
         try client.addTask(["id": "ticker", "every": "1s", "topic": "demo.tick"])
-        #expect(broker.waitForTask("ticker") { $0.runCount >= 1 } != nil)
+        try broker.waitForTask("ticker") { $0.runCount >= 1 }
 
         FileSystemFaults.fill(mount.path + "/filler")
         // Whatever still fits in space SQLite holds already is stored and acknowledged; then the refusal.
@@ -156,7 +157,7 @@ struct TaskStorageTests {
         #expect(stats.ok == false && stats.writeFailures >= 1 && stats.database == file && stats.failingSince != nil)
         #expect(stats.lastError?.contains(file) == true)
         // Fires go on in memory meanwhile.
-        let failing = try #require(broker.waitForTask("ticker") { $0.runCount >= 3 })
+        let failing = try broker.waitForTask("ticker") { $0.runCount >= 3 }
 
         try FileManager.default.removeItem(atPath: mount.path + "/filler")
         #expect(waitUntil(timeout: 10) { (try? client.stats().taskStorage?.ok) == true })
@@ -165,7 +166,7 @@ struct TaskStorageTests {
 
         // Everything acknowledged is there after a restart, the refused task is not, and the fires
         // counted while writes failed were stored once they worked again.
-        broker = try BrokerProcess(extraArguments: ["--data", data])
+        broker = try TestBroker(arguments: ["--data", data])
         client = try broker.client()
         let restored = try client.tasks(.list, as: [TaskReport].self)
         ids = restored.map(\.id)
@@ -179,7 +180,7 @@ struct TaskStorageTests {
 struct TaskLimitTests {
     @Test("TASKS ADD beyond broker.max_tasks is refused with 409 naming the limit; topology tasks count")
     func maxTasks() throws {
-        let broker = try BrokerProcess(topology: "broker: { max_tasks: 3 }\ntasks:\n  declared: { every: 1h, topic: demo.d }\n")
+        let broker = try TestBroker(topology: "broker: { max_tasks: 3 }\ntasks:\n  declared: { every: 1h, topic: demo.d }\n")
         defer { broker.stop() }
         let client = try broker.client()
         try client.addTask(["id": "one", "every": "1h", "topic": "demo.x"])
@@ -210,7 +211,7 @@ extension TaskLimitTests {
 
     @Test("TASKS LIST pages in id order with a PageInfo; bad paging is 400; the CLI fetches every page")
     func paging() throws {
-        let broker = try BrokerProcess()
+        let broker = try TestBroker()
         defer { broker.stop() }
         let client = try broker.client()
         let ids = (0..<1_205).map { String(format: "p%04d", $0) }

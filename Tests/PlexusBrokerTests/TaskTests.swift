@@ -1,6 +1,7 @@
 import Foundation
 import PlexusClient
 import PlexusProtocol
+import PlexusTesting
 import Testing
 
 @Suite("Scheduled tasks (live broker and plugins)", .serialized)
@@ -20,7 +21,7 @@ struct TaskTests {
 
     @Test("a topology task fans out to three instances, waits for the slow one and records each result")
     func fanOut() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: Self.topology(
                 instances: 3,
                 tasks: """
@@ -40,10 +41,10 @@ struct TaskTests {
                     """))
         defer { broker.stop() }
         let events = try broker.subscriber(["plexus.task.>"])
-        #expect(try broker.waitForSubscriptions(1))
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForSubscriptions(1)
+        try broker.waitForRunning("svc")
 
-        let sweep = try #require(broker.waitForTask("sweep") { $0.state == "failed" })
+        let sweep = try broker.waitForTask("sweep") { $0.state == "failed" }
         #expect(sweep.origin == "topology" && sweep.runCount == 1 && sweep.failureCount == 1)
         let run = try #require(sweep.history?.last)
         #expect(run.runID == "sweep#1" && run.outcome == "failed" && run.attempt == 1)
@@ -58,7 +59,7 @@ struct TaskTests {
         // An instance that does not answer in time counts as timed out; the others still count.
         let client = try broker.client()
         _ = try client.tasks(.trigger, "stuck")
-        let stuck = try #require(broker.waitForTask("stuck") { $0.history?.isEmpty == false })
+        let stuck = try broker.waitForTask("stuck") { $0.history?.isEmpty == false }
         let timedOut = try #require(stuck.history?.last)
         #expect(timedOut.outcome == "timed_out")
         #expect(timedOut.instances["svc-1"]?.status == "timed_out")
@@ -75,7 +76,7 @@ struct TaskTests {
 
     @Test("forbid skips a fire while the previous run goes on; replace cancels it")
     func concurrencyPolicies() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: Self.topology(
                 instances: 1,
                 tasks: """
@@ -91,12 +92,10 @@ struct TaskTests {
                         payload: { sleep_ms: { svc-1: 2500 } }
                     """))
         defer { broker.stop() }
-        let careful = try #require(
-            broker.waitForTask("careful") { task in task.history?.contains { $0.outcome == "skipped" } == true })
+        let careful = try broker.waitForTask("careful") { task in task.history?.contains { $0.outcome == "skipped" } == true }
         let skipped = try #require(careful.history?.first { $0.outcome == "skipped" })
         #expect(skipped.error?.contains("still running (concurrency forbid)") == true)
-        let eager = try #require(
-            broker.waitForTask("eager") { task in task.history?.contains { $0.outcome == "canceled" } == true })
+        let eager = try broker.waitForTask("eager") { task in task.history?.contains { $0.outcome == "canceled" } == true }
         let canceled = try #require(eager.history?.first { $0.outcome == "canceled" })
         #expect(canceled.error?.contains("replaced by the run scheduled at") == true)
         #expect(eager.running.count == 1)
@@ -104,9 +103,9 @@ struct TaskTests {
 
     @Test("tasks added over the CLI: list --json, pause, resume, trigger, cancel and max_runs")
     func commands() throws {
-        let broker = try BrokerProcess(topology: Self.topology(instances: 1, tasks: "  {}"))
+        let broker = try TestBroker(topology: Self.topology(instances: 1, tasks: "  {}"))
         defer { broker.stop() }
-        #expect(broker.waitForRunning("svc") != nil)
+        try broker.waitForRunning("svc")
         func plexus(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
             try runPlexus(["tasks"] + arguments + ["--broker", broker.control])
         }
@@ -116,7 +115,7 @@ struct TaskTests {
 
         let triggered = try plexus(["trigger", "yearly", "--json"])
         #expect(triggered.status == 0)
-        let afterTrigger = try #require(broker.waitForTask("yearly") { $0.history?.last?.outcome == "succeeded" })
+        let afterTrigger = try broker.waitForTask("yearly") { $0.history?.last?.outcome == "succeeded" }
         #expect(afterTrigger.runCount == 1 && afterTrigger.state == "pending")
         #expect(afterTrigger.history?.last?.instances["svc-1"]?.message == "svc-1 ran yearly#1 (attempt 1)")
 
@@ -126,7 +125,7 @@ struct TaskTests {
         let late = try plexus(["trigger", "yearly"])
         #expect(late.status != 0 && late.stderr.contains("cannot trigger task 'yearly': it is canceled"))
 
-        let twice = try #require(broker.waitForTask("twice") { $0.state == "completed" })
+        let twice = try broker.waitForTask("twice") { $0.state == "completed" }
         #expect(twice.runCount == 2 && twice.failureCount == 0 && twice.nextRun == nil)
 
         let listed = try plexus(["list", "--json"])
@@ -143,25 +142,24 @@ struct TaskTests {
 
     @Test("a task added at run time, its counters and history survive a restart; misfires catch up once or are skipped")
     func persistenceAndMisfire() throws {
-        let directory = try Paths.temporaryDirectory()
+        let directory = try TestDirectory.make()
         let data = directory.appendingPathComponent("data").path
-        var broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        var broker = try TestBroker(directory: directory, arguments: ["--data", data])
         var client = try broker.client()
         try client.addTask(["id": "catchup", "every": "2s", "topic": "demo.catchup", "misfire": "run_once"])
         try client.addTask(["id": "skipper", "every": "2s", "topic": "demo.skipper"])
-        let before = try #require(broker.waitForTask("catchup") { $0.runCount >= 1 })
+        let before = try broker.waitForTask("catchup") { $0.runCount >= 1 }
         broker.stop()
 
         // The downtime is what is under test: it has to pass in real time, longer than two intervals.
         Thread.sleep(forTimeInterval: 4.5)
         let restartedAt = Date()
-        broker = try BrokerProcess(directory: directory, extraArguments: ["--data", data])
+        broker = try TestBroker(directory: directory, arguments: ["--data", data])
         defer { broker.stop() }
         client = try broker.client()
-        let catchup = try #require(
-            broker.waitForTask("catchup") { task in
-                task.history?.contains { Self.started($0, after: restartedAt) } == true
-            })
+        let catchup = try broker.waitForTask("catchup") { task in
+            task.history?.contains { Self.started($0, after: restartedAt) } == true
+        }
         #expect(catchup.origin == "runtime" && catchup.runCount > before.runCount)
         // The earlier runs are still in the history, and the catch-up belongs to a fire missed in the downtime.
         #expect(catchup.history?.contains { $0.runID == before.history?.last?.runID } == true)
@@ -169,27 +167,26 @@ struct TaskTests {
         #expect(caughtUp.outcome == "succeeded")
         #expect((TaskReport.date(caughtUp.scheduledAt) ?? .distantFuture) < restartedAt)
 
-        let skipper = try #require(
-            broker.waitForTask("skipper") { task in task.history?.contains { $0.outcome == "skipped" } == true })
+        let skipper = try broker.waitForTask("skipper") { task in task.history?.contains { $0.outcome == "skipped" } == true }
         let skip = try #require(skipper.history?.first { $0.outcome == "skipped" })
         #expect(skip.error?.contains("(misfire skip)") == true && skip.error?.contains("missed") == true)
     }
 
     @Test("topology tasks are reconciled with the database on start and on apply")
     func reconciliation() throws {
-        let directory = try Paths.temporaryDirectory()
-        var broker = try BrokerProcess(
+        let directory = try TestDirectory.make()
+        var broker = try TestBroker(
             topology: "tasks:\n  keep: { every: 1s, topic: demo.keep }\n  drop: { every: 1h, topic: demo.drop }\n",
             directory: directory)
         var client = try broker.client()
-        let kept = try #require(broker.waitForTask("keep") { $0.runCount >= 2 })
+        let kept = try broker.waitForTask("keep") { $0.runCount >= 2 }
         _ = try client.tasks(.pause, "keep")
         try client.addTask(["id": "mine", "every": "1h", "topic": "demo.mine"])
         broker.stop()
 
         // Same database, a new file: `keep` unchanged (still paused, counters and history kept), `drop`
         // gone, `fresh` new; the run-time task stays.
-        broker = try BrokerProcess(
+        broker = try TestBroker(
             topology: "tasks:\n  keep: { every: 1s, topic: demo.keep }\n  fresh: { every: 1h, topic: demo.fresh }\n",
             directory: directory)
         defer { broker.stop() }
@@ -209,7 +206,7 @@ struct TaskTests {
         let redefined = try #require(tasks.first { $0.id == "keep" })
         #expect(redefined.state == "paused" && redefined.runCount == keep.runCount)
         _ = try client.tasks(.resume, "keep")
-        #expect(broker.waitForTask("keep") { $0.runCount > keep.runCount } != nil)
+        try broker.waitForTask("keep") { $0.runCount > keep.runCount }
     }
 
     static func started(_ run: TaskReport.Run, after date: Date) -> Bool {
@@ -218,7 +215,7 @@ struct TaskTests {
 
     @Test("bad task definitions and commands get clear errors; the broker keeps its tasks and counts them")
     func badInput() throws {
-        let broker = try BrokerProcess(
+        let broker = try TestBroker(
             topology: Self.topology(
                 instances: 1,
                 tasks: """
@@ -287,12 +284,11 @@ struct ExampleTaskTests {
             .replacingOccurrences(of: "plugins/audit/audit.py", with: Paths.auditPlugin)
             .replacingOccurrences(of: "\"*/10 * * * * *\"", with: "\"*/2 * * * * *\"")
         #expect(text.contains(Paths.greeter) && text.contains(Paths.auditPlugin) && text.contains("*/2 * * * * *"))
-        let broker = try BrokerProcess(topology: text)
+        let broker = try TestBroker(topology: text)
         defer { broker.stop() }
-        let task = try #require(
-            broker.waitForTask("housekeeping", timeout: 30) { task in
-                task.history?.contains { $0.outcome == "succeeded" } == true
-            })
+        let task = try broker.waitForTask("housekeeping", timeout: 30) { task in
+            task.history?.contains { $0.outcome == "succeeded" } == true
+        }
         let run = try #require(task.history?.first { $0.outcome == "succeeded" })
         #expect(Set(run.instances.keys) == ["audit-1", "greeter-1"])
         #expect(run.instances["audit-1"]?.message?.hasPrefix("audit: ") == true)

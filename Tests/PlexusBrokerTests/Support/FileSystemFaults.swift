@@ -1,4 +1,5 @@
 import Foundation
+import PlexusTesting
 
 /// Ways to make file writes fail for real, as root on Linux (root ignores permission bits): the
 /// immutable attribute (`chattr +i`, on ext4 and most local file systems) and a small tmpfs that a
@@ -23,7 +24,7 @@ enum FileSystemFaults {
 
     /// Whether `chattr +i` works on files in the temporary directory.
     static let canMakeImmutable: Bool = {
-        guard getuid() == 0, let chattr, let directory = try? Paths.temporaryDirectory() else { return false }
+        guard getuid() == 0, let chattr, let directory = try? TestDirectory.make() else { return false }
         defer { try? FileManager.default.removeItem(at: directory) }
         let probe = directory.appendingPathComponent("probe").path
         guard FileManager.default.createFile(atPath: probe, contents: Data("x".utf8)) else { return false }
@@ -83,7 +84,7 @@ final class TmpfsMount: @unchecked Sendable {
     let path: String
 
     init(kilobytes: Int) throws {
-        let directory = try Paths.temporaryDirectory()
+        let directory = try TestDirectory.make()
         guard let mount = FileSystemFaults.mount,
             FileSystemFaults.run(mount, ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", directory.path]) == 0
         else {

@@ -15,14 +15,3 @@ extension ControlClient {
         return try tasks(.add, text)
     }
 }
-
-extension BrokerProcess {
-    /// Waits until task `id` satisfies `condition` (polling `SHOW`); returns it.
-    func waitForTask(_ id: String, timeout: Double = 20, _ condition: @escaping (TaskReport) -> Bool) -> TaskReport? {
-        guard let client = try? client(timeout: 2) else { return nil }
-        return waitFor(timeout: timeout, interval: 0.05) { () -> TaskReport? in
-            guard let task = try? client.tasks(.show, id) else { return nil }
-            return condition(task) ? task : nil
-        }
-    }
-}
