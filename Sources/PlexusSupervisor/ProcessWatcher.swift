@@ -26,7 +26,8 @@ public final class ProcessWatcher: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private var thread: Thread?
+    /// Left when the thread's loop has ended.
+    private let finished = DispatchGroup()
     private static let maxLine = 64 * 1024
 
     /// `onEvent` is called on the watcher's thread.
@@ -36,9 +37,14 @@ public final class ProcessWatcher: @unchecked Sendable {
         _ = plexus_pipe(&fds, 1)
         wakeRead = fds[0]
         wakeWrite = fds[1]
-        let thread = Thread { [unowned self] in self.run() }
+        finished.enter()
+        // The thread keeps the watcher alive until its loop ends, so a `stop` that gives up waiting
+        // never leaves it running on a freed watcher.
+        let thread = Thread { [finished] in
+            self.run()
+            finished.leave()
+        }
         thread.name = "plexus-process-watcher"
-        self.thread = thread
         thread.start()
     }
 
@@ -48,11 +54,13 @@ public final class ProcessWatcher: @unchecked Sendable {
         wake()
     }
 
-    /// Ends the thread; processes still running are no longer watched.
-    public func stop() {
+    /// Ends the thread and waits for it, at most `timeout` seconds; returns whether it ended.
+    /// Processes still running are no longer watched.
+    @discardableResult
+    public func stop(timeout: Double = 10) -> Bool {
         stopping.store(true, ordering: .releasing)
         wake()
-        while thread?.isExecuting == true { Thread.sleep(forTimeInterval: 0.001) }
+        return finished.wait(timeout: .now() + timeout) == .success
     }
 
     private func wake() {

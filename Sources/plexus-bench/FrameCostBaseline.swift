@@ -1,4 +1,5 @@
 import Foundation
+import PlexusTesting
 import ZeroMQ
 
 /// A minimal SUB→XPUB forwarder written with our wrapper, optionally adding a constant third frame.
@@ -10,7 +11,7 @@ import ZeroMQ
 final class FrameCostBaseline: @unchecked Sendable {
     let inbound: String
     let outbound: String
-    private let thread: Thread
+    private let thread: JoinableThread
     private let context: ZMQContext
     private let stopFlag: ManagedAtomicFlag
 
@@ -27,7 +28,7 @@ final class FrameCostBaseline: @unchecked Sendable {
         self.context = context
         let stopFlag = ManagedAtomicFlag()
         self.stopFlag = stopFlag
-        thread = Thread {
+        thread = JoinableThread {
             var poller = Poller()
             let inboundIndex = poller.add(sub)
             let outboundIndex = poller.add(xpub)
@@ -47,11 +48,10 @@ final class FrameCostBaseline: @unchecked Sendable {
             sub.close()
             xpub.close()
         }
-        thread.start()
     }
 
     func stop() {
         stopFlag.set()
-        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+        thread.joinOrExit("the frame-cost forwarder")
     }
 }

@@ -2,11 +2,12 @@ import Foundation
 import PlexusBroker
 import PlexusProtocol
 import PlexusSupervisor
+import PlexusTesting
 
 /// A broker on ephemeral loopback ports, running on a thread of its own for the length of a benchmark.
 final class LocalBroker {
     let broker: Broker
-    private let thread: Thread
+    private let thread: JoinableThread
 
     init(topology: Topology? = nil, eventsHighWaterMark: Int32? = nil) throws {
         broker = try Broker(
@@ -14,8 +15,7 @@ final class LocalBroker {
                 controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
                 eventsOutEndpoint: "tcp://127.0.0.1:*", topology: topology, eventsHighWaterMark: eventsHighWaterMark))
         let broker = self.broker
-        thread = Thread { broker.run() }
-        thread.start()
+        thread = JoinableThread { broker.run() }
     }
 
     var endpoints: BoundEndpoints { broker.endpoints }
@@ -23,6 +23,6 @@ final class LocalBroker {
     /// Stops the broker (and the plugins it supervises) and waits for its loop to end.
     func stop() {
         broker.requestStop()
-        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        thread.joinOrExit("the broker loop")
     }
 }

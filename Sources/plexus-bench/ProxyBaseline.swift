@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import PlexusTesting
 import ZeroMQ
 
 /// libzmq's own forwarder, `zmq_proxy` between XSUB and XPUB, on a thread: the baseline the broker's
@@ -12,7 +13,7 @@ final class ProxyBaseline: @unchecked Sendable {
     private let backend: Socket
     private let control: Socket
     private let steer: Socket
-    private let thread: Thread
+    private let thread: JoinableThread
     private let context: ZMQContext
 
     init() throws {
@@ -30,15 +31,14 @@ final class ProxyBaseline: @unchecked Sendable {
         steer = try context.socket(.pair)
         try steer.connect(endpoint)
         let (frontend, backend, control) = (frontend, backend, control)
-        thread = Thread {
+        thread = JoinableThread {
             zmq_proxy_steerable(frontend.rawHandle, backend.rawHandle, nil, control.rawHandle)
         }
-        thread.start()
     }
 
     func stop() {
         _ = try? steer.send(Array("TERMINATE".utf8))
-        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+        thread.joinOrExit("zmq_proxy")
         for socket in [frontend, backend, control, steer] { socket.close() }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusProtocol
+import PlexusTesting
 import ZeroMQ
 
 /// Round-trip latency of one request in flight, in microseconds, as sorted samples.
@@ -8,7 +9,7 @@ struct RoundTrip {
     final class Echo: @unchecked Sendable {
         let endpoint: String
         private let router: Socket
-        private let thread: Thread
+        private let thread: JoinableThread
         private let stopFlag = ManagedAtomicFlag()
 
         init(context: ZMQContext) throws {
@@ -16,19 +17,18 @@ struct RoundTrip {
             endpoint = try router.bind("tcp://127.0.0.1:*")
             let (router, stopFlag) = (router, stopFlag)
             try router.setReceiveTimeout(milliseconds: 100)
-            thread = Thread {
+            thread = JoinableThread {
                 while !stopFlag.isSet {
                     guard let frames = try? router.receiveMultipart() else { continue }
                     _ = try? router.send(multipart: frames)
                 }
                 router.close()
             }
-            thread.start()
         }
 
         func stop() {
             stopFlag.set()
-            while thread.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+            thread.joinOrExit("the echo server")
         }
     }
 

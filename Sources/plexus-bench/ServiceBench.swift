@@ -2,6 +2,7 @@ import Foundation
 import PlexusBroker
 import PlexusProtocol
 import PlexusSupervisor
+import PlexusTesting
 import ZeroMQ
 
 /// Service round trips through the broker to a real plugin process (`test.echo` of plexus-test-plugin,
@@ -104,7 +105,7 @@ struct ServiceBench {
 /// A worker that speaks the plugin protocol directly (no SDK): registers `bench.echo` with 8 slots and
 /// answers every `REQUEST` with its body. Against the raw echo it isolates what the broker adds.
 final class RawWorker: @unchecked Sendable {
-    private let thread: Thread
+    private let thread: JoinableThread
     private let stopFlag = ManagedAtomicFlag()
 
     init(context: ZMQContext, control: String) throws {
@@ -122,7 +123,7 @@ final class RawWorker: @unchecked Sendable {
         let stopFlag = self.stopFlag
         let reply = Array("REPLY".utf8)
         let header = ProtocolHeader.plugin.frame
-        thread = Thread {
+        thread = JoinableThread {
             var lastSent = DispatchTime.now().uptimeNanoseconds
             while !stopFlag.isSet {
                 if let frames = try? dealer.receiveMultipart(), frames.count == 7, frames[2] == Array("REQUEST".utf8) {
@@ -136,11 +137,10 @@ final class RawWorker: @unchecked Sendable {
             }
             dealer.close()
         }
-        thread.start()
     }
 
     func stop() {
         stopFlag.set()
-        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.005) }
+        thread.joinOrExit("the service worker")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusProtocol
+import PlexusTesting
 import ZeroMQ
 
 /// Scheduled-task firing jitter: how late a run reaches its plugin (time received minus time
@@ -166,7 +167,7 @@ final class LatenessRecorder: @unchecked Sendable {
         func all() -> [(Double, Double)] { lock.withLock { pairs } }
     }
 
-    private let thread: Thread
+    private let thread: JoinableThread
     private let stopFlag = ManagedAtomicFlag()
     private let samples = Samples()
 
@@ -200,7 +201,7 @@ final class LatenessRecorder: @unchecked Sendable {
         let reply = Array("REPLY".utf8)
         let marker = Array(#""plexus-scheduled-at":""#.utf8)
         try? dealer.setReceiveTimeout(milliseconds: 200)
-        thread = Thread {
+        thread = JoinableThread {
             var lastSent = Date().timeIntervalSince1970
             while !stopFlag.isSet {
                 guard let frames = try? dealer.receiveMultipart() else {
@@ -223,7 +224,6 @@ final class LatenessRecorder: @unchecked Sendable {
             }
             dealer.close()
         }
-        thread.start()
     }
 
     /// The decimal digits right after `marker` in `bytes`.
@@ -248,6 +248,6 @@ final class LatenessRecorder: @unchecked Sendable {
 
     func stop() {
         stopFlag.set()
-        while thread.isExecuting { Thread.sleep(forTimeInterval: 0.005) }
+        thread.joinOrExit("the task worker")
     }
 }
