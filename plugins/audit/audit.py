@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import sys
-from typing import Any, Dict, List, TextIO, Tuple
+from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 try:
     import plexus  # noqa: F401 - the installed SDK (pip install ./plugins/sdk/python), when there is one
@@ -41,10 +41,10 @@ class Audit(Plugin):
     version = "1.0.0"
     subscriptions = [">"]
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.path = None
-        self.file = None
+        self.path: Optional[str] = None
+        self.file: Optional[TextIO] = None
         self.written = 0    # events written since start
         self.reported = 0   # `written` at the last housekeeping run
 
@@ -69,6 +69,7 @@ class Audit(Plugin):
         except UnicodeDecodeError:
             record["data_base64"] = base64.b64encode(event.data).decode("ascii")
         # One line per event, flushed at once, so that a crash loses at most the event in hand.
+        assert self.file is not None, "on_start opens the file before any event is handled"
         self.file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.file.flush()
         self.written += 1

@@ -54,6 +54,7 @@ from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATC
                         MAX_BACKOFF, SUB_RCVHWM, Handler)
 from .plugin_services import Offer, ServiceSupport
 from .plugin_session import SessionProtocol
+from .service import F
 # Read by each run() from here, where they always lived (tests and users patch them in this module).
 from .plugin_session import PROBE_INTERVAL_S, PROBE_TIMEOUT_S  # noqa: F401
 from .service_codec import registration_fields, validate_concurrency
@@ -68,7 +69,7 @@ HANDLER_QUEUE_MAX = 1000
 JOIN_TIMEOUT_S = 10.0
 
 
-def handler(pattern: str) -> Callable[[Handler], Handler]:
+def handler(pattern: str) -> Callable[[F], F]:
     """Marks a method of a :class:`Plugin` subclass as the handler of ``pattern`` (may be stacked)::
 
         class Audit(Plugin):
@@ -77,7 +78,7 @@ def handler(pattern: str) -> Callable[[Handler], Handler]:
     """
     Pattern(pattern)  # fail at class definition, not at run time
 
-    def mark(fn: Handler) -> Handler:
+    def mark(fn: F) -> F:
         fn.__dict__.setdefault("_plexus_patterns", []).append(pattern)
         return fn
     return mark
