@@ -467,7 +467,7 @@ class SessionIO:
             self._run_posted()
             said_goodbye = self._session and self._dealer is not None
             if said_goodbye:
-                self._send(P.GOODBYE, P.encode_json({"reason": reason}))
+                self._send_frames(P.encode_goodbye(reason))
                 log.info("said goodbye (%s)", reason)
         finally:
             if self._dealer is not None:
