@@ -120,7 +120,11 @@ def send_as_client(m: Dict[str, Any]) -> Optional[List[bytes]]:
     elif command == "TASKS":
         verb, argument = m["verb"], m["argument"]
         if verb == "LIST":
-            client.tasks_list()
+            if argument is None:
+                client.tasks_list()
+            else:
+                page = json.loads(argument)
+                client.tasks_list(offset=page.get("offset"), limit=page.get("limit"))
         elif verb == "ADD":
             client.task_add(argument)
         else:
