@@ -42,12 +42,19 @@ let package = Package(
         .target(name: "PlexusTasks", dependencies: ["PlexusSchedule"]),
         // fork/exec with PR_SET_PDEATHSIG, which needs C between fork and exec.
         .target(name: "CSpawn"),
+        // topology.yaml: schema, value parsers, YAML limits (over Yams's embedded libyaml), dependency graph.
+        .target(
+            name: "PlexusTopology",
+            dependencies: [
+                "PlexusProtocol", "PlexusTasks",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "PlexusSupervisor",
             dependencies: [
-                "CSpawn", "PlexusProtocol", "PlexusTasks",
+                "CSpawn", "PlexusProtocol", "PlexusTopology",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -64,7 +71,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusSupervisor", "PlexusMajordomo", "PlexusTasks", "CSpawn",
+                "ZeroMQ", "PlexusProtocol", "PlexusTopology", "PlexusSupervisor", "PlexusMajordomo", "PlexusTasks", "CSpawn",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -74,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,7 +89,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "plexus-bench",
-            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
+            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
@@ -97,7 +104,8 @@ let package = Package(
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
         .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks", "PlexusSchedule"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
-        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol", "PlexusTasks"]),
+        .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
+        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
             dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"],

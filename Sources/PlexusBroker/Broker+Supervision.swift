@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PlexusProtocol
 import PlexusSupervisor
+import PlexusTopology
 
 /// The broker's side of supervision: carrying out the supervisor's actions, feeding it process and
 /// session events, and answering the lifecycle commands.

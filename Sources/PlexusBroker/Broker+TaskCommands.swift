@@ -1,7 +1,7 @@
 import Foundation
 import PlexusProtocol
-import PlexusSupervisor
 import PlexusTasks
+import PlexusTopology
 
 /// The client command `TASKS` (docs/PROTOCOL.md, section 9).
 extension Broker {

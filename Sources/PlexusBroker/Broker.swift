@@ -4,6 +4,7 @@ import Logging
 import PlexusMajordomo
 import PlexusProtocol
 import PlexusSupervisor
+import PlexusTopology
 import Synchronization
 import ZeroMQ
 

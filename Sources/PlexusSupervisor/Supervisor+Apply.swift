@@ -1,4 +1,5 @@
 import PlexusProtocol
+import PlexusTopology
 
 /// What `APPLY` changes, by plugin name.
 public struct ApplyPlan: Codable, Sendable, Equatable {

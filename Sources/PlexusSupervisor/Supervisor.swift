@@ -1,5 +1,6 @@
 import Logging
 import PlexusProtocol
+import PlexusTopology
 
 #if canImport(Glibc)
     import Glibc

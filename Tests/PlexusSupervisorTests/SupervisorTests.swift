@@ -1,4 +1,5 @@
 import PlexusProtocol
+import PlexusTopology
 import Testing
 
 @testable import PlexusSupervisor
