@@ -50,10 +50,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
+        .target(name: "PlexusProcess", dependencies: ["CSpawn"]),
         .target(
             name: "PlexusSupervisor",
             dependencies: [
-                "CSpawn", "PlexusProtocol", "PlexusTopology",
+                "PlexusProtocol", "PlexusTopology",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,7 +73,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusTopology", "PlexusSupervisor", "PlexusMajordomo", "PlexusTasks", "CSpawn",
+                "ZeroMQ", "PlexusProtocol", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -105,6 +107,7 @@ let package = Package(
         .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks", "PlexusSchedule"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
+        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",

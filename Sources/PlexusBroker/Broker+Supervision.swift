@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlexusProcess
 import PlexusProtocol
 import PlexusSupervisor
 import PlexusTopology

@@ -2,6 +2,7 @@ import CSpawn
 import Foundation
 import Logging
 import PlexusMajordomo
+import PlexusProcess
 import PlexusProtocol
 import PlexusSupervisor
 import PlexusTopology

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PlexusSupervisor
+@testable import PlexusProcess
 
 @Suite("Log buffer")
 struct LogBufferTests {
