@@ -111,7 +111,9 @@ let package = Package(
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
-            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "ZeroMQ"],
+            dependencies: [
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "PlexusSupervisor", "PlexusTopology", "ZeroMQ",
+            ],
             exclude: ["Fixtures"]
         ),
     ],

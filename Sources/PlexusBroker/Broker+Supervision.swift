@@ -176,10 +176,10 @@ extension Broker {
     func lifecycle(_ verb: LifecycleVerb, _ plugin: String) throws(ProtocolError) -> [[UInt8]] {
         let now = Clock.monotonicMilliseconds()
         switch verb {
-        case .start: execute(try supervisor.startPlugin(plugin, now: now))
-        case .stop: execute(try supervisor.stopPlugin(plugin, now: now))
-        case .restart: execute(try supervisor.restartPlugin(plugin, now: now))
-        case .upgrade: execute(try supervisor.upgradePlugin(plugin, now: now))
+        case .start: execute(try supervised(supervisor.startPlugin(plugin, now: now)))
+        case .stop: execute(try supervised(supervisor.stopPlugin(plugin, now: now)))
+        case .restart: execute(try supervised(supervisor.restartPlugin(plugin, now: now)))
+        case .upgrade: execute(try supervised(supervisor.upgradePlugin(plugin, now: now)))
         case .reload:
             let actions = try reloadFromFile(plugin)
             execute(actions)
@@ -208,7 +208,7 @@ extension Broker {
         } catch {
             throw ProtocolError(.badRequest, "topology not reloaded: \(error)")
         }
-        let actions = try supervisor.reloadPlugin(plugin, config: config)
+        let actions = try supervised(supervisor.reloadPlugin(plugin, config: config))
         if actions.isEmpty, supervisor.topology.plugin(plugin) == nil {
             throw ProtocolError(.notFound, "no plugin named '\(plugin)'")
         }

@@ -460,26 +460,26 @@ public struct Supervisor: Sendable {
     // MARK: Commands
 
     /// Checks that `name` is a plugin the supervisor launches; the error says why not.
-    func launchable(_ name: String, for verb: String) throws(ProtocolError) -> PluginSpec {
+    func launchable(_ name: String, for verb: String) throws(SupervisorError) -> PluginSpec {
         guard let spec = spec(name) else {
             if attached.values.contains(where: { $0.plugin == name }) {
-                throw ProtocolError(.conflict, "\(name) is attached (not started by the broker); it has no process to \(verb)")
+                throw SupervisorError.conflict("\(name) is attached (not started by the broker); it has no process to \(verb)")
             }
-            throw ProtocolError(.notFound, "no plugin named '\(name)' in the topology")
+            throw SupervisorError.notFound("no plugin named '\(name)' in the topology")
         }
         guard spec.isLaunched else {
-            throw ProtocolError(.conflict, "\(name) has no command in the topology; the broker cannot \(verb) it")
+            throw SupervisorError.conflict("\(name) has no command in the topology; the broker cannot \(verb) it")
         }
         return spec
     }
 
     /// `START NAME`: want it running; it starts once its dependencies run.
-    public mutating func startPlugin(_ name: String, now: Int64) throws(ProtocolError) -> [SupervisorAction] {
+    public mutating func startPlugin(_ name: String, now: Int64) throws(SupervisorError) -> [SupervisorAction] {
         let spec = try launchable(name, for: "start")
         if let other = spec.conflicts.first(where: isActive) {
-            throw ProtocolError(.conflict, "\(name) conflicts with \(other), which is running; stop it first")
+            throw SupervisorError.conflict("\(name) conflicts with \(other), which is running; stop it first")
         }
-        guard !shuttingDown else { throw ProtocolError(.unavailable, "the broker is shutting down") }
+        guard !shuttingDown else { throw SupervisorError.unavailable("the broker is shutting down") }
         wanted.insert(name)
         for instance in instances(of: name) where instance.state == .stopped || instance.state == .failed {
             var reset = instance
@@ -494,7 +494,7 @@ public struct Supervisor: Sendable {
     }
 
     /// `STOP NAME`: stop its instances and keep them stopped.
-    public mutating func stopPlugin(_ name: String, now: Int64) throws(ProtocolError) -> [SupervisorAction] {
+    public mutating func stopPlugin(_ name: String, now: Int64) throws(SupervisorError) -> [SupervisorAction] {
         _ = try launchable(name, for: "stop")
         wanted.remove(name)
         for instance in instances(of: name) {
@@ -504,9 +504,9 @@ public struct Supervisor: Sendable {
     }
 
     /// `RESTART NAME`: stop, then start again with a fresh restart budget.
-    public mutating func restartPlugin(_ name: String, now: Int64) throws(ProtocolError) -> [SupervisorAction] {
+    public mutating func restartPlugin(_ name: String, now: Int64) throws(SupervisorError) -> [SupervisorAction] {
         _ = try launchable(name, for: "restart")
-        guard !shuttingDown else { throw ProtocolError(.unavailable, "the broker is shutting down") }
+        guard !shuttingDown else { throw SupervisorError.unavailable("the broker is shutting down") }
         wanted.insert(name)
         for instance in instances(of: name) {
             instances[instance.instanceID]?.failureTimes = []
@@ -517,14 +517,14 @@ public struct Supervisor: Sendable {
     }
 
     /// `UPGRADE NAME`: a new generation of each instance; each old one stops once its successor runs.
-    public mutating func upgradePlugin(_ name: String, now: Int64) throws(ProtocolError) -> [SupervisorAction] {
+    public mutating func upgradePlugin(_ name: String, now: Int64) throws(SupervisorError) -> [SupervisorAction] {
         _ = try launchable(name, for: "upgrade")
         let current = instances(of: name).filter { !$0.removeWhenStopped && $0.replaces == nil }
         guard !current.isEmpty, current.allSatisfy({ $0.state == .running }) else {
-            throw ProtocolError(.conflict, "\(name) is not running; use start or restart")
+            throw SupervisorError.conflict("\(name) is not running; use start or restart")
         }
         guard !instances.values.contains(where: { $0.plugin == name && $0.replaces != nil }) else {
-            throw ProtocolError(.conflict, "an upgrade of \(name) is already under way")
+            throw SupervisorError.conflict("an upgrade of \(name) is already under way")
         }
         for old in current {
             var successor = SupervisedInstance(plugin: name, slot: old.slot, generation: old.generation + 1)
@@ -535,12 +535,12 @@ public struct Supervisor: Sendable {
     }
 
     /// `RELOAD NAME` with the config re-read from the topology: the sessions to send it to.
-    public mutating func reloadPlugin(_ name: String, config: JSONValue) throws(ProtocolError) -> [SupervisorAction] {
+    public mutating func reloadPlugin(_ name: String, config: JSONValue) throws(SupervisorError) -> [SupervisorAction] {
         guard let index = topology.plugins.firstIndex(where: { $0.name == name }) else {
             if attached.values.contains(where: { $0.plugin == name }) {
                 return attached.filter { $0.value.plugin == name }.keys.sorted().map { .reload(instance: $0, config: config) }
             }
-            throw ProtocolError(.notFound, "no plugin named '\(name)'")
+            throw SupervisorError.notFound("no plugin named '\(name)'")
         }
         topology.plugins[index].config = config
         let supervised = instances(of: name).filter(\.hasSession).map(\.instanceID)
