@@ -1,4 +1,3 @@
-import PlexusProtocol
 import PlexusTopology
 
 /// What `APPLY` changes, by plugin name.
