@@ -29,7 +29,7 @@ extension Supervisor {
                     if let blocker {
                         instances[instance.instanceID]?.reason = blocker
                     } else {
-                        instances[instance.instanceID]?.state = .starting
+                        instances[instance.instanceID]?.phase = .starting(killed: nil)
                         instances[instance.instanceID]?.reason = nil
                         actions.append(.spawn(instance: instance.instanceID, spec: spec))
                     }
@@ -55,7 +55,7 @@ extension Supervisor {
     private func dependentsStillStopping(_ plugin: String) -> Bool {
         topology.graph.dependents(of: plugin).contains { dependent in
             instances.values.contains {
-                $0.plugin == dependent && $0.hasProcess && (pendingStops[$0.instanceID] != nil || $0.stopRequested)
+                $0.plugin == dependent && $0.hasProcess && (pendingStops[$0.instanceID] != nil || $0.isStopping)
             }
         }
     }
@@ -91,7 +91,7 @@ extension Supervisor {
     func isRunning(_ plugin: String) -> Bool {
         if isLaunched(plugin) {
             let current = instances.values.filter {
-                $0.plugin == plugin && !$0.removeWhenStopped && pendingStops[$0.instanceID]?.remove != true
+                $0.plugin == plugin && $0.phase.afterStop != .remove && pendingStops[$0.instanceID]?.then != .remove
             }
             return !current.isEmpty && current.allSatisfy { $0.state == .running }
         }

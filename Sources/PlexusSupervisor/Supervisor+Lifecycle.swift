@@ -36,7 +36,7 @@ extension Supervisor {
         wanted.insert(name)
         for instance in instances(of: name) where instance.state == .stopped || instance.state == .failed {
             var reset = instance
-            reset.state = .pending
+            reset.phase = .pending
             reset.reason = nil
             reset.failureTimes = []
             reset.consecutiveFailures = 0
@@ -51,7 +51,7 @@ extension Supervisor {
         _ = try launchable(name, for: "stop")
         wanted.remove(name)
         for instance in instances(of: name) {
-            pendingStops[instance.instanceID] = PendingStop(reason: "stopped by command", restartAfter: false, remove: false)
+            pendingStops[instance.instanceID] = PendingStop(reason: "stopped by command", then: .stay)
         }
         return evaluate(now: now)
     }
@@ -64,7 +64,7 @@ extension Supervisor {
         for instance in instances(of: name) {
             instances[instance.instanceID]?.failureTimes = []
             instances[instance.instanceID]?.consecutiveFailures = 0
-            pendingStops[instance.instanceID] = PendingStop(reason: "restart requested", restartAfter: true, remove: false)
+            pendingStops[instance.instanceID] = PendingStop(reason: "restart requested", then: .restart)
         }
         return evaluate(now: now)
     }
@@ -72,7 +72,7 @@ extension Supervisor {
     /// `UPGRADE NAME`: a new generation of each instance; each old one stops once its successor runs.
     public mutating func upgradePlugin(_ name: String, now: Int64) throws(SupervisorError) -> [SupervisorAction] {
         _ = try launchable(name, for: "upgrade")
-        let current = instances(of: name).filter { !$0.removeWhenStopped && $0.replaces == nil }
+        let current = instances(of: name).filter { $0.phase.afterStop != .remove && $0.replaces == nil }
         guard !current.isEmpty, current.allSatisfy({ $0.state == .running }) else {
             throw SupervisorError.conflict("\(name) is not running; use start or restart")
         }
@@ -104,43 +104,39 @@ extension Supervisor {
     // MARK: Stopping
 
     /// Queues a stop that `evaluate` carries out once the instance's stopping dependents are gone.
-    mutating func requestStop(_ id: String, reason: String, restartAfter: Bool, remove: Bool) {
-        pendingStops[id] = PendingStop(reason: reason, restartAfter: restartAfter, remove: remove)
+    mutating func requestStop(_ id: String, reason: String, then: SupervisedInstance.AfterStop) {
+        pendingStops[id] = PendingStop(reason: reason, then: then)
     }
 
     mutating func beginStop(_ id: String, _ stop: PendingStop, now: Int64) -> [SupervisorAction] {
         guard var instance = instances[id] else { return [] }
-        instance.restartAfterStop = stop.restartAfter
-        instance.removeWhenStopped = stop.remove
         guard let pid = instance.pid else {
             // Nothing runs: settle at once.
             instance.deadline = nil
-            if stop.remove {
+            switch stop.then {
+            case .remove:
                 instances[id] = nil
-            } else if stop.restartAfter {
-                instance.state = .pending
+            case .restart:
+                instance.phase = .pending
                 instance.reason = nil
-                instance.restartAfterStop = false
                 instances[id] = instance
-            } else {
-                instance.state = .stopped
+            case .stay:
+                instance.phase = .stopped
                 instance.reason = stop.reason
                 instances[id] = instance
             }
             return []
         }
         let timeout = spec(instance.plugin)?.stopTimeoutMilliseconds ?? 5_000
-        instance.stopRequested = true
-        instance.state = .stopping
         instance.reason = stop.reason
         instance.deadline = now + timeout
         var actions: [SupervisorAction] = [.log(.info, "stopping plugin: \(stop.reason)", instance: id)]
         if instance.hasSession {
-            instance.stopStage = .asked
+            instance.phase = .stopping(stage: .asked, then: stop.then)
             actions.append(.sendStop(instance: id, reason: stop.reason))
         } else {
             // No session to ask (not registered yet): go straight to SIGTERM.
-            instance.stopStage = .terminated
+            instance.phase = .stopping(stage: .terminated, then: stop.then)
             actions.append(.signal(pid: pid, signal: SIGTERM))
         }
         instances[id] = instance

@@ -15,7 +15,7 @@ extension Supervisor {
     public mutating func spawned(_ id: String, pid: Int32, now: Int64) -> [SupervisorAction] {
         guard var instance = instances[id] else { return [] }
         instance.pid = pid
-        instance.state = .starting
+        instance.phase = .starting(killed: nil)
         instance.spawnedAt = now
         instance.runningSince = nil
         instance.reason = nil
@@ -30,7 +30,7 @@ extension Supervisor {
     /// The process could not be started (command not found, …): retrying the same command cannot help.
     public mutating func spawnFailed(_ id: String, message: String, now: Int64) -> [SupervisorAction] {
         guard var instance = instances[id] else { return [] }
-        instance.state = .failed
+        instance.phase = .failed
         instance.reason = "cannot start: \(message)"
         instance.deadline = nil
         instances[id] = instance
@@ -49,26 +49,27 @@ extension Supervisor {
         instance.hasSession = false
         instance.lastExit = text
         instance.deadline = nil
-        instance.stopStage = nil
         var actions: [SupervisorAction] = []
-        if instance.stopRequested {
-            instance.stopRequested = false
-            instance.state = .stopped
+        if let then = instance.phase.afterStop {
+            instance.phase = .stopped
             instance.reason = shuttingDown ? "broker shut down" : "stopped"
             instances[id] = instance
             actions.append(.publish(topic: "plexus.plugin.stopped", instance: id))
             actions.append(.log(.info, "plugin stopped (\(text))", instance: id, plugin: instance.plugin))
-            if instance.removeWhenStopped {
+            switch then {
+            case .remove:
                 instances[id] = nil
-            } else if instance.restartAfterStop {
-                instances[id]?.restartAfterStop = false
-                instances[id]?.state = .pending
+            case .restart:
+                instances[id]?.phase = .pending
                 instances[id]?.reason = nil
+            case .stay:
+                break
             }
         } else {
-            instance.reason = instance.killReason ?? "exited unexpectedly (\(text))"
-            let crashed = !success || instance.killReason != nil
-            instance.killReason = nil
+            let killed = instance.phase.killReason
+            instance.reason = killed?.description ?? "exited unexpectedly (\(text))"
+            let crashed = !success || killed != nil
+            instance.phase = instance.phase.withoutKill
             instances[id] = instance
             actions.append(.publish(topic: "plexus.plugin.crashed", instance: id))
             actions.append(.log(.warning, "plugin exited: \(instance.reason ?? text)", instance: id))
@@ -85,7 +86,7 @@ extension Supervisor {
             wanted.contains(instance.plugin) && !shuttingDown
             && (policy.mode == .always || (policy.mode == .onFailure && crashed))
         guard restart else {
-            instance.state = crashed ? .failed : .stopped
+            instance.phase = crashed ? .failed : .stopped
             if policy.mode == .never { instance.reason = "\(instance.reason ?? "exited"); restart policy is never" }
             instances[id] = instance
             return crashed ? [.publish(topic: "plexus.plugin.failed", instance: id)] : []
@@ -97,7 +98,7 @@ extension Supervisor {
         instance.runningSince = nil
         instance.failureTimes = instance.failureTimes.filter { now - $0 < policy.periodMilliseconds } + [now]
         if instance.failureTimes.count > policy.maxRestarts {
-            instance.state = .failed
+            instance.phase = .failed
             instance.reason =
                 "restarted \(policy.maxRestarts) times within \(policy.periodMilliseconds / 1000) s; "
                 + "giving up (last: \(instance.reason ?? instance.lastExit))"
@@ -110,7 +111,7 @@ extension Supervisor {
         let delay = policy.backoff(attempt: instance.consecutiveFailures)
         instance.consecutiveFailures += 1
         instance.restarts += 1
-        instance.state = .backoff
+        instance.phase = .backoff
         instance.deadline = now + delay
         instance.reason = "restarting in \(delay) ms after: \(instance.reason ?? instance.lastExit)"
         instances[id] = instance
@@ -125,28 +126,28 @@ extension Supervisor {
         for id in instances.keys.sorted() {
             guard var instance = instances[id], let deadline = instance.deadline, deadline <= now else { continue }
             instance.deadline = nil
-            switch instance.state {
+            switch instance.phase {
             case .starting:
                 if let pid = instance.pid {
-                    instance.killReason = "not ready within start_timeout; killed"
+                    instance.phase = .starting(killed: .startTimeout)
                     actions.append(.signal(pid: pid, signal: SIGKILL))
                     actions.append(.log(.warning, "plugin not ready within start_timeout; killing it", instance: id))
                 }
-            case .stopping:
+            case .stopping(let stage, let then):
                 guard let pid = instance.pid else { break }
                 let timeout = spec(instance.plugin)?.stopTimeoutMilliseconds ?? 5_000
-                if instance.stopStage == .asked {
-                    instance.stopStage = .terminated
+                if stage == .asked {
+                    instance.phase = .stopping(stage: .terminated, then: then)
                     instance.deadline = now + timeout
                     actions.append(.signal(pid: pid, signal: SIGTERM))
                     actions.append(.log(.warning, "plugin did not stop within stop_timeout; sent SIGTERM", instance: id))
                 } else {
-                    instance.stopStage = .killed
+                    instance.phase = .stopping(stage: .killed, then: then)
                     actions.append(.signal(pid: pid, signal: SIGKILL))
                     actions.append(.log(.warning, "plugin ignored SIGTERM; sent SIGKILL", instance: id))
                 }
             case .backoff:
-                instance.state = .pending
+                instance.phase = .pending
                 instance.reason = nil
             default:
                 break

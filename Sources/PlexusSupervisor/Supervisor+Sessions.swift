@@ -29,8 +29,9 @@ extension Supervisor {
             if attached[id] != nil { attached[id]?.ready = true }
             return evaluate(now: now)
         }
-        guard instance.hasProcess, !instance.stopRequested else { return [] }
-        instance.state = .running
+        guard instance.hasProcess, !instance.isStopping else { return [] }
+        // A kill already under way (start timeout) still reports its reason when the process exits.
+        instance.phase = .running(killed: instance.phase.killReason)
         instance.runningSince = now
         instance.deadline = nil
         instance.reason = nil
@@ -39,7 +40,7 @@ extension Supervisor {
         if let old = instance.replaces {
             instances[id]?.replaces = nil
             if instances[old] != nil {
-                pendingStops[old] = PendingStop(reason: "replaced by \(id)", restartAfter: false, remove: true)
+                pendingStops[old] = PendingStop(reason: "replaced by \(id)", then: .remove)
                 actions.append(.log(.info, "upgrade: \(id) is running; stopping \(old)", instance: id))
             }
         }
@@ -54,9 +55,9 @@ extension Supervisor {
         }
         instance.hasSession = false
         var actions: [SupervisorAction] = []
-        if lost, let pid = instance.pid, !instance.stopRequested {
+        if lost, let pid = instance.pid, !instance.isStopping {
             // A hung process cannot be asked to stop: kill it; its exit restarts it per policy.
-            instance.killReason = "missed heartbeats; killed"
+            instance.phase.markKilled(.missedHeartbeats)
             actions.append(.signal(pid: pid, signal: SIGKILL))
             actions.append(.log(.warning, "plugin missed heartbeats; killing it", instance: id))
         }

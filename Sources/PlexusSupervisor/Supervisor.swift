@@ -30,8 +30,7 @@ public struct Supervisor: Sendable {
 
     struct PendingStop: Sendable {
         var reason: String
-        var restartAfter: Bool
-        var remove: Bool
+        var then: SupervisedInstance.AfterStop
     }
 
     public init(topology: Topology) {
@@ -41,7 +40,7 @@ public struct Supervisor: Sendable {
             for slot in 1...spec.instances {
                 var instance = SupervisedInstance(plugin: spec.name, slot: slot, generation: 0)
                 if !spec.enabled {
-                    instance.state = .stopped
+                    instance.phase = .stopped
                     instance.reason = "disabled in the topology"
                 }
                 instances[instance.instanceID] = instance
@@ -85,7 +84,7 @@ public struct Supervisor: Sendable {
         shuttingDown = true
         wanted.removeAll()
         for instance in instances.values where instance.state != .stopped || instance.hasProcess {
-            pendingStops[instance.instanceID] = PendingStop(reason: "broker shutting down", restartAfter: false, remove: false)
+            pendingStops[instance.instanceID] = PendingStop(reason: "broker shutting down", then: .stay)
         }
         return evaluate(now: now)
     }
