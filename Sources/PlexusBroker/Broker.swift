@@ -40,7 +40,7 @@ public final class Broker: @unchecked Sendable {
     private let waker: Waker
     var registry = Registry()
     var supervisor: Supervisor
-    var dispatcher = ServiceDispatcher()
+    var dispatcher = ServiceDispatcher<BrokerCaller>()
     /// Scheduled tasks and their database.
     var tasks: BrokerTasks
     /// Majordomo workers by routing id.
