@@ -3,11 +3,18 @@ import PackageDescription
 
 /// Plexus: a message-bus plugin mesh over ZeroMQ.
 ///
-/// Targets depend in one direction:
-/// `CZeroMQ` ← `ZeroMQ` ← `PlexusClient` ← `PlexusPlugin`
-/// `PlexusProtocol` ← `PlexusClient`, `PlexusSupervisor` (← `CSpawn`), `PlexusBroker`
-/// `PlexusSupervisor` ← `PlexusBroker`
-/// and the executables (`plexus`, `plexus-bench`, example plugins) sit on top.
+/// Targets depend in one direction (`A ← B`: B imports A); docs/ARCHITECTURE.md has the table.
+/// - Sockets and the wire: `CZeroMQ` ← `ZeroMQ` ← `PlexusClient` ← `PlexusPlugin` (the Swift SDK);
+///   `PlexusProtocol` (the codec, no I/O) ← `PlexusClient`, `PlexusPlugin`, `PlexusTopology`,
+///   `PlexusSupervisor`, `PlexusBroker`.
+/// - Decisions without I/O: `PlexusSchedule` ← `PlexusTasks` ← `PlexusTopology` (+ Yams) ←
+///   `PlexusSupervisor` (+ swift-log); `PlexusMajordomo` on its own.
+/// - Processes: `CSpawn` ← `PlexusProcess`.
+/// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
+///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
+///   swift-log and swift-service-lifecycle.
+/// - Executables on top: `plexus` (the CLI: broker, topology, client), `plexus-bench`, and the plugins
+///   `greeter` and `plexus-test-plugin` (SDK only).
 let package = Package(
     name: "plexus",
     platforms: [.macOS(.v15)],
@@ -52,6 +59,7 @@ let package = Package(
         ),
         // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
         .target(name: "PlexusProcess", dependencies: ["CSpawn"]),
+        // The supervisor state machine (start order, restarts, stops, upgrades, APPLY) as a value type, no I/O.
         .target(
             name: "PlexusSupervisor",
             dependencies: [
@@ -76,7 +84,6 @@ let package = Package(
                 "ZeroMQ", "PlexusProtocol", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -96,7 +103,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "greeter",
-            dependencies: ["PlexusPlugin"],
+            dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"],
             path: "plugins/greeter"
         ),
         // A plugin with services that misbehave on request, for the live service tests.
@@ -104,7 +111,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
-        .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks", "PlexusSchedule"]),
+        .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
         .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
@@ -113,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "PlexusBrokerTests",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "PlexusSupervisor", "PlexusTopology", "ZeroMQ",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor", "PlexusTasks", "PlexusTopology", "ZeroMQ",
             ],
             exclude: ["Fixtures"]
         ),
