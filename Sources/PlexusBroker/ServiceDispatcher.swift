@@ -101,7 +101,9 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         _ name: String, body: [UInt8], caller: Caller, callerName: String, options: CallOptions,
         now: Int64, wall: Int64, only: Set<String>? = nil, queueIfUnknown: Bool = false
     ) -> [Action] {
-        guard !closed else { return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")), from: nil)] }
+        guard !closed else {
+            return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")), from: nil)]
+        }
         var entry = service(name)
         let offered = workers.values.contains { $0.services.contains(name) }
         // A task's run waits for an instance like a call to a declared service: at broker start, or

@@ -70,7 +70,10 @@ struct SessionStateTests {
         #expect(
             reports(done) == [.welcomed(welcome, first: true), .event(SessionHarness.event("user.created", payload: "ada"))])
         #expect(h.session.state == .active)
-        #expect(reports(h.session.eventArrived(SessionHarness.event("user.deleted"))) == [.event(SessionHarness.event("user.deleted"))])
+        #expect(
+            reports(h.session.eventArrived(SessionHarness.event("user.deleted"))) == [
+                .event(SessionHarness.event("user.deleted"))
+            ])
         #expect(h.session.eventArrived(SessionHarness.event("order.placed")).isEmpty)
     }
 

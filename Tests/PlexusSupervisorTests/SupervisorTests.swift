@@ -295,7 +295,8 @@ struct SupervisorTests {
         var h = try Harness("plugins:\n  configured: { config: { a: 1 } }\n")
         let unknown = #expect(throws: SupervisorError.self) { try h.supervisor.startPlugin("nope", now: 0) }
         #expect(unknown?.code == .notFound && unknown?.message == "no plugin named 'nope' in the topology")
-        #expect((#expect(throws: SupervisorError.self) { try h.supervisor.restartPlugin("configured", now: 0) })?.code == .conflict)
+        #expect(
+            (#expect(throws: SupervisorError.self) { try h.supervisor.restartPlugin("configured", now: 0) })?.code == .conflict)
         _ = h.supervisor.registered("ext-1", plugin: "ext", pid: 5, version: "1", now: 0)
         let attached = #expect(throws: SupervisorError.self) { try h.supervisor.stopPlugin("ext", now: 0) }
         #expect(attached?.code == .conflict && attached?.message.contains("attached") == true)
