@@ -1,4 +1,4 @@
-import PlexusProtocol
+import PlexusTopology
 
 /// What `APPLY` changes, by plugin name.
 public struct ApplyPlan: Codable, Sendable, Equatable {
@@ -51,7 +51,7 @@ extension Supervisor {
                 addInstances(of: spec, from: 1)
                 wanted.insert(spec.name)
                 for instance in instances(of: spec.name) where instance.state == .stopped || instance.state == .failed {
-                    instances[instance.instanceID]?.state = .pending
+                    instances[instance.instanceID]?.phase = .pending
                     instances[instance.instanceID]?.reason = nil
                 }
                 plan.start.append(spec.name)
@@ -60,7 +60,7 @@ extension Supervisor {
                 wanted.insert(spec.name)
                 for instance in instances(of: spec.name) {
                     let keep = instance.slot <= spec.instances
-                    requestStop(instance.instanceID, reason: "changed by apply", restartAfter: keep, remove: !keep)
+                    requestStop(instance.instanceID, reason: "changed by apply", then: keep ? .restart : .remove)
                 }
                 addInstances(of: spec, from: previous.instances + 1)
                 plan.restart.append(spec.name)
@@ -85,7 +85,7 @@ extension Supervisor {
 
     private mutating func requestStop(of plugin: String, reason: String, remove: Bool) {
         for instance in instances.values where instance.plugin == plugin {
-            requestStop(instance.instanceID, reason: reason, restartAfter: false, remove: remove)
+            requestStop(instance.instanceID, reason: reason, then: remove ? .remove : .stay)
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import PlexusBroker
-import PlexusSupervisor
+import PlexusTopology
 
 /// A broker on ephemeral loopback ports, running on a thread of its own for the length of a benchmark.
 final class LocalBroker {

@@ -1,7 +1,7 @@
 import Foundation
 import PlexusBroker
 import PlexusProtocol
-import PlexusSupervisor
+import PlexusTopology
 import ZeroMQ
 
 /// Service round trips through the broker to a real plugin process (`test.echo` of plexus-test-plugin,

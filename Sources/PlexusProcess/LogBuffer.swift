@@ -1,5 +1,3 @@
-import PlexusProtocol
-
 /// One captured line of a plugin's output.
 public struct LogLine: Codable, Sendable, Equatable {
     /// Increases by one per captured line across all plugins; `LOGS` pages by it.
