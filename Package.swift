@@ -3,12 +3,20 @@ import PackageDescription
 
 /// Plexus: a message-bus plugin mesh over ZeroMQ.
 ///
-/// Targets depend in one direction:
-/// `CZeroMQ` ← `ZeroMQ` ← `PlexusClient` ← `PlexusPlugin`
-/// `PlexusProtocol` ← `PlexusClient`, `PlexusSupervisor` (← `CSpawn`), `PlexusBroker`
-/// `PlexusSupervisor` ← `PlexusBroker`
-/// `PlexusClient` ← `PlexusTesting` (live-test helpers; runs the `plexus` executable)
-/// and the executables (`plexus`, `plexus-bench`, example plugins) sit on top.
+/// Targets depend in one direction (`A ← B`: B imports A); docs/ARCHITECTURE.md has the table.
+/// - Sockets and the wire: `CZeroMQ` ← `ZeroMQ` ← `PlexusClient` ← `PlexusPlugin` (the Swift SDK);
+///   `PlexusProtocol` (the codec, no I/O) ← `PlexusClient`, `PlexusPlugin`, `PlexusTopology`,
+///   `PlexusSupervisor`, `PlexusBroker`.
+/// - Decisions without I/O: `PlexusSchedule` ← `PlexusTasks` ← `PlexusTopology` (+ Yams) ←
+///   `PlexusSupervisor` (+ swift-log); `PlexusMajordomo` on its own.
+/// - Processes: `CSpawn`, `PlexusProtocol` (for `LogLine`) ← `PlexusProcess`.
+/// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
+///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
+///   swift-log and swift-service-lifecycle.
+/// - Tests: `PlexusClient` ← `PlexusTesting` (live-test helpers for plugin authors; runs the `plexus`
+///   executable, no test framework).
+/// - Executables on top: `plexus` (the CLI: broker, topology, client), `plexus-bench`, and the plugins
+///   `greeter` and `plexus-test-plugin` (SDK only).
 let package = Package(
     name: "plexus",
     platforms: [.macOS(.v15)],
@@ -44,12 +52,22 @@ let package = Package(
         .target(name: "PlexusTasks", dependencies: ["PlexusSchedule"]),
         // fork/exec with PR_SET_PDEATHSIG, which needs C between fork and exec.
         .target(name: "CSpawn"),
+        // topology.yaml: schema, value parsers, YAML limits (over Yams's embedded libyaml), dependency graph.
+        .target(
+            name: "PlexusTopology",
+            dependencies: [
+                "PlexusProtocol", "PlexusTasks",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
+        .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol"]),
+        // The supervisor state machine (start order, restarts, stops, upgrades, APPLY) as a value type, no I/O.
         .target(
             name: "PlexusSupervisor",
             dependencies: [
-                "CSpawn", "PlexusProtocol", "PlexusTasks",
+                "PlexusProtocol", "PlexusTopology",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -69,17 +87,16 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusSupervisor", "PlexusMajordomo", "PlexusTasks", "CSpawn",
+                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,12 +104,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "plexus-bench",
-            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor",
+            dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
                            "PlexusTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "greeter",
-            dependencies: ["PlexusPlugin"],
+            dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"],
             path: "plugins/greeter"
         ),
         // A plugin with services that misbehave on request, for the live service tests.
@@ -101,18 +118,24 @@ let package = Package(
         // run for a bounded time by `make fuzz` (docs/FUZZING.md). A plain build replays inputs through the same code.
         .executableTarget(
             name: "plexus-fuzz",
-            dependencies: ["PlexusProtocol", "PlexusSupervisor", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PlexusProtocol", "PlexusTopology"],
             exclude: ["Corpus"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "PlexusProtocolTests", dependencies: ["PlexusProtocol"]),
         .testTarget(name: "PlexusScheduleTests", dependencies: ["PlexusSchedule"]),
-        .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks", "PlexusSchedule"]),
+        .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
-        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusProtocol", "PlexusTasks"]),
+        .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
+        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
+        .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
+        .testTarget(name: "PlexusPluginTests", dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
-            dependencies: ["PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusPlugin", "PlexusTesting", "ZeroMQ"],
+            dependencies: [
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor", "PlexusTasks", "PlexusTopology", "PlexusProcess",
+                "PlexusTesting", "ZeroMQ",
+            ],
             exclude: ["Fixtures"]
         ),
     ],

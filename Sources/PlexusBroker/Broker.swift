@@ -3,8 +3,10 @@ import Foundation
 import Logging
 import PlexusClient
 import PlexusMajordomo
+import PlexusProcess
 import PlexusProtocol
 import PlexusSupervisor
+import PlexusTopology
 import Synchronization
 import ZeroMQ
 

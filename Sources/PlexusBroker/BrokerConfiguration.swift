@@ -1,5 +1,5 @@
 import PlexusProtocol
-import PlexusSupervisor
+import PlexusTopology
 
 /// Everything a broker needs to start: where to bind, how to judge liveness, and the plugins' config.
 public struct BrokerConfiguration: Sendable {

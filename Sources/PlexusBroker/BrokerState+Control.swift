@@ -1,7 +1,9 @@
 import Logging
 import PlexusMajordomo
 import PlexusProtocol
+import PlexusProcess
 import PlexusSupervisor
+import PlexusTopology
 
 /// The control endpoint: client requests (`PLXC01`) and plugin sessions (`PLXP01`).
 extension BrokerState {

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import PlexusMajordomo
 import PlexusProtocol
+import PlexusProcess
 import PlexusSupervisor
+import PlexusTopology
 
 /// The core's entry points for the loop's own inputs: start, timers, the heartbeat tick, work from other
 /// threads, and shutdown.

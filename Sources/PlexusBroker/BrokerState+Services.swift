@@ -6,7 +6,7 @@ import PlexusProtocol
 /// and instance changes.
 extension BrokerState {
     /// Carries out one of the dispatcher's decisions.
-    mutating func apply(_ action: ServiceDispatcher.Action) {
+    mutating func apply(_ action: ServiceDispatcher<BrokerCaller>.Action) {
         switch action {
         case .request(let instance, let rid, let service, let body, let meta):
             guard let session = registry.session(instance: instance) else {
@@ -26,11 +26,11 @@ extension BrokerState {
             if let session = registry.session(instance: instance), majordomoWorkers[session.routingID] == nil {
                 sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.cancel(rid: rid).encode())
             }
-        case .answer(.task(let runID, let instance), let answer):
-            taskAnswered(runID: runID, instance: instance, answer)
-        case .answer(.majordomo(let routingID, let request), let answer):
+        case .answer(.task(let runID, let pinned), let answer, let instance):
+            taskAnswered(runID: runID, instance: pinned ?? instance, answer)
+        case .answer(.majordomo(let routingID, let request), let answer, _):
             majordomoAnswer(routingID, request, answer)
-        case .answer(.plexus(let envelope, let requestID), let answer):
+        case .answer(.plexus(let envelope, let requestID), let answer, _):
             let reply: ClientReply
             switch answer {
             case .partial(let body): reply = .partial(requestID: requestID, body: [body])

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import PlexusProcess
 import PlexusProtocol
 import PlexusSupervisor
+import PlexusTopology
 
 /// The broker's side of supervision: carrying out the supervisor's actions, feeding it process and
 /// session events, and answering the lifecycle commands.
@@ -158,10 +160,10 @@ extension BrokerState {
     mutating func lifecycle(_ verb: LifecycleVerb, _ plugin: String) throws(ProtocolError) -> [[UInt8]] {
         let now = Clock.monotonicMilliseconds()
         switch verb {
-        case .start: enqueue(try supervisor.startPlugin(plugin, now: now))
-        case .stop: enqueue(try supervisor.stopPlugin(plugin, now: now))
-        case .restart: enqueue(try supervisor.restartPlugin(plugin, now: now))
-        case .upgrade: enqueue(try supervisor.upgradePlugin(plugin, now: now))
+        case .start: enqueue(try supervised(supervisor.startPlugin(plugin, now: now)))
+        case .stop: enqueue(try supervised(supervisor.stopPlugin(plugin, now: now)))
+        case .restart: enqueue(try supervised(supervisor.restartPlugin(plugin, now: now)))
+        case .upgrade: enqueue(try supervised(supervisor.upgradePlugin(plugin, now: now)))
         case .reload:
             let actions = try reloadFromFile(plugin)
             enqueue(actions)
@@ -192,7 +194,7 @@ extension BrokerState {
         } catch {
             throw ProtocolError(.badRequest, "topology not reloaded: \(error)")
         }
-        let actions = try supervisor.reloadPlugin(plugin, config: config)
+        let actions = try supervised(supervisor.reloadPlugin(plugin, config: config))
         if actions.isEmpty, supervisor.topology.plugin(plugin) == nil {
             throw ProtocolError(.notFound, "no plugin named '\(plugin)'")
         }

@@ -1,6 +1,8 @@
 import Foundation
 import PlexusProtocol
+import PlexusProcess
 import PlexusSupervisor
+import PlexusTopology
 import PlexusTasks
 
 /// The client command `TASKS` (docs/PROTOCOL.md, section 9).

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PlexusProtocol
-import PlexusSupervisor
 import PlexusTasks
+import PlexusTopology
 
 /// Scheduled tasks in the broker: restoring and reconciling them, firing runs through the service
 /// dispatcher (or onto the bus), feeding answers back to the scheduler, and persisting its state

@@ -2,8 +2,10 @@ import Foundation
 import Logging
 import PlexusMajordomo
 import PlexusProtocol
+import PlexusProcess
 import PlexusSupervisor
 import PlexusTasks
+import PlexusTopology
 
 /// The broker's core: every table the loop owns (sessions, supervision, services, tasks, Majordomo
 /// peers, processes, event counters) as one value, with no sockets.
@@ -35,7 +37,7 @@ struct BrokerState {
 
     var registry = Registry()
     var supervisor: Supervisor
-    var dispatcher = ServiceDispatcher()
+    var dispatcher = ServiceDispatcher<BrokerCaller>()
     /// Scheduled tasks and their database.
     var tasks: BrokerTasks
     /// Majordomo workers by routing id.
@@ -58,7 +60,7 @@ struct BrokerState {
     /// One decision to carry out.
     enum Work {
         case supervise(SupervisorAction)
-        case dispatch(ServiceDispatcher.Action)
+        case dispatch(ServiceDispatcher<BrokerCaller>.Action)
         case schedule(SchedulerAction)
     }
 
@@ -112,7 +114,7 @@ struct BrokerState {
     }
 
     mutating func enqueue(_ actions: [SupervisorAction]) { followUps += actions.map(Work.supervise) }
-    mutating func enqueue(_ actions: [ServiceDispatcher.Action]) { followUps += actions.map(Work.dispatch) }
+    mutating func enqueue(_ actions: [ServiceDispatcher<BrokerCaller>.Action]) { followUps += actions.map(Work.dispatch) }
     /// Runs first, in order (a replace cancels before it starts), their events after them, so that a
     /// burst of fires reaches the plugins before the bus hears about it.
     mutating func enqueue(_ actions: [SchedulerAction]) {

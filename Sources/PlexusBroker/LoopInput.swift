@@ -1,4 +1,4 @@
-import PlexusSupervisor
+import PlexusProcess
 
 /// Work handed to the broker loop by other threads.
 enum LoopInput: Sendable {

@@ -1,4 +1,6 @@
+import PlexusProcess
 import PlexusSupervisor
+import PlexusTopology
 
 /// How the broker core starts and signals plugin processes.
 ///

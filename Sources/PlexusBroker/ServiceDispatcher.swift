@@ -1,13 +1,4 @@
-import PlexusMajordomo
 import PlexusProtocol
-
-/// Who waits for a service's answer: a case per protocol that can call.
-enum Caller: Sendable, Equatable {
-    case plexus(ControlEnvelope, requestID: [UInt8])
-    case majordomo(routingID: [UInt8], request: MajordomoClientMessage)
-    /// The scheduler, for one run of a task; `instance` is filled in with the instance that answered.
-    case task(runID: String, instance: String?)
-}
 
 /// What the broker sends a caller.
 enum ServiceAnswer: Sendable, Equatable {
@@ -29,11 +20,16 @@ struct ServiceSettings: Sendable, Equatable {
 /// A value type with no I/O: inputs are method calls with the current monotonic time, outputs are
 /// actions for the broker loop (send `REQUEST`/`CANCEL` to an instance, answer a caller, publish a
 /// breaker change). Unit-tested without sockets.
-struct ServiceDispatcher: Sendable {
+///
+/// Callers are opaque tokens: the dispatcher stores one with each call and hands it back with the
+/// answer, and knows nothing of the protocols that call. The broker's token is `BrokerCaller` (a Plexus
+/// client, a Majordomo client, a task run); the unit tests use plain values.
+struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
     enum Action: Sendable, Equatable {
         case request(instance: String, rid: String, service: String, body: [UInt8], meta: RequestMeta)
         case cancel(instance: String, rid: String)
-        case answer(Caller, ServiceAnswer)
+        /// An answer for `Caller`; `from` is the instance that was handling the call, if one was.
+        case answer(Caller, ServiceAnswer, from: String?)
         case breakerChanged(service: String, state: String, reason: String)
     }
 
@@ -105,7 +101,9 @@ struct ServiceDispatcher: Sendable {
         _ name: String, body: [UInt8], caller: Caller, callerName: String, options: CallOptions,
         now: Int64, wall: Int64, only: Set<String>? = nil, queueIfUnknown: Bool = false
     ) -> [Action] {
-        guard !closed else { return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")))] }
+        guard !closed else {
+            return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")), from: nil)]
+        }
         var entry = service(name)
         let offered = workers.values.contains { $0.services.contains(name) }
         // A task's run waits for an instance like a call to a declared service: at broker start, or
@@ -113,7 +111,7 @@ struct ServiceDispatcher: Sendable {
         guard offered || declared[name] != nil || queueIfUnknown else {
             entry.stats.recordRefused()
             services[name] = offered ? entry : nil
-            return [.answer(caller, .error(.unknownService(name)))]
+            return [.answer(caller, .error(.unknownService(name)), from: nil)]
         }
         let (allowed, changed) = entry.breaker.admit(now: now)
         var actions: [Action] = []
@@ -123,12 +121,12 @@ struct ServiceDispatcher: Sendable {
         guard allowed else {
             entry.stats.recordRefused()
             services[name] = entry
-            return actions + [.answer(caller, .error(.circuitOpen(name)))]
+            return actions + [.answer(caller, .error(.circuitOpen(name)), from: nil)]
         }
         guard entry.queue.count < settings(name).queueLimit else {
             entry.stats.recordRefused()
             services[name] = entry
-            return actions + [.answer(caller, .error(.queueFull(name, settings(name).queueLimit)))]
+            return actions + [.answer(caller, .error(.queueFull(name, settings(name).queueLimit)), from: nil)]
         }
         nextRID += 1
         let rid = "r\(nextRID)"
@@ -205,7 +203,7 @@ struct ServiceDispatcher: Sendable {
         guard let call = calls[rid], call.instance == instance else { return [] }
         switch message {
         case .partial(_, let body):
-            return [.answer(call.caller, .partial(body))]
+            return [.answer(call.caller, .partial(body), from: instance)]
         case .reply(_, let body):
             return finish(rid, .final(body), failed: false, now: now)
         case .fail(_, let error):
@@ -220,9 +218,7 @@ struct ServiceDispatcher: Sendable {
         guard let call = calls.removeValue(forKey: rid) else { return [] }
         if let instance = call.instance { workers[instance]?.inFlight.remove(rid) }
         services[call.service]?.queue.removeAll { $0 == rid }
-        var caller = call.caller
-        if case .task(let runID, nil) = caller { caller = .task(runID: runID, instance: call.instance) }
-        var actions: [Action] = [.answer(caller, answer)]
+        var actions: [Action] = [.answer(call.caller, answer, from: call.instance)]
         services[call.service]?.stats.record(milliseconds: Double(now - call.acceptedAt), failed: failed)
         // A handler's 4xx is an answer (a bad request, a missing record), not a sign that the service is sick.
         var sick = failed
@@ -301,12 +297,13 @@ struct ServiceDispatcher: Sendable {
         return actions
     }
 
-    /// Drops the calls of a task run (canceled, replaced or timed out) without answering: instances
-    /// working on them get `CANCEL`, queued ones never start. Nothing counts against the service.
-    mutating func abandon(runID: String, now: Int64) -> [Action] {
+    /// Drops the calls of the callers that `matches` selects (a task run canceled, replaced or timed
+    /// out) without answering: instances working on them get `CANCEL`, queued ones never start. Nothing
+    /// counts against the service.
+    mutating func abandon(now: Int64, where matches: (Caller) -> Bool) -> [Action] {
         var actions: [Action] = []
         for (rid, call) in calls.sorted(by: { $0.key < $1.key }) {
-            guard case .task(let run, _) = call.caller, run == runID else { continue }
+            guard matches(call.caller) else { continue }
             calls[rid] = nil
             services[call.service]?.queue.removeAll { $0 == rid }
             if let instance = call.instance {

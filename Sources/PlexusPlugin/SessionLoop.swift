@@ -5,11 +5,13 @@ import PlexusProtocol
 import Synchronization
 import ZeroMQ
 
-/// The SDK's I/O thread: owns the session DEALER and the events SUB, keeps the session alive
-/// (heartbeats, liveness, reconnect with backoff) and reports to the async runtime through a stream.
+/// The SDK's I/O thread: owns the session DEALER and the events SUB, and reports to the async runtime
+/// through a stream. What to do when (register, heartbeats, liveness, reconnect with backoff, the
+/// subscription probe, holding events, stopping) is `PluginSession`'s to decide; the loop polls and
+/// carries out its actions.
 final class SessionLoop: @unchecked Sendable {
     /// What the loop reports to the runtime.
-    enum Report: Sendable {
+    enum Report: Sendable, Equatable {
         /// The broker accepted the registration; `first` is false after a reconnect.
         case welcomed(Welcome, first: Bool)
         case event(ReceivedEvent)
@@ -46,40 +48,23 @@ final class SessionLoop: @unchecked Sendable {
     private let options: PluginOptions
     private let context: PluginContext
     private let zmq: ZMQContext
-    private let patterns: PatternSet
     private var logger: Logger
+    /// The session's state and rules; the loop carries out its actions.
+    private var session: PluginSession
     private var dealer: Socket?
     private var subscriber: Socket?
     private var eventsOut: String?
-    private var registered = false
-    private var everWelcomed = false
-    private var stopReported = false
-    private var finished = false
-    private var heartbeatMilliseconds = Int64(PlexusConstants.heartbeatIntervalMilliseconds)
-    private var liveness = Int64(PlexusConstants.heartbeatLiveness)
-    private var lastSent: Int64 = 0
-    private var lastHeard: Int64 = 0
-    private var lastAttempt: Int64 = 0
-    private var retryDelay: Int64 = 0
-    /// A WELCOME waiting for the event sockets to be confirmed live (see `confirmSubscriptions`).
-    private var pendingWelcome: Welcome?
-    /// Events that arrived while the probe was pending: `start()` must see none before it runs.
-    private var heldEvents: [ReceivedEvent] = []
-    private static let maxHeldEvents = 100_000
-    private var syncStarted: Int64 = 0
-    private var lastProbe: Int64 = 0
-    /// How long to wait for the probe before declaring ready anyway (with a warning).
-    private static let syncTimeoutMilliseconds: Int64 = 5_000
-    private static let probeIntervalMilliseconds: Int64 = 20
 
     init(registration: Registration, patterns: PatternSet, options: PluginOptions, context: PluginContext, zmq: ZMQContext) throws
     {
         self.registration = registration
-        self.patterns = patterns
         self.options = options
         self.context = context
         self.zmq = zmq
         self.logger = context.logger
+        session = PluginSession(
+            instance: registration.instance, patterns: patterns,
+            maxReconnectDelayMilliseconds: options.maxReconnectDelayMilliseconds)
         waker = try Waker(context: zmq, name: "plugin-\(registration.instance)-\(UUID().uuidString.prefix(8))")
         (reports, continuation) = AsyncStream.makeStream(of: Report.self)
     }
@@ -93,14 +78,14 @@ final class SessionLoop: @unchecked Sendable {
     // MARK: The loop
 
     func run() {
-        openSession()
-        while !finished {
+        perform(session.connect(now: now()))
+        while session.state != .stopped {
             var poller = Poller()
             let wakeIndex = poller.add(waker.receiver)
             let dealerIndex = dealer.map { poller.add($0) }
             let subscriberIndex = subscriber.map { poller.add($0) }
             do {
-                try poller.poll(timeoutMilliseconds: Int(timeUntilNextDuty()))
+                try poller.poll(timeoutMilliseconds: Int(session.timeUntilNextDuty(now: now())))
             } catch {
                 logger.error("poll failed", metadata: ["error": "\(error)"])
                 break
@@ -111,7 +96,7 @@ final class SessionLoop: @unchecked Sendable {
             }
             if let dealerIndex, poller.isReadable(dealerIndex) { readSession() }
             if let subscriberIndex, poller.isReadable(subscriberIndex) { readEvents() }
-            doDuties()
+            perform(session.duties(now: now()))
         }
         dealer?.close()
         subscriber?.close()
@@ -122,35 +107,30 @@ final class SessionLoop: @unchecked Sendable {
 
     private func now() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000) }
 
-    private func timeUntilNextDuty() -> Int64 {
-        let now = now()
-        if pendingWelcome != nil { return max(0, min(lastProbe + Self.probeIntervalMilliseconds - now, heartbeatMilliseconds)) }
-        if !registered { return max(0, min(lastAttempt + retryDelay - now, heartbeatMilliseconds)) }
-        return max(0, min(lastSent + heartbeatMilliseconds - now, lastHeard + heartbeatMilliseconds * liveness - now))
-    }
-
-    /// Heartbeats, liveness, registration retries and subscription probes.
-    private func doDuties() {
-        let now = now()
-        if let welcome = pendingWelcome {
-            if now - syncStarted >= Self.syncTimeoutMilliseconds {
-                logger.warning("subscriptions not confirmed within 5 s; reporting ready anyway")
-                finishWelcome(welcome)
-            } else if now - lastProbe >= Self.probeIntervalMilliseconds {
-                sendProbe()
+    /// Carries out the session's actions in order.
+    private func perform(_ actions: [PluginSession.Action]) {
+        for action in actions {
+            switch action {
+            case .register:
+                openSession()
+            case .send(let message):
+                sendSession(message)
+            case .connectEvents(let welcome):
+                let eventsIn = EndpointAddress.resolve(welcome.eventsIn, relativeTo: options.controlEndpoint)
+                let eventsOut = EndpointAddress.resolve(welcome.eventsOut, relativeTo: options.controlEndpoint)
+                do {
+                    try context.connectPublisher(to: eventsIn, context: zmq)
+                    try connectSubscriber(to: eventsOut)
+                } catch {
+                    logger.error("cannot connect to the event endpoints", metadata: ["error": "\(error)"])
+                }
+            case .sendProbe:
+                try? context.publish(session.syncTopic, payload: [])
+            case .report(let report):
+                continuation.yield(report)
+            case .log(let level, let message, let metadata):
+                logger.log(level: level, "\(message)", metadata: metadata)
             }
-        }
-        if registered {
-            if now - lastHeard > heartbeatMilliseconds * liveness {
-                logger.warning("broker silent past the liveness window; reconnecting")
-                registered = false
-                retryDelay = 0
-            } else if now - lastSent >= heartbeatMilliseconds {
-                sendSession(.heartbeat)
-            }
-        }
-        if !registered && now - lastAttempt >= retryDelay {
-            openSession()
         }
     }
 
@@ -158,9 +138,6 @@ final class SessionLoop: @unchecked Sendable {
     private func openSession() {
         dealer?.close()
         dealer = nil
-        lastAttempt = now()
-        // Back off: 0, interval, 2×, … up to the maximum, so a long outage costs little.
-        retryDelay = min(max(heartbeatMilliseconds, retryDelay * 2), Int64(options.maxReconnectDelayMilliseconds))
         do {
             let socket = try zmq.socket(.dealer)
             try socket.setSendHighWaterMark(1_000)
@@ -176,7 +153,7 @@ final class SessionLoop: @unchecked Sendable {
         guard let dealer else { return }
         do {
             _ = try dealer.send(multipart: [[]] + message.encode(), dontWait: true)
-            lastSent = now()
+            session.sent(now: now())
         } catch {
             logger.debug("session send failed", metadata: ["error": "\(error)"])
         }
@@ -194,25 +171,18 @@ final class SessionLoop: @unchecked Sendable {
             case .ready:
                 sendSession(.ready)
             case .stop(let reason):
-                reportStop(reason)
+                perform(session.stop(reason: reason))
             case .goodbye(let reason):
-                if registered { sendSession(.goodbye(reason: reason)) }
+                perform(session.goodbye(reason: reason))
                 // Let the goodbye leave before the socket closes.
                 try? dealer?.setLinger(milliseconds: 1_000)
-                finished = true
             }
         }
     }
 
-    private func reportStop(_ reason: String) {
-        guard !stopReported else { return }
-        stopReported = true
-        continuation.yield(.stopRequested(reason: reason))
-    }
-
     private func readSession() {
         while let dealer, let frames = try? dealer.receiveMultipart(dontWait: true, maxFrames: 16) {
-            lastHeard = now()
+            session.heard(now: now())
             guard let (_, body) = ControlEnvelope.split([[]] + frames) else { continue }
             let message: BrokerMessage
             do throws(ProtocolError) {
@@ -221,87 +191,9 @@ final class SessionLoop: @unchecked Sendable {
                 logger.warning("bad message from the broker", metadata: ["error": "\(error.message)"])
                 continue
             }
-            handle(message)
+            let wall = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            perform(session.received(message, now: now(), wallMicroseconds: wall))
         }
-    }
-
-    private func handle(_ message: BrokerMessage) {
-        switch message {
-        case .welcome(let welcome):
-            registered = true
-            retryDelay = 0
-            // Clamped to the ranges topology.yaml allows, so that no broker can make the product overflow.
-            heartbeatMilliseconds = Int64(min(max(10, welcome.heartbeatMilliseconds), 600_000))
-            liveness = Int64(min(max(1, welcome.liveness), 100))
-            let eventsIn = EndpointAddress.resolve(welcome.eventsIn, relativeTo: options.controlEndpoint)
-            let eventsOut = EndpointAddress.resolve(welcome.eventsOut, relativeTo: options.controlEndpoint)
-            do {
-                try context.connectPublisher(to: eventsIn, context: zmq)
-                try connectSubscriber(to: eventsOut)
-            } catch {
-                logger.error("cannot connect to the event endpoints", metadata: ["error": "\(error)"])
-            }
-            logger.info(
-                everWelcomed ? "re-registered with the broker" : "registered with the broker",
-                metadata: ["broker": "\(welcome.broker)"])
-            // READY must mean "receives events": first see a probe come back through our own SUB.
-            pendingWelcome = welcome
-            syncStarted = now()
-            sendProbe()
-        case .heartbeat:
-            break
-        case .reload(let config):
-            logger.info("broker sent a new config")
-            continuation.yield(.reload(config))
-        case .request(let rid, let service, let body, let meta):
-            // A request whose caller already gave up is not started.
-            let nowMicroseconds = Int64(Date().timeIntervalSince1970 * 1_000_000)
-            if meta.deadline > nowMicroseconds, !stopReported {
-                continuation.yield(.request(rid: rid, service: service, body: body, meta: meta))
-            }
-        case .cancel(let rid):
-            continuation.yield(.cancel(rid: rid))
-        case .stop(let reason):
-            logger.info("broker asked the plugin to stop", metadata: ["reason": "\(reason ?? "")"])
-            reportStop(reason ?? "stopped by the broker")
-        case .disconnect(let reason):
-            logger.info("broker is going away; will reconnect", metadata: ["reason": "\(reason ?? "")"])
-            registered = false
-            lastAttempt = now()
-            retryDelay = heartbeatMilliseconds
-        case .error(let error):
-            if error.knownCode == .notRegistered {
-                logger.info("broker does not know this session; registering again")
-                registered = false
-                retryDelay = 0
-            } else if !registered, error.knownCode == .badRequest || error.knownCode == .unsupportedProtocol {
-                logger.error("broker refused the registration", metadata: ["error": "\(error)"])
-                if !stopReported {
-                    stopReported = true
-                    continuation.yield(.rejected(error))
-                }
-            } else {
-                logger.warning("broker reported an error", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
-    /// The private topic whose round trip proves the event sockets are live. Subscriptions travel in
-    /// order on the connection, so once this one works, every earlier one does too.
-    private var syncTopic: String { "plexus.sync.\(registration.instance)" }
-
-    private func sendProbe() {
-        lastProbe = now()
-        try? context.publish(syncTopic, payload: [])
-    }
-
-    private func finishWelcome(_ welcome: Welcome) {
-        pendingWelcome = nil
-        continuation.yield(.welcomed(welcome, first: !everWelcomed))
-        everWelcomed = true
-        // The runtime handles reports in order: these reach `handle` after `start` (or `reload`) returned.
-        for event in heldEvents { continuation.yield(.event(event)) }
-        heldEvents.removeAll()
     }
 
     private func connectSubscriber(to endpoint: String) throws {
@@ -310,19 +202,13 @@ final class SessionLoop: @unchecked Sendable {
         subscriber = nil
         let socket = try zmq.socket(.sub)
         try socket.setReceiveHighWaterMark(100_000)
-        for prefix in patterns.zmqPrefixes { try socket.subscribe(prefix) }
+        for prefix in session.patterns.zmqPrefixes { try socket.subscribe(prefix) }
         // The SDK's own subscriptions: the mesh-ready hook, then (last) the probe.
-        try socket.subscribe(Self.meshReadyTopic)
-        try socket.subscribe(syncTopic)
+        try socket.subscribe(PluginSession.meshReadyTopic)
+        try socket.subscribe(session.syncTopic)
         try socket.connect(endpoint)
         subscriber = socket
         eventsOut = endpoint
-    }
-
-    static let meshReadyTopic = "plexus.mesh.ready"
-
-    private struct MeshReady: Decodable {
-        var plugins: [String]
     }
 
     private func readEvents() {
@@ -332,22 +218,7 @@ final class SessionLoop: @unchecked Sendable {
                 logger.debug("skipped a malformed event")
                 continue
             }
-            if event.topic == syncTopic {
-                if let welcome = pendingWelcome { finishWelcome(welcome) }
-                continue
-            }
-            guard !stopReported else { continue }
-            if event.topic == Self.meshReadyTopic,
-                let body = try? JSONCoding.decode(MeshReady.self, from: event.payload, what: "mesh")
-            {
-                continuation.yield(.meshReady(plugins: body.plugins))
-            }
-            guard patterns.matches(event.topic) else { continue }
-            if pendingWelcome != nil {
-                if heldEvents.count < Self.maxHeldEvents { heldEvents.append(event) }
-            } else {
-                continuation.yield(.event(event))
-            }
+            perform(session.eventArrived(event))
         }
     }
 }

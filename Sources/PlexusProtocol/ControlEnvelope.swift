@@ -2,7 +2,7 @@
 ///
 /// ROUTER prepends the sender's routing id. REQ peers (and well-behaved DEALER peers) then send an empty
 /// delimiter frame; the broker accepts messages without it and answers in kind.
-public struct ControlEnvelope: Equatable, Sendable {
+public struct ControlEnvelope: Hashable, Sendable {
     /// The routing id ROUTER assigned to the peer.
     public let routingID: [UInt8]
     /// Whether the peer sent the empty delimiter frame (the reply must carry it too).

@@ -1,4 +1,5 @@
 import PlexusProtocol
+import PlexusTopology
 
 extension Supervisor {
     /// Moves the running mesh to `new`: stops removed and disabled plugins (dependents first), restarts
@@ -38,7 +39,7 @@ extension Supervisor {
                 addInstances(of: spec, from: 1)
                 wanted.insert(spec.name)
                 for instance in instances(of: spec.name) where instance.state == .stopped || instance.state == .failed {
-                    instances[instance.instanceID]?.state = .pending
+                    instances[instance.instanceID]?.phase = .pending
                     instances[instance.instanceID]?.reason = nil
                 }
                 plan.start.append(spec.name)
@@ -47,7 +48,7 @@ extension Supervisor {
                 wanted.insert(spec.name)
                 for instance in instances(of: spec.name) {
                     let keep = instance.slot <= spec.instances
-                    requestStop(instance.instanceID, reason: "changed by apply", restartAfter: keep, remove: !keep)
+                    requestStop(instance.instanceID, reason: "changed by apply", then: keep ? .restart : .remove)
                 }
                 addInstances(of: spec, from: previous.instances + 1)
                 plan.restart.append(spec.name)
@@ -72,7 +73,7 @@ extension Supervisor {
 
     private mutating func requestStop(of plugin: String, reason: String, remove: Bool) {
         for instance in instances.values where instance.plugin == plugin {
-            requestStop(instance.instanceID, reason: reason, restartAfter: false, remove: remove)
+            requestStop(instance.instanceID, reason: reason, then: remove ? .remove : .stay)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import PlexusProtocol
+import PlexusTopology
 
 /// What the supervisor asks the broker to do. The broker executes actions in order and reports results
 /// back (`spawned`, `spawnFailed`, `exited`, …).

@@ -2,7 +2,7 @@ import Foundation
 import PlexusBroker
 import PlexusClient
 import PlexusProtocol
-import PlexusSupervisor
+import PlexusTopology
 
 /// Spawn-to-running and crash-to-running times of supervised plugins, measured with the broker's own
 /// event time stamps (`plexus.plugin.starting` → `plexus.plugin.running`), against the time the bare

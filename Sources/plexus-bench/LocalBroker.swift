@@ -1,8 +1,8 @@
 import Foundation
 import PlexusBroker
 import PlexusProtocol
-import PlexusSupervisor
 import PlexusTesting
+import PlexusTopology
 
 /// A broker on ephemeral loopback ports, running on a thread of its own for the length of a benchmark.
 final class LocalBroker {

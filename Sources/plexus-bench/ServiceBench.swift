@@ -1,8 +1,8 @@
 import Foundation
 import PlexusBroker
 import PlexusProtocol
-import PlexusSupervisor
 import PlexusTesting
+import PlexusTopology
 import ZeroMQ
 
 /// Service round trips through the broker to a real plugin process (`test.echo` of plexus-test-plugin,

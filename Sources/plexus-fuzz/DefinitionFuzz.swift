@@ -1,4 +1,4 @@
-import PlexusSupervisor
+import PlexusTopology
 
 /// Fuzzes the YAML readers: a task definition (`TASKS ADD`) and a whole topology (`topology.yaml`,
 /// `APPLY`). The only invariant is that they return or throw a `TopologyError`, quickly: no trap, no

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import PlexusBroker
 import PlexusProtocol
-import PlexusSupervisor
+import PlexusTopology
 import ServiceLifecycle
 
 /// `plexus broker`: bind the endpoints and serve until SIGINT or SIGTERM.

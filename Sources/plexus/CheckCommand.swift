@@ -1,5 +1,5 @@
 import ArgumentParser
-import PlexusSupervisor
+import PlexusTopology
 
 /// `plexus check FILE`: validate a topology without starting anything.
 struct CheckCommand: ParsableCommand {

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import PlexusProtocol
-import PlexusSupervisor
+import PlexusProcess
+import PlexusTopology
 import Synchronization
 import Testing
 

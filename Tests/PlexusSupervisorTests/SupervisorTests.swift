@@ -1,4 +1,5 @@
 import PlexusProtocol
+import PlexusTopology
 import Testing
 
 @testable import PlexusSupervisor
@@ -235,7 +236,7 @@ struct SupervisorTests {
         h.exit("x-1", status: 0)
         #expect(h.supervisor.instances["x-1"] == nil)
         #expect(h.state("x-1-g1") == .running)
-        #expect(throws: ProtocolError.self) { try h.supervisor.upgradePlugin("nope", now: 0) }
+        #expect(throws: SupervisorError.self) { try h.supervisor.upgradePlugin("nope", now: 0) }
     }
 
     @Test("conflicts keep a plugin from starting while the other runs")
@@ -248,8 +249,8 @@ struct SupervisorTests {
             """)
         h.start()
         h.ready("a-1")
-        let error = #expect(throws: ProtocolError.self) { try h.supervisor.startPlugin("b", now: 0) }
-        #expect(error?.code == 409)
+        let error = #expect(throws: SupervisorError.self) { try h.supervisor.startPlugin("b", now: 0) }
+        #expect(error?.code == .conflict)
         h.run(try h.supervisor.stopPlugin("a", now: h.now))
         h.exit("a-1", status: 0)
         #expect(h.spawned(in: h.run(try h.supervisor.startPlugin("b", now: h.now))) == ["b-1"])
@@ -292,10 +293,12 @@ struct SupervisorTests {
     @Test("commands on unknown plugins are 404; on plugins without a command 409")
     func commandErrors() throws {
         var h = try Harness("plugins:\n  configured: { config: { a: 1 } }\n")
-        #expect((#expect(throws: ProtocolError.self) { try h.supervisor.startPlugin("nope", now: 0) })?.code == 404)
-        #expect((#expect(throws: ProtocolError.self) { try h.supervisor.restartPlugin("configured", now: 0) })?.code == 409)
+        let unknown = #expect(throws: SupervisorError.self) { try h.supervisor.startPlugin("nope", now: 0) }
+        #expect(unknown?.code == .notFound && unknown?.message == "no plugin named 'nope' in the topology")
+        #expect(
+            (#expect(throws: SupervisorError.self) { try h.supervisor.restartPlugin("configured", now: 0) })?.code == .conflict)
         _ = h.supervisor.registered("ext-1", plugin: "ext", pid: 5, version: "1", now: 0)
-        let attached = #expect(throws: ProtocolError.self) { try h.supervisor.stopPlugin("ext", now: 0) }
-        #expect(attached?.code == 409 && attached?.message.contains("attached") == true)
+        let attached = #expect(throws: SupervisorError.self) { try h.supervisor.stopPlugin("ext", now: 0) }
+        #expect(attached?.code == .conflict && attached?.message.contains("attached") == true)
     }
 }

@@ -12,7 +12,9 @@ It also offers the service ``housekeeping`` as the target of a scheduled task (d
 the file and answers ``audit: N events written (M since start)``, N counting the events written since the
 previous run, which the broker records as the run's message. A failing fsync fails the run.
 
-Run from the repository root with ``python3 plugins/audit/audit.py``; only pyzmq needs to be installed.
+Run from the repository root with ``python3 plugins/audit/audit.py`` once the SDK is installed
+(``pip install ./plugins/sdk/python``, which brings pyzmq). Without it, the SDK next door in the repository
+is used, and only pyzmq needs to be installed.
 """
 
 import base64
@@ -20,12 +22,15 @@ import json
 import logging
 import os
 import sys
-from typing import Any, Dict, List, TextIO, Tuple
+from typing import Any, Dict, List, Optional, TextIO, Tuple
 
-# The SDK lives next door in the repository; no installation step needed.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk", "python"))
+try:
+    import plexus  # noqa: F401 - the installed SDK (pip install ./plugins/sdk/python), when there is one
+except ImportError:
+    # Development from the source tree without installing: the SDK next door in the repository.
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk", "python"))
 
-from plexus import Event, Plugin, PluginContext, TaskRun, task  # noqa: E402 - after the sys.path tweak
+from plexus import Event, Plugin, PluginContext, TaskRun, task  # noqa: E402 - after the fallback
 
 
 class Audit(Plugin):
@@ -36,10 +41,10 @@ class Audit(Plugin):
     version = "1.0.0"
     subscriptions = [">"]
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.path = None
-        self.file = None
+        self.path: Optional[str] = None
+        self.file: Optional[TextIO] = None
         self.written = 0    # events written since start
         self.reported = 0   # `written` at the last housekeeping run
 
@@ -64,6 +69,7 @@ class Audit(Plugin):
         except UnicodeDecodeError:
             record["data_base64"] = base64.b64encode(event.data).decode("ascii")
         # One line per event, flushed at once, so that a crash loses at most the event in hand.
+        assert self.file is not None, "on_start opens the file before any event is handled"
         self.file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.file.flush()
         self.written += 1

@@ -12,7 +12,10 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "plugins", "sdk", "python"))
+try:
+    import plexus  # noqa: F401 - the installed SDK (make test installs it into .build/venv)
+except ImportError:  # the source tree's, for a run without installing
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "plugins", "sdk", "python"))
 
 from plexus import Plugin  # noqa: E402
 

@@ -1,5 +1,6 @@
 """A synchronous client for the ``PLXC01`` request/reply protocol (docs/PROTOCOL.md, sections 3, 6 and 9)."""
 
+import json
 import logging
 import os
 import time
@@ -166,13 +167,32 @@ class Client:
 
     # -- scheduled tasks (section 9) -----------------------------------------------------------
 
-    def tasks_list(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+    def tasks_list(self, timeout: Optional[float] = None, offset: Optional[int] = None,
+                   limit: Optional[int] = None) -> List[Dict[str, Any]]:
         """``TASKS LIST``: one task object per task (without ``history``): ``id``, ``origin``
         (``topology``/``runtime``), ``state`` (``pending``, ``running``, ``paused``, ``completed``,
         ``failed``, ``canceled``), ``run_count``, ``failure_count``, ``next_run``, ``last_run``,
         ``last_error``, ``avg_duration_ms``, ``p99_duration_ms``, ``running``, ``pending_retries``,
-        ``schedule``, ``target``."""
-        return self._json_list(self._tasks(b"LIST", None, timeout), "TASKS LIST reply")
+        ``schedule``, ``target``. The broker pages the list (docs/PROTOCOL.md section 3): with
+        ``offset`` or ``limit`` one page is returned, without them every page is fetched."""
+        def page(offset: int, limit: int) -> str:
+            return json.dumps({"offset": offset, "limit": limit}, sort_keys=True, separators=(",", ":"))
+
+        if offset is not None or limit is not None:
+            return self._json_list(self._tasks(b"LIST", page(offset or 0, limit or 1000), timeout),
+                                   "TASKS LIST reply")
+        tasks: List[Dict[str, Any]] = []
+        start = 0
+        body = self._tasks(b"LIST", None, timeout)  # the first page: the broker's default
+        for _ in range(10_000):  # bounded: each page holds at least one task
+            tasks += self._json_list(body, "TASKS LIST reply")
+            info = json.loads(body[1]) if len(body) > 1 else {}
+            following = info.get("next_offset")
+            if not isinstance(following, int) or following <= start:
+                break
+            start = following
+            body = self._tasks(b"LIST", page(start, 10_000), timeout)
+        return tasks
 
     def task_show(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``TASKS SHOW``: the task object with ``definition`` and ``history`` (the last runs, oldest

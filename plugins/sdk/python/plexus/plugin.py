@@ -25,6 +25,12 @@ config's ``on_reload``) runs on the handler thread, and ``READY`` goes out once 
 
 Services (section 6) are run by a :class:`~plexus.dispatch.ServiceDispatcher`: inline handlers on the
 handler thread, between events; threaded ones on worker threads. Neither touches a socket.
+
+The code is split by concern: this module is the public API (:class:`Plugin`, :func:`handler`) and the
+handler thread; :mod:`plexus.plugin_session` the session's state machine (registration, ``WELCOME``, the
+probe, ``READY``, the broker's commands); :mod:`plexus.plugin_io` the sockets and the I/O thread's loop;
+:mod:`plexus.plugin_services` offering and calling services, through the narrow
+:class:`~plexus.plugin_services.ServiceHost` that this module implements.
 """
 
 import functools
@@ -33,30 +39,29 @@ import os
 import signal
 import socket
 import threading
-import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import zmq
 
 from . import protocol as P
 from .context import PluginContext
-from .errors import PlexusError, ProtocolError
+from .errors import ProtocolError
 from .event import Event
-from .handoff import HandlerQueue
+from .handoff import HandlerQueue, Work
 from .patterns import Pattern
 # The constants are re-exported: they lived here before the sockets moved to plugin_io.
 from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATCH, LINGER_MS,  # noqa: F401
                         MAX_BACKOFF, SUB_RCVHWM, Handler)
 from .plugin_services import Offer, ServiceSupport
+from .plugin_session import SessionProtocol
+from .service import F
+# Read by each run() from here, where they always lived (tests and users patch them in this module).
+from .plugin_session import PROBE_INTERVAL_S, PROBE_TIMEOUT_S  # noqa: F401
 from .service_codec import registration_fields, validate_concurrency
 from .session import claim_token, route, select_instance
 
 log = logging.getLogger("plexus")
 
-#: Interval between subscription probes while one has not come back yet (seconds), section 4.
-PROBE_INTERVAL_S = 0.02
-#: How long to wait for a probe to come back before sending READY anyway, with a warning (seconds).
-PROBE_TIMEOUT_S = 5.0
 #: Events the I/O thread may queue for the handler thread; when that many wait, it stops reading the SUB
 #: socket until the handler thread has taken half of them.
 HANDLER_QUEUE_MAX = 1000
@@ -64,7 +69,7 @@ HANDLER_QUEUE_MAX = 1000
 JOIN_TIMEOUT_S = 10.0
 
 
-def handler(pattern: str) -> Callable[[Handler], Handler]:
+def handler(pattern: str) -> Callable[[F], F]:
     """Marks a method of a :class:`Plugin` subclass as the handler of ``pattern`` (may be stacked)::
 
         class Audit(Plugin):
@@ -73,13 +78,13 @@ def handler(pattern: str) -> Callable[[Handler], Handler]:
     """
     Pattern(pattern)  # fail at class definition, not at run time
 
-    def mark(fn: Handler) -> Handler:
+    def mark(fn: F) -> F:
         fn.__dict__.setdefault("_plexus_patterns", []).append(pattern)
         return fn
     return mark
 
 
-class Plugin(ServiceSupport):
+class Plugin(ServiceSupport, SessionProtocol):
     """A Plexus plugin: subclass it (override the ``on_*`` hooks) or instantiate it and pass hooks.
 
     ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
@@ -137,15 +142,10 @@ class Plugin(ServiceSupport):
         self._subs = []
         self._context: Optional[PluginContext] = None  # the one on_start got; kept current
         self._init_io()
-        self._io_config: Dict[str, Any] = {}  # the I/O thread's idea of the config the handler thread has
+        self._init_session()
         self._start_done = False  # on_start returned (handler thread); on_stop runs only then
-        # The probe (section 4): its topic (None when the instance id makes no valid topic), the WELCOME
-        # waiting for it to come back, when the wait began and when the last probe went out.
-        self._sync_topic = P.sync_topic(self.instance)
-        self._pending = None
-        self._probe_since = 0.0
-        self._probe_last = 0.0
-        self._init_services(services if services is not None else self.services, threaded)
+        self._init_services(_PluginServiceHost(self), services if services is not None else self.services,
+                            threaded)
 
         for pattern in (subscriptions if subscriptions is not None else self.subscriptions):
             self.subscribe(pattern)
@@ -259,6 +259,7 @@ class Plugin(ServiceSupport):
         self._drained.clear()
         self._finished.clear()
         self._pending = None
+        self._probe_interval_s, self._probe_timeout_s = PROBE_INTERVAL_S, PROBE_TIMEOUT_S
         self._backlog.clear()
         self._started = self._start_done = self._ready_due = False  # on_start runs once per run()
         self._hooks_pending = 0
@@ -346,12 +347,6 @@ class Plugin(ServiceSupport):
         self.config = config
         self.on_start(ctx)  # an exception ends run() (GOODBYE is sent)
         self._start_done = True
-        self._on_sockets(self._hook_done)
-
-    def _reconfigure(self, config: Dict[str, Any]) -> None:
-        """A re-registration brought another config: on_reload, then READY may go."""
-        self._apply_config(config)
-        self._on_sockets(self._hook_done)
 
     def _apply_config(self, config: Dict[str, Any]) -> None:
         """Makes ``config`` current (plugin and context), then calls ``on_reload``."""
@@ -374,9 +369,7 @@ class Plugin(ServiceSupport):
                 except Exception:
                     log.exception("on_stop failed")
         finally:
-            if self._client is not None:
-                self._client.close()  # before the I/O thread ends the context
-                self._client = None
+            self._close_client()  # before the I/O thread ends the context
             if self._handoff is not None:
                 self._handoff.close()
             self._finish_reason = reason
@@ -394,225 +387,31 @@ class Plugin(ServiceSupport):
                     sock.close()
             self._wake_r = self._wake_w = None
 
-    # -- the I/O thread -------------------------------------------------------------------------
+    # -- what the session asks of the plugin (plexus.plugin_session), on the I/O thread ------------
 
-    def _io_main(self) -> None:
-        """The I/O thread: the session until a stop, then draining, then (once run() asks, after
-        on_stop) GOODBYE and close. Never runs user code; what ends its loop unexpectedly (a rejected
-        registration) is raised by run()."""
-        self._io_thread_id = threading.get_ident()
-        self._services.owner = self._io_thread_id
-        handoff = self._handoff
-        assert handoff is not None
-        try:
-            self._open_session()
-            self._loop()
-            discarded = handoff.close()  # no further event or request reaches a handler
-            if discarded:
-                log.debug("stopping: %d event(s) and request(s) not handed to a handler", discarded)
-            if self._finish_reason is None:
-                self._drain_services()
-        except BaseException as exc:  # noqa: B902 - handed to run()
-            self._io_error = exc
-        finally:
-            handoff.close()
-            self._drained.set()
-        self._finished.wait()
-        try:
-            self._shutdown(self._finish_reason or "stopped")
-        except Exception:
-            log.exception("closing the session failed")
+    def _registration(self) -> Dict[str, Any]:
+        body: Dict[str, Any] = {
+            "name": self.name, "type": self.type, "version": self.version, "instance": self.instance,
+            "pid": os.getpid(), **registration_fields(self._services.names, self.concurrency),
+            "subscriptions": self.patterns, "language": "python"}
+        if self._token is not None:
+            body["token"] = self._token.reveal()
+        return body
 
-    # -- session messages -----------------------------------------------------------------------
-
-    def _on_control(self, msg: P.ControlMessage) -> None:
-        if msg.header == P.CLIENT:
-            # Only an ERR (e.g. 426 from a broker that does not speak PLXP01) can come this way.
-            err = PlexusError.from_body(msg.args[1] if len(msg.args) > 1 else None)
-            log.error("broker answered with %s %s: %s", msg.header.decode(), msg.command.decode(), err)
-            if err.code == 426:
-                raise err
-            return
-        cmd = msg.command
-        if cmd == P.WELCOME:
-            self._on_welcome(msg.args)
-        elif cmd == P.HEARTBEAT:
-            pass
-        elif cmd == P.ERR:
-            self._on_error(msg.args)
-        elif cmd == P.STOP:
-            reason = self._reason(msg.args, "STOP")
-            log.info("broker asked us to stop%s", f": {reason}" if reason else "")
-            self._stop_reason = f"stopped by broker: {reason}" if reason else "stopped by broker"
-        elif cmd == P.DISCONNECT:
-            reason = self._reason(msg.args, "DISCONNECT")
-            log.warning("broker is going away%s; will reconnect", f" ({reason})" if reason else "")
-            self._close_dealer()
-            self._state = _WAITING
-            self._retry_at = time.monotonic() + self._interval
-        elif cmd == P.RELOAD:
-            self._on_reload(msg.args)
-        elif cmd == P.REQUEST:
-            self._services.on_request(msg.args)  # started by the loop, once on_start has run
-        elif cmd == P.CANCEL:
-            self._services.on_cancel(msg.args)
-        else:
-            # Unknown commands (from a newer broker) must not kill the plugin (section 4).
-            log.warning("ignoring command %s, not part of protocol v%d", cmd[:32].decode("ascii", "replace"),
-                        P.PROTOCOL_VERSION)
-
-    def _on_welcome(self, args: List[bytes]) -> None:
-        try:
-            welcome = P.decode_welcome(args)
-        except ProtocolError as exc:
-            log.error("ignoring malformed WELCOME (will retry): %s", exc)
-            return
-        if welcome.get("instance") not in (None, self.instance):
-            log.warning("WELCOME names instance %r, we are %r", welcome.get("instance"), self.instance)
-        control = self._control()
-        welcome["events_in"] = P.resolve_endpoint(welcome["events_in"], control)
-        welcome["events_out"] = P.resolve_endpoint(welcome["events_out"], control)
-        self._interval = welcome["heartbeat_ms"] / 1000
-        self._liveness = welcome["liveness"]
-        self._connect_events(welcome["events_in"], welcome["events_out"])
-        self.welcome = welcome
-        self._session = True
-        self._state = _ACTIVE
-        self._backoff = self._interval
-        self._last_recv = time.monotonic()
-        log.info("registered as %s with broker %s; confirming subscriptions", self.instance, welcome.get("broker"))
+    def _session_welcomed(self, welcome: Dict[str, Any]) -> None:
         if self._context is not None:
             # The context outlives on_start (plugins keep it): keep it in step with this session.
             self._context.welcome = welcome
             self._context.broker = welcome.get("broker")
-        # READY waits for the probe (section 4); a WELCOME during a probe restarts it for this one.
-        self._pending = welcome
-        self._probe_since = time.monotonic()
-        if self._sync_topic is None:
-            log.warning("instance id %r does not make a valid topic %s%s: cannot confirm the subscriptions; "
-                        "sending READY at once (events published meanwhile may be missed)",
-                        self.instance, P.SYNC_PREFIX, self.instance)
-            self._finish_welcome(confirmed=False)
-            return
-        self._send_probe()
 
-    def _send_probe(self) -> None:
-        """Publishes an empty event on our probe topic through the PUB socket."""
-        self._probe_last = time.monotonic()
-        if self._pub is None or self._sync_topic is None:
-            return
-        try:
-            self._pub.send_multipart(P.encode_event(self._sync_topic, b"", {"source": self.instance}), zmq.NOBLOCK)
-        except zmq.Again:
-            pass  # PUB drops rather than blocks; the next probe goes out in PROBE_INTERVAL_S
+    def _session_started(self, welcome: Dict[str, Any]) -> Work:
+        self._context = PluginContext(self, welcome)
+        return functools.partial(self._run_on_start, self._context, welcome["config"])
 
-    def _probe_duty(self, now: float) -> None:
-        """While a WELCOME waits for its probe: probe again, or give up after PROBE_TIMEOUT_S."""
-        if now - self._probe_since >= PROBE_TIMEOUT_S:
-            log.warning("subscriptions not confirmed within %.0f s (no probe came back on %s via %s); "
-                        "sending READY anyway: events published meanwhile may be missed",
-                        PROBE_TIMEOUT_S, self._sync_topic, self._endpoints[1])
-            self._finish_welcome(confirmed=False)
-        elif now - self._probe_last >= PROBE_INTERVAL_S:
-            self._send_probe()
+    def _session_config(self, config: Dict[str, Any]) -> Work:
+        return functools.partial(self._apply_config, config)
 
-    def _probe_deadline(self) -> float:
-        """When the probe duty is next due (monotonic seconds)."""
-        return min(self._probe_last + PROBE_INTERVAL_S, self._probe_since + PROBE_TIMEOUT_S)
-
-    def _finish_welcome(self, confirmed: bool) -> None:
-        """The pending WELCOME's subscriptions are confirmed (or given up on): on_start the first time,
-        else on_reload for a changed config, both on the handler thread; READY once they returned."""
-        welcome = self._pending
-        if welcome is None:
-            return
-        self._pending = None
-        if confirmed:
-            log.info("subscriptions confirmed after %.0f ms", (time.monotonic() - self._probe_since) * 1000)
-        config = welcome["config"]
-        if not self._started:
-            self._started = True
-            self._io_config = config
-            self._context = PluginContext(self, welcome)
-            self._hooks_pending += 1
-            # Ahead of the events held meanwhile: they are handled right after on_start.
-            self._to_user(functools.partial(self._run_on_start, self._context, config), first=True)
-        elif config != self._io_config:
-            self._io_config = config
-            self._hooks_pending += 1
-            self._to_user(functools.partial(self._reconfigure, config))
-        self._ready_due = True
-        self._send_ready_if_due()
-
-    def _hook_done(self) -> None:
-        """A hook a WELCOME handed to the handler thread returned (on the I/O thread)."""
-        self._hooks_pending -= 1
-        self._send_ready_if_due()
-
-    def _send_ready_if_due(self) -> None:
-        """READY for the current session once its probe is done and no on_start/on_reload of a WELCOME
-        is still running (a slow on_start delays READY, not heartbeats)."""
-        if self._ready_due and self._hooks_pending == 0 and self._session:
-            self._ready_due = False
-            self._send(P.READY)
-
-    def _on_reload(self, args: List[bytes]) -> None:
-        try:
-            config = P.decode_reload(args)
-        except ProtocolError as exc:
-            log.warning("ignoring malformed RELOAD: %s", exc)
-            return
-        if self._pending is not None:
-            # The WELCOME waiting for its probe carries an older config: what follows it must not
-            # bring that one back.
-            self._pending["config"] = config
-        if not self._started:
-            log.info("broker sent a new config (RELOAD) before on_start ran; on_start gets it")
-            return
-        log.info("broker sent a new config (RELOAD)")
-        # Applied even when equal to the current one: an operator's explicit reload may mean
-        # "re-read your files" (e.g. audit reopens its log after rotation).
-        self._io_config = config
-        self._to_user(functools.partial(self._apply_config, config))
-
-    def _on_error(self, args: List[bytes]) -> None:
-        err = PlexusError.from_body(args[0] if args else None)
-        if err.code == 401:
-            # The broker does not know this session (it restarted, or evicted us): register again now.
-            log.info("broker says we are not registered (%s); registering again", err.message)
-            self._register()
-        elif err.code == 400 and self._state == _REGISTERING:
-            log.error("broker rejected the registration: %s", err)
-            raise err
-        else:
-            log.warning("broker error: %s", err)
-
-    @staticmethod
-    def _reason(args: List[bytes], what: str) -> str:
-        try:
-            return str(P.optional_json_object(args, f"{what} body").get("reason", ""))
-        except ProtocolError as exc:
-            log.debug("%s", exc)
-            return ""
-
-    # -- registration and signals ----------------------------------------------------------------
-
-    def _register(self) -> None:
-        # A new session: requests of the old one are the broker's to fail or re-queue (section 6).
-        self._services.reset("registering again")
-        body = {"name": self.name, "type": self.type, "version": self.version, "instance": self.instance,
-                "pid": os.getpid(), **registration_fields(self._services.names, self.concurrency),
-                "subscriptions": self.patterns, "language": "python"}
-        if self._token is not None:
-            body["token"] = self._token.reveal()
-        self._send(P.REGISTER, P.encode_json(body))
-        self._session = False
-        self._pending = None  # a probe belongs to one WELCOME; the next WELCOME starts its own
-        self._ready_due = False
-        self._state = _REGISTERING
-        self._backoff_used = self._backoff
-        self._retry_at = time.monotonic() + self._backoff
-        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+    # -- signals ---------------------------------------------------------------------------------
 
     def _install_signals(self) -> Dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
@@ -643,3 +442,34 @@ def _marked_methods(cls: type, marker: str = "_plexus_patterns") -> Dict[str, Li
             elif attr in found:
                 del found[attr]  # overridden without the decorator
     return found
+
+
+class _PluginServiceHost:
+    """The :class:`~plexus.plugin_services.ServiceHost` of one :class:`Plugin`: the few things its services
+    need from the runtime, looked up on the plugin when used (tests replace ``_send_frames``)."""
+
+    __slots__ = ("_plugin",)
+
+    def __init__(self, plugin: Plugin) -> None:
+        self._plugin = plugin
+
+    def send(self, frames: List[bytes]) -> None:
+        self._plugin._send_frames(frames)
+
+    def post(self, work: Work) -> None:
+        self._plugin._post(work)
+
+    def submit(self, work: Work) -> None:
+        self._plugin._to_user(work)
+
+    def registered(self) -> bool:
+        return self._plugin._dealer is not None
+
+    def handler_thread(self) -> Optional[int]:
+        return self._plugin._thread_id
+
+    def control_endpoint(self) -> str:
+        return self._plugin._control()
+
+    def context(self) -> "Optional[zmq.Context[zmq.Socket[bytes]]]":
+        return self._plugin._ctx

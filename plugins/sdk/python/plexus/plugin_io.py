@@ -14,9 +14,10 @@ keeps what follows, up to ``SUB_RCVHWM``) and resumes when the handler thread ha
 are held here (in the backlog, at most ``BACKLOG_MAX``) only while they must wait: before ``on_start`` and
 while a probe is out, which must be read past them; beyond that bound the loop stops reading as well.
 
-:class:`SessionIO` is a mixin of :class:`~plexus.Plugin` only; the session protocol it calls
-(:meth:`_register`, :meth:`_on_control`, :meth:`_probe_duty`, :meth:`_probe_deadline`,
-:meth:`_finish_welcome`) is the plugin's, in :mod:`plexus.plugin`.
+:class:`SessionIO` is a base of :class:`~plexus.plugin_session.SessionProtocol` (and so of
+:class:`~plexus.Plugin`) only; the session protocol it calls (:meth:`_register`, :meth:`_on_control`,
+:meth:`_probe_duty`, :meth:`_probe_deadline`, :meth:`_finish_welcome`) is in :mod:`plexus.plugin_session`.
+When the plugin stops, it also finishes the requests in progress before ``GOODBYE`` (:meth:`_drain_services`).
 """
 
 import collections
@@ -32,7 +33,7 @@ import zmq
 
 from . import protocol as P
 from .dispatch import ServiceDispatcher
-from .errors import ProtocolError
+from .errors import PlexusError, ProtocolError
 from .event import Event
 from .handoff import HandlerQueue, Item, Work
 from .patterns import Pattern
@@ -111,7 +112,7 @@ class SessionIO:
         self._thread_id: Optional[int] = None     # the thread running run(): the handler thread
         self._io_thread_id: Optional[int] = None  # the I/O thread, while it runs
 
-    # -- the session protocol (plexus.plugin.Plugin) -------------------------------------------
+    # -- the session protocol (plexus.plugin_session.SessionProtocol) ---------------------------
 
     def _register(self) -> None:
         raise NotImplementedError
@@ -192,6 +193,37 @@ class SessionIO:
                 pass
         except (BlockingIOError, InterruptedError):
             pass
+
+    # -- the I/O thread ------------------------------------------------------------------------
+
+    def _io_main(self) -> None:
+        """The I/O thread: the session until a stop, then draining, then (once run() asks, after
+        on_stop) GOODBYE and close. Never runs user code; what ends its loop unexpectedly (a rejected
+        registration) is raised by run()."""
+        self._io_thread_id = threading.get_ident()
+        self._services.owner = self._io_thread_id
+        handoff = self._handoff
+        assert handoff is not None
+        try:
+            self._open_session()
+            self._loop()
+            discarded = handoff.close()  # no further event or request reaches a handler
+            if discarded:
+                log.debug("stopping: %d event(s) and request(s) not handed to a handler", discarded)
+            if self._finish_reason is None:
+                self._drain_services()
+        except BaseException as exc:  # noqa: B902 - handed to run()
+            self._io_error = exc
+        finally:
+            handoff.close()
+            self._drained.set()
+        self._finished.wait()
+        try:
+            self._shutdown(self._finish_reason or "stopped")
+        except Exception:
+            log.exception("closing the session failed")
+
+    # -- session messages -----------------------------------------------------------------------
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -435,7 +467,7 @@ class SessionIO:
             self._run_posted()
             said_goodbye = self._session and self._dealer is not None
             if said_goodbye:
-                self._send(P.GOODBYE, P.encode_json({"reason": reason}))
+                self._send_frames(P.encode_goodbye(reason))
                 log.info("said goodbye (%s)", reason)
         finally:
             if self._dealer is not None:
@@ -455,3 +487,87 @@ class SessionIO:
                 self._ctx = None
             self._session = False
             self._state = _WAITING
+
+    # -- stopping (on the I/O thread) --------------------------------------------------------------
+
+    def _drain_services(self) -> None:
+        """Stopping, on the I/O thread: requests not started are dropped (the broker fails or re-queues
+        them at GOODBYE); those running on worker threads may finish and are answered before GOODBYE, as
+        the handler in hand is. Sets ``_drained`` once the worker threads are done with, or waiting for
+        them is useless: past their latest deadline, or the session is gone or silent. Meanwhile, and
+        until run() asks to finish (after on_stop), it heartbeats, honours CANCEL and sends what the other
+        threads hand over (the answer of the inline handler in hand, publishes from on_stop)."""
+        dropped = self._services.stop_accepting()
+        if dropped:
+            log.info("stopping: %d request(s) not started are dropped", dropped)
+        self._run_posted()
+        if self._services.running:
+            log.info("stopping: waiting for %d request(s) in progress", self._services.running)
+        waiting = True
+        while self._finish_reason is None:
+            if waiting and not self._worth_waiting():
+                waiting = False
+                self._drained.set()
+            self._tick()
+            left = self._services.latest_deadline() - time.time() if waiting else self._interval
+            # A fresh poller each round: not self._poller (unread events on SUB would make it spin), and
+            # a DISCONNECT may close the DEALER.
+            poller = zmq.Poller()
+            if self._wake_r is not None:
+                poller.register(self._wake_r.fileno(), zmq.POLLIN)
+            if self._dealer is not None:
+                poller.register(self._dealer, zmq.POLLIN)
+            ready = dict(poller.poll(int(max(0.0, min(left, self._interval)) * 1000) + 1))
+            if self._wake_r is not None and self._wake_r.fileno() in ready:
+                self._drain_wake()
+            if self._dealer is not None and self._dealer in ready:
+                self._read_while_draining()
+            self._run_posted()
+
+    def _worth_waiting(self) -> bool:
+        """Whether requests on worker threads still may be answered (logs why not, when they run)."""
+        if not self._services.running:
+            return False
+        if self._dealer is None or not self._session:
+            log.warning("stopping: the session is gone; not waiting for %d request(s)", self._services.running)
+            return False
+        if self._services.latest_deadline() <= time.time():
+            log.warning("stopping: %d request(s) still running past their deadline; not waiting for them",
+                        self._services.running)
+            return False
+        silent = time.monotonic() - self._last_recv
+        if silent >= self._interval * self._liveness:
+            log.warning("stopping: no message from the broker for %.1f s; not waiting for requests", silent)
+            return False
+        return True
+
+    def _read_while_draining(self) -> None:
+        """Broker messages while stopping: only what concerns the requests in progress matters."""
+        while self._dealer is not None:
+            try:
+                frames = self._dealer.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self._last_recv = time.monotonic()
+            try:
+                msg = P.decode_control(frames)
+            except ProtocolError as exc:
+                log.warning("dropping malformed message from the broker: %s", exc)
+                continue
+            cmd = msg.command
+            if msg.header != P.PLUGIN:
+                continue
+            if cmd == P.CANCEL:
+                self._services.on_cancel(msg.args)
+            elif cmd == P.REQUEST:
+                self._services.on_request(msg.args)  # not accepting any more: dropped
+            elif cmd == P.DISCONNECT:
+                log.info("broker is going away while we stop")
+                self._close_dealer()  # no session, so no GOODBYE either
+            elif cmd == P.ERR:
+                err = PlexusError.from_body(msg.args[0] if msg.args else None)
+                if err.code == 401:  # the broker forgot us: our answers have nowhere to go
+                    self._services.reset("not registered")
+                    self._session = False
+                else:
+                    log.warning("broker error: %s", err)

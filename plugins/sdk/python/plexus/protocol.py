@@ -269,6 +269,11 @@ def encode_plugin(command: bytes, *args: bytes) -> Frames:
     return encode_control(PLUGIN, command, *args)
 
 
+def encode_goodbye(reason: Optional[str] = None) -> Frames:
+    """``GOODBYE`` with ``{"reason": reason}``, or with no body when ``reason`` is None."""
+    return encode_plugin(GOODBYE) if reason is None else encode_plugin(GOODBYE, encode_json({"reason": reason}))
+
+
 def optional_json_object(args: Sequence[bytes], what: str) -> Dict[str, Any]:
     """The optional ``JSON?`` argument of GOODBYE/STOP/DISCONNECT: absent or empty means ``{}``."""
     if not args or not args[0]:
@@ -353,8 +358,8 @@ class RawEvent(NamedTuple):
 
 
 def decode_event(frames: Sequence[bytes]) -> RawEvent:
-    """Decodes an event from ``events_out`` and checks its META (``seq`` and ``time`` integers,
-    ``source`` a string, ``headers`` when present an object of strings)."""
+    """Decodes an event from ``events_out`` and checks its META (``seq`` an unsigned and ``time`` a signed
+    64-bit integer, ``source`` a string, ``headers`` when present an object of strings)."""
     if len(frames) != 3:
         raise ProtocolError(f"event must have 3 frames [TOPIC, PAYLOAD, META], got {len(frames)}")
     raw_topic, payload, raw_meta = (bytes(f) for f in frames)
@@ -363,10 +368,14 @@ def decode_event(frames: Sequence[bytes]) -> RawEvent:
     except UnicodeDecodeError:
         raise ProtocolError(f"event topic is not valid UTF-8: {raw_topic[:64]!r}") from None
     meta = decode_json_object(raw_meta, "event META")
-    for key in ("seq", "time"):
+    # seq counts from 1 (0 is let through, as the Swift codec does); time is µs since the epoch. Both fit in
+    # 64 bits, unsigned and signed, as they do in the Swift codec.
+    for key, low, high in (("seq", 0, 2**64 - 1), ("time", -2**63, 2**63 - 1)):
         value = meta.get(key)
         if not isinstance(value, int) or isinstance(value, bool):
             raise ProtocolError(f"event META: {key!r} must be an integer, got {value!r}")
+        if not low <= value <= high:
+            raise ProtocolError(f"event META: {key!r} must be from {low} to {high}, got {value}")
     if not isinstance(meta.get("source"), str):
         raise ProtocolError(f"event META: 'source' must be a string, got {meta.get('source')!r}")
     headers = meta.get("headers", {})

@@ -7,13 +7,17 @@ import logging
 import math
 import threading
 import time
-from typing import Any, Callable, Dict, NamedTuple, Optional
+from typing import Any, Callable, Dict, NamedTuple, Optional, TypeVar
 
 from . import protocol as P
 from .errors import PlexusError, ProtocolError
 from .service_codec import RequestFrames, check_body, error_body, validate_service
 
 log = logging.getLogger("plexus.service")
+
+#: What the marking decorators (:func:`service`, :func:`~plexus.task`, :func:`~plexus.handler`) take and
+#: return unchanged: a function or method, whose type they keep for type checkers.
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Longest exception text sent to a caller in a ``FAIL`` message (characters); the full traceback
 #: is logged by the plugin.
@@ -34,7 +38,7 @@ class ServiceError(PlexusError):
         super().__init__(code, str(error), str(message))
 
 
-def service(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def service(name: str) -> Callable[[F], F]:
     """Marks a method of a :class:`~plexus.Plugin` subclass as the handler of service ``name``
     (stackable: one method may serve several names)::
 
@@ -45,7 +49,7 @@ def service(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """
     validate_service(name, offering=True)  # fail at class definition, not at registration
 
-    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def mark(fn: F) -> F:
         fn.__dict__.setdefault("_plexus_services", []).append(name)
         return fn
     return mark

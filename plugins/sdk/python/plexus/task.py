@@ -25,7 +25,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional
 
-from .service import Request, ServiceError, exception_text, result_body
+from .service import F, Request, ServiceError, exception_text, result_body
 from .service_codec import check_body, validate_service
 
 log = logging.getLogger("plexus.task")
@@ -49,7 +49,7 @@ _DECIMAL = re.compile(r"[0-9]{1,19}\Z")  # ASCII digits only: int() would also t
 TaskHandler = Callable[["TaskRun"], Any]
 
 
-def task(name: str) -> Callable[[TaskHandler], TaskHandler]:
+def task(name: str) -> Callable[[F], F]:
     """Marks a method of a :class:`~plexus.Plugin` subclass as the handler of the task service ``name``:
     the plugin offers ``name`` as a service (listed in ``REGISTER``) and calls the method with a
     :class:`TaskRun` for every run the broker sends::
@@ -66,7 +66,7 @@ def task(name: str) -> Callable[[TaskHandler], TaskHandler]:
     """
     validate_service(name, offering=True)  # fail at class definition, not at registration
 
-    def mark(fn: TaskHandler) -> TaskHandler:
+    def mark(fn: F) -> F:
         fn.__dict__.setdefault("_plexus_tasks", []).append(name)
         return fn
     return mark

@@ -279,7 +279,7 @@ class Record:
 #: ``handler_delay`` (seconds each event handler sleeps).
 PLUGIN_SCRIPT = '''\
 import json, logging, os, sys, time
-sys.path.insert(0, {sdk!r})
+sys.path.append({sdk!r})  # after site-packages: the installed SDK wins when there is one
 from plexus import Plugin
 
 RECORD = os.environ["TEST_RECORD"]

@@ -23,7 +23,7 @@ from tests.test_broker import BrokerTestCase
 #: was first) and answers every later one.
 SERVICE_SCRIPT = '''\
 import os, sys
-sys.path.insert(0, {sdk!r})
+sys.path.append({sdk!r})  # after site-packages: the installed SDK wins when there is one
 from plexus import Plugin, service
 
 MARK = os.environ["TEST_RECORD"]

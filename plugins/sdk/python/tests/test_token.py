@@ -118,12 +118,13 @@ class TakeTokenTest(unittest.TestCase):
     def test_importing_plexus_takes_it_out_of_the_environment(self):
         # A fresh interpreter, as a supervised plugin starts: after `import plexus` a child sees no token.
         code = ("import os, subprocess, sys\n"
+                f"sys.path.append({str(SDK_DIR)!r})\n"  # after site-packages: the installed SDK wins
                 "import plexus\n"
                 "child = subprocess.run([sys.executable, '-c', 'import os; print(os.environ.get(\"PLEXUS_TOKEN\"))'],"
                 " capture_output=True, text=True).stdout.strip()\n"
                 "plugin = plexus.Plugin('sup')\n"
                 "print(child, os.environ.get('PLEXUS_TOKEN'), plugin._token.reveal() == os.environ.get('T'))\n")
-        env = dict(os.environ, PLEXUS_TOKEN=TOKEN, T=TOKEN, PYTHONPATH=str(SDK_DIR))
+        env = dict(os.environ, PLEXUS_TOKEN=TOKEN, T=TOKEN)
         env.pop(P.ENV_INSTANCE, None)
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)

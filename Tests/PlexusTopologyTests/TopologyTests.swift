@@ -2,7 +2,7 @@ import Foundation
 import PlexusProtocol
 import Testing
 
-@testable import PlexusSupervisor
+@testable import PlexusTopology
 
 @Suite("Topology file")
 struct TopologyTests {

@@ -1,6 +1,6 @@
 import Foundation
-import PlexusSupervisor
 import PlexusTasks
+import PlexusTopology
 import Testing
 
 @Suite("topology.yaml tasks: section and TASKS ADD definitions")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PlexusSupervisor
+@testable import PlexusTopology
 
 /// Hostile YAML: alias bombs, deep nesting and oversized documents are refused before anything expands
 /// them, in the topology parser and the task definition parser alike.
