@@ -168,7 +168,10 @@ extension BrokerState {
                 topic: topic, payload: Array(order.payload.utf8), source: Self.schedulerSource,
                 headersJSON: JSONCoding.encode(headers))
         case .service(let name, let fanOut, let plugin):
-            let timeout = Int(max(1, BrokerTasks.milliseconds(order.deadline.timeIntervalSince(dispatchedAt))))
+            // Rounded down, so that the call's deadline comes no later than the run's: the dispatcher then
+            // answers the timeout itself, naming the instance, before the scheduler would time the run out
+            // without knowing which instance had it.
+            let timeout = Int(max(1, BrokerTasks.milliseconds(order.deadline.timeIntervalSince(dispatchedAt) - 0.001)))
             let options = CallOptions(timeoutMilliseconds: timeout, headers: headers)
             // Needed only to pin instances (`all`, or a plugin filter); a plain `one` run is the dispatcher's choice.
             var candidates: [String] = []
