@@ -142,7 +142,9 @@ public struct ClientRequest: Sendable, Equatable {
             let name = String(decoding: commandFrame.prefix(32), as: UTF8.self)
             if ["PLUGINS", "STATS", "STATUS", "SERVICES"].contains(name) {
                 guard arguments.count <= 1 else { throw .bad("\(name) takes one optional frame: the page") }
+                // The default page is no page: what is sent for it (no frame) decodes to the same request.
                 let page = try arguments.first.map { frame throws(ProtocolError) in try PageRequest.decode(frame, command: name) }
+                    .flatMap { $0 == PageRequest() ? nil : $0 }
                 return ClientRequest(requestID: requestID, command: try decodeCommand(commandFrame, []), page: page)
             }
             let command = try decodeCommand(commandFrame, arguments)
