@@ -92,12 +92,10 @@ bench: deps
 	swift build -c release
 	$(WITH_VENV) .build/release/plexus-bench
 
-## swift-format over the Swift sources, and mypy --strict over the Python SDK and the audit plugin (mypy goes into the
-## venv on first use). swift-format's findings are warnings until the sources are formatted (files that
-## other branches are changing); `make lint SWIFT_LINT_FLAGS=--strict` makes them errors.
-SWIFT_LINT_FLAGS ?=
+## swift-format (strict: any finding fails) over the Swift sources, and mypy --strict over the Python SDK
+## and the audit plugin (mypy goes into the venv on first use). `make format` fixes what swift-format finds.
 lint: venv
-	$(SWIFT_FORMAT) lint $(SWIFT_LINT_FLAGS) --recursive Sources Tests plugins/greeter
+	$(SWIFT_FORMAT) lint --strict --recursive Sources Tests plugins/greeter
 	@$(VENV_PYTHON) -c 'import mypy' 2>/dev/null || $(VENV_PYTHON) -m pip install -q mypy
 	cd $(SDK) && $(VENV_PYTHON) -m mypy --strict plexus ../../audit/audit.py
 

@@ -49,7 +49,8 @@ extension Broker {
                 }
                 guard let counter = counter(forTopicIn: topic) else { continue }
                 let seq = state.events.stamp(counter: counter, payloadBytes: payload.count)
-                let meta = state.events.metaEncoder.encode(seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
+                let meta = state.events.metaEncoder.encode(
+                    seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
                 try deliver(counter: counter) { (dontWait) throws(ZMQError) in
                     guard try eventsOut.send(topic, more: true, dontWait: dontWait) else { return false }
                     try eventsOut.send(payload, more: true)
@@ -85,7 +86,8 @@ extension Broker {
 
     /// The policy point refused an event on `topic`: counted and logged, never forwarded.
     private func denyEvent(_ topic: String) -> TopicCounter? {
-        state.badInput.record("denied", "publishing on '\(topic)' is not allowed", now: Clock.monotonicMilliseconds(), logger: logger)
+        state.badInput.record(
+            "denied", "publishing on '\(topic)' is not allowed", now: Clock.monotonicMilliseconds(), logger: logger)
         return nil
     }
 

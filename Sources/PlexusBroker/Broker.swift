@@ -250,7 +250,8 @@ public final class Broker: @unchecked Sendable {
                 publish(event)
             case .publishAcknowledged(let event, let envelope, let requestID):
                 let seq = publish(event)
-                sendControl(envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(PublishReply(seq: seq))]).encode())
+                sendControl(
+                    envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(PublishReply(seq: seq))]).encode())
             }
         }
     }

@@ -1,7 +1,7 @@
 import Logging
 import PlexusMajordomo
-import PlexusProtocol
 import PlexusProcess
+import PlexusProtocol
 import PlexusSupervisor
 import PlexusTopology
 
@@ -36,16 +36,25 @@ extension BrokerState {
         }
         switch message {
         case .client(let request):
-            guard authorized(.command(request.command.name), envelope: envelope, reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+            guard
+                authorized(
+                    .command(request.command.name), envelope: envelope,
+                    reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
             else { return }
             switch request.command {
             case .call(let service, let body, let options):
-                guard authorized(.call(service: service), envelope: envelope, reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+                guard
+                    authorized(
+                        .call(service: service), envelope: envelope,
+                        reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
                 else { return }
                 // Answered later, by the instance that handles it (or by a deadline).
                 call(service, body: body, options: options, from: envelope, requestID: request.requestID)
             case .publish(let event):
-                guard authorized(.publish(topic: event.topic), envelope: envelope, reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+                guard
+                    authorized(
+                        .publish(topic: event.topic), envelope: envelope,
+                        reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
                 else { return }
                 acknowledgedPublish(event, from: envelope, requestID: request.requestID)
             default:
@@ -82,8 +91,10 @@ extension BrokerState {
         guard !Topic.isReserved(event.topic) else {
             sendControl(
                 envelope,
-                ClientReply.error(requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)"))
-                    .encode())
+                ClientReply.error(
+                    requestID: id, ProtocolError.bad("topic '\(event.topic)' is reserved for the broker (plexus.…)")
+                )
+                .encode())
             return
         }
         let (headerSource, others) = EventCodec.splitSource(event.headers)
@@ -100,7 +111,8 @@ extension BrokerState {
         }
         let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
         let stamped = BrokerEvent(
-            topic: event.topic, payload: event.payload, source: source, headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
+            topic: event.topic, payload: event.payload, source: source,
+            headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
         emit(.publishAcknowledged(stamped, to: envelope, requestID: id))
     }
 
@@ -241,7 +253,8 @@ extension BrokerState {
         let presentedToken = registration.token
         registration.token = nil
         func refuse(_ error: ProtocolError) {
-            badInput.record("registration", error.message, metadata: ["instance": "\(registration.instance)"], now: monotonic, logger: logger)
+            badInput.record(
+                "registration", error.message, metadata: ["instance": "\(registration.instance)"], now: monotonic, logger: logger)
             sendControl(envelope, BrokerMessage.error(error).encode())
         }
         if let owner = supervisor.instances[registration.instance] {
@@ -258,7 +271,8 @@ extension BrokerState {
                     ProtocolError(
                         .forbidden,
                         "instance id '\(registration.instance)' belongs to the process the broker started for plugin "
-                            + "'\(owner.plugin)'; REGISTER for it must carry that process's \(RegistrationToken.environmentVariable)"))
+                            + "'\(owner.plugin)'; REGISTER for it must carry that process's \(RegistrationToken.environmentVariable)"
+                    ))
                 return
             }
             // The token proved it: the session is that process's, whatever pid the peer reported.

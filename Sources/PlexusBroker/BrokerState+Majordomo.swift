@@ -41,7 +41,9 @@ extension BrokerState {
         }
     }
 
-    private mutating func handleMajordomoWorker(_ routingID: [UInt8], _ message: MajordomoWorkerMessage, wall: Int64, monotonic: Int64) {
+    private mutating func handleMajordomoWorker(
+        _ routingID: [UInt8], _ message: MajordomoWorkerMessage, wall: Int64, monotonic: Int64
+    ) {
         switch message.kind {
         case .ready(let service):
             if let problem = ServiceName.validationError(service) {

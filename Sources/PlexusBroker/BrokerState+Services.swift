@@ -48,7 +48,8 @@ extension BrokerState {
     }
 
     /// `CALL` from a client (or a plugin's session).
-    mutating func call(_ service: String, body: [UInt8], options: CallOptions, from envelope: ControlEnvelope, requestID: [UInt8]) {
+    mutating func call(_ service: String, body: [UInt8], options: CallOptions, from envelope: ControlEnvelope, requestID: [UInt8])
+    {
         let callerName = registry.session(route: envelope.routingID)?.instance ?? "client"
         enqueue(
             dispatcher.call(

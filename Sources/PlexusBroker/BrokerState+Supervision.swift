@@ -12,41 +12,41 @@ extension BrokerState {
 
     /// Carries out one of the supervisor's decisions; a spawn's outcome (spawned, failed) feeds back at once.
     mutating func apply(_ action: SupervisorAction) {
-            switch action {
-            case .spawn(let instance, let spec):
-                enqueue(spawn(instance, spec))
-            case .sendStop(let instance, let reason):
-                // A stopping instance finishes its requests and gets no new ones.
-                dispatcher.workerDraining(instance)
-                if let session = registry.session(instance: instance) {
-                    sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.stop(reason: reason).encode())
-                }
-            case .signal(let pid, let signal):
-                processControl.signal(pid, signal)
-            case .publish(let topic, let instance):
-                if let supervised = supervisor.instances[instance] {
-                    publishInfo(topic, supervisedInfo(supervised, now: Clock.monotonicMilliseconds()))
-                }
-            case .reload(let instance, let config):
-                if let session = registry.session(instance: instance) {
-                    sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.reload(config: config).encode())
-                    logger.info("config reloaded", metadata: session.logMetadata)
-                }
-            case .meshReady(let plugins):
-                logger.info("mesh ready", metadata: ["plugins": "\(plugins.joined(separator: ","))"])
-                publish(
-                    topic: "plexus.mesh.ready", payload: JSONCoding.encode(["plugins": plugins]),
-                    source: PlexusConstants.brokerSource, headersJSON: nil)
-                // The first fires (and the catch-up of missed ones) wait for the plugins that handle them.
-                startScheduling()
-            case .log(let level, let message, let instance, let plugin):
-                var metadata: Logger.Metadata = [:]
-                if let instance {
-                    metadata["instance"] = "\(instance)"
-                    metadata["plugin"] = "\(plugin ?? supervisor.instances[instance]?.plugin ?? "")"
-                }
-                logger.log(level: level, "\(message)", metadata: metadata)
+        switch action {
+        case .spawn(let instance, let spec):
+            enqueue(spawn(instance, spec))
+        case .sendStop(let instance, let reason):
+            // A stopping instance finishes its requests and gets no new ones.
+            dispatcher.workerDraining(instance)
+            if let session = registry.session(instance: instance) {
+                sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.stop(reason: reason).encode())
             }
+        case .signal(let pid, let signal):
+            processControl.signal(pid, signal)
+        case .publish(let topic, let instance):
+            if let supervised = supervisor.instances[instance] {
+                publishInfo(topic, supervisedInfo(supervised, now: Clock.monotonicMilliseconds()))
+            }
+        case .reload(let instance, let config):
+            if let session = registry.session(instance: instance) {
+                sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.reload(config: config).encode())
+                logger.info("config reloaded", metadata: session.logMetadata)
+            }
+        case .meshReady(let plugins):
+            logger.info("mesh ready", metadata: ["plugins": "\(plugins.joined(separator: ","))"])
+            publish(
+                topic: "plexus.mesh.ready", payload: JSONCoding.encode(["plugins": plugins]),
+                source: PlexusConstants.brokerSource, headersJSON: nil)
+            // The first fires (and the catch-up of missed ones) wait for the plugins that handle them.
+            startScheduling()
+        case .log(let level, let message, let instance, let plugin):
+            var metadata: Logger.Metadata = [:]
+            if let instance {
+                metadata["instance"] = "\(instance)"
+                metadata["plugin"] = "\(plugin ?? supervisor.instances[instance]?.plugin ?? "")"
+            }
+            logger.log(level: level, "\(message)", metadata: metadata)
+        }
     }
 
     private mutating func spawn(_ instance: String, _ spec: PluginSpec) -> [SupervisorAction] {
@@ -81,29 +81,29 @@ extension BrokerState {
 
     /// Work handed to the loop by other threads: process output and exits, SIGHUP.
     mutating func handle(_ input: LoopInput) {
-            switch input {
-            case .process(.output(let pid, let stream, let line)):
-                guard let instance = processes[pid] else { return }
-                let plugin = supervisor.instances[instance]?.plugin ?? instance
-                logs.append(plugin: plugin, instance: instance, stream: stream, line: line, time: Clock.wallMicroseconds())
-                logger.info(
-                    "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
-            case .process(.exited(let pid, let status)):
-                if let instance = processes.removeValue(forKey: pid) {
-                    if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
-                    // The process is gone, so is its session: fail over its requests now, not at eviction.
-                    servicesLeft(instance)
-                    if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
-                }
-                enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
-            case .reloadTopologyFile:
-                do {
-                    let plan = try applyTopologyFile()
-                    logger.info("topology re-read and applied", metadata: ["plan": "\(plan)"])
-                } catch {
-                    logger.error("topology not applied", metadata: ["error": "\(error.message)"])
-                }
+        switch input {
+        case .process(.output(let pid, let stream, let line)):
+            guard let instance = processes[pid] else { return }
+            let plugin = supervisor.instances[instance]?.plugin ?? instance
+            logs.append(plugin: plugin, instance: instance, stream: stream, line: line, time: Clock.wallMicroseconds())
+            logger.info(
+                "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
+        case .process(.exited(let pid, let status)):
+            if let instance = processes.removeValue(forKey: pid) {
+                if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
+                // The process is gone, so is its session: fail over its requests now, not at eviction.
+                servicesLeft(instance)
+                if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
             }
+            enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
+        case .reloadTopologyFile:
+            do {
+                let plan = try applyTopologyFile()
+                logger.info("topology re-read and applied", metadata: ["plan": "\(plan)"])
+            } catch {
+                logger.error("topology not applied", metadata: ["error": "\(error.message)"])
+            }
+        }
     }
 
     // MARK: Session hooks (called from the plugin protocol handlers)

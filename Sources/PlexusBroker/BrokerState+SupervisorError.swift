@@ -1,5 +1,5 @@
-import PlexusProtocol
 import PlexusProcess
+import PlexusProtocol
 import PlexusSupervisor
 import PlexusTopology
 

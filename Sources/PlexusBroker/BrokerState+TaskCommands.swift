@@ -1,9 +1,9 @@
 import Foundation
-import PlexusProtocol
 import PlexusProcess
+import PlexusProtocol
 import PlexusSupervisor
-import PlexusTopology
 import PlexusTasks
+import PlexusTopology
 
 /// The client command `TASKS` (docs/PROTOCOL.md, section 9).
 extension BrokerState {

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PlexusMajordomo
-import PlexusProtocol
 import PlexusProcess
+import PlexusProtocol
 import PlexusSupervisor
 import PlexusTasks
 import PlexusTopology

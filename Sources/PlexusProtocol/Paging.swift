@@ -31,7 +31,8 @@ public struct PageRequest: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         offset = Int(try container.decodeWholeNumber(.offset, in: 0...Int64(Self.maxOffset), what: "paging") ?? 0)
-        limit = Int(try container.decodeWholeNumber(.limit, in: 1...Int64(Self.maxLimit), what: "paging") ?? Int64(Self.defaultLimit))
+        limit = Int(
+            try container.decodeWholeNumber(.limit, in: 1...Int64(Self.maxLimit), what: "paging") ?? Int64(Self.defaultLimit))
     }
 
     /// Decodes and range-checks a paging frame; an empty frame is the default page.
@@ -40,7 +41,7 @@ public struct PageRequest: Codable, Sendable, Equatable {
         let request: PageRequest
         do throws(ProtocolError) {
             request = try JSONCoding.decode(PageRequest.self, from: frame, what: "\(command) paging")
-        } catch where error.message.hasPrefix("paging") {
+        } catch  where error.message.hasPrefix("paging") {
             throw .bad("\(command) \(error.message)")
         }
         guard (0...maxOffset).contains(request.offset) else {

@@ -67,7 +67,8 @@ public struct Registration: Codable, Sendable, Equatable {
         services = try container.decodeIfPresent([String].self, forKey: .services) ?? []
         subscriptions = try container.decodeIfPresent([String].self, forKey: .subscriptions) ?? []
         language = try container.decodeIfPresent(String.self, forKey: .language) ?? ""
-        concurrency = Int(try container.decodeWholeNumber(.concurrency, in: 1...Int64(Limits.maxConcurrency), what: "REGISTER") ?? 1)
+        concurrency = Int(
+            try container.decodeWholeNumber(.concurrency, in: 1...Int64(Limits.maxConcurrency), what: "REGISTER") ?? 1)
         token = try container.decodeIfPresent(String.self, forKey: .token)
     }
 
@@ -103,7 +104,8 @@ public struct Registration: Codable, Sendable, Equatable {
             throw field("concurrency", "must be from 1 to \(Limits.maxConcurrency)")
         }
         guard services.count <= Limits.maxServices else {
-            throw ProtocolError(.tooLarge, "REGISTER field 'services': \(services.count) entries; the limit is \(Limits.maxServices)")
+            throw ProtocolError(
+                .tooLarge, "REGISTER field 'services': \(services.count) entries; the limit is \(Limits.maxServices)")
         }
         for (index, service) in services.enumerated() {
             if let problem = ServiceName.validationError(service) { throw field("services[\(index)]", problem) }

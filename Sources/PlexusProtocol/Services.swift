@@ -24,7 +24,8 @@ public struct CallOptions: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         timeoutMilliseconds = Int(
-            try container.decodeWholeNumber(.timeoutMilliseconds, in: 1...Int64(Self.maxTimeoutMilliseconds), what: "CALL options")
+            try container.decodeWholeNumber(
+                .timeoutMilliseconds, in: 1...Int64(Self.maxTimeoutMilliseconds), what: "CALL options")
                 ?? Int64(Self.defaultTimeoutMilliseconds))
         headers = try container.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
         idempotent = try container.decodeIfPresent(Bool.self, forKey: .idempotent) ?? false

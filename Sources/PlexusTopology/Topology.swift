@@ -158,7 +158,8 @@ public struct Topology: Sendable, Equatable {
             broker.eventsOut = try endpoint(section["events_out"], "broker.events_out", fail)
             broker.heartbeatMilliseconds = try wholeNumber(section["heartbeat_ms"], "broker.heartbeat_ms", in: 10...600_000, fail)
             broker.liveness = try wholeNumber(section["liveness"], "broker.liveness", in: 1...100, fail)
-            broker.maxSessions = try wholeNumber(section["max_sessions"], "broker.max_sessions", in: LimitRanges.maxSessions, fail)
+            broker.maxSessions = try wholeNumber(
+                section["max_sessions"], "broker.max_sessions", in: LimitRanges.maxSessions, fail)
             broker.maxTasks = try wholeNumber(
                 section["max_tasks"], "broker.max_tasks", in: 1...BrokerSection.maxTasksLimit, fail)
             for (key, range) in [

@@ -37,7 +37,8 @@ struct CallCommand: ParsableCommand {
             headerMap[String(parts[0])] = String(parts[1])
         }
         let timeout = options.seconds()
-        let callOptions = CallOptions(timeoutMilliseconds: max(1, Int(timeout * 1000)), headers: headerMap, idempotent: idempotent)
+        let callOptions = CallOptions(
+            timeoutMilliseconds: max(1, Int(timeout * 1000)), headers: headerMap, idempotent: idempotent)
         let started = Date()
         do {
             let client = try options.client()

@@ -20,7 +20,8 @@ struct ClientOptions: ParsableArguments {
     func validate() throws {
         if let timeout, !timeout.isFinite || !Self.timeoutRange.contains(timeout) {
             throw ValidationError(
-                "--timeout must be a number of seconds from \(Self.timeoutRange.lowerBound) to \(Int(Self.timeoutRange.upperBound))")
+                "--timeout must be a number of seconds from \(Self.timeoutRange.lowerBound) to \(Int(Self.timeoutRange.upperBound))"
+            )
         }
     }
 

@@ -26,12 +26,17 @@ struct AdversarialTests {
             return
         }
         #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-        for word in words { #expect(error.message.contains(word), "\(error.message) lacks \(word)", sourceLocation: sourceLocation) }
+        for word in words {
+            #expect(error.message.contains(word), "\(error.message) lacks \(word)", sourceLocation: sourceLocation)
+        }
     }
 
     func expectAlive(_ peer: RawPeer, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let pong = try peer.request("PING", [], timeout: 5)
-        if case .ok? = pong {} else { Issue.record("broker did not answer PING: \(String(describing: pong))", sourceLocation: sourceLocation) }
+        if case .ok? = pong {
+        } else {
+            Issue.record("broker did not answer PING: \(String(describing: pong))", sourceLocation: sourceLocation)
+        }
     }
 
     @Test("out-of-range numbers in every command get a 400 naming the field; the broker stays up")
@@ -42,7 +47,8 @@ struct AdversarialTests {
         for field in ["every", "timeout", "retry_backoff", "after", "starting_deadline"] {
             for value in ["1e16", "1e17", "1e300", "-5s", ".inf"] {
                 let base = field == "every" || field == "after" ? "" : #""every": "1s", "#
-                let definition = #"{"id": "t", \#(base)"topic": "x.y", "\#(field)": \#(value.first == "." || value.first == "-" ? "\"\(value)\"" : value)}"#
+                let definition =
+                    #"{"id": "t", \#(base)"topic": "x.y", "\#(field)": \#(value.first == "." || value.first == "-" ? "\"\(value)\"" : value)}"#
                 expectError(try peer.request("TASKS", [Array("ADD".utf8), Array(definition.utf8)]), 400, ["t.\(field)"])
             }
         }
@@ -51,17 +57,24 @@ struct AdversarialTests {
             ["start_timeout", "10 years"])
         expectError(
             try peer.request("APPLY", [Array("broker: {heartbeat_ms: 99999999999999999}\n".utf8)]), 400, ["heartbeat_ms"])
-        for options in [#"{"timeout_ms": 1e300}"#, #"{"timeout_ms": -1}"#, #"{"timeout_ms": "x"}"#, #"{"timeout_ms": 99999999999999999999}"#] {
+        for options in [
+            #"{"timeout_ms": 1e300}"#, #"{"timeout_ms": -1}"#, #"{"timeout_ms": "x"}"#, #"{"timeout_ms": 99999999999999999999}"#,
+        ] {
             expectError(try peer.request("CALL", [Array("x.y".utf8), [], Array(options.utf8)]), 400, ["timeout"])
         }
         for page in [#"{"offset": -1}"#, #"{"limit": 0}"#, #"{"limit": 1e12}"#, #"{"offset": "x"}"#, "[]"] {
             expectError(try peer.request("PLUGINS", [Array(page.utf8)]), 400, ["PLUGINS paging"])
         }
         expectError(try peer.request("LOGS", [Array("p".utf8), Array("-1".utf8)]), 400, ["SINCE"])
-        expectError(try peer.request("LOGS", [Array("p".utf8), Array("0".utf8), Array("99999999999999999999999".utf8)]), 400, ["LIMIT"])
-        for (field, value) in [("pid", "1099511627776"), ("pid", "-1"), ("pid", "1e300"), ("concurrency", "1e9"), ("concurrency", "0")] {
+        expectError(
+            try peer.request("LOGS", [Array("p".utf8), Array("0".utf8), Array("99999999999999999999999".utf8)]), 400, ["LIMIT"])
+        for (field, value) in [
+            ("pid", "1099511627776"), ("pid", "-1"), ("pid", "1e300"), ("concurrency", "1e9"), ("concurrency", "0"),
+        ] {
             let reply = try peer.register(Array(#"{"name": "n", "instance": "n-1", "\#(field)": \#(value)}"#.utf8))
-            #expect(reply?.protocolError?.code == 400 && reply?.protocolError?.message.contains(field) == true, "\(String(describing: reply))")
+            #expect(
+                reply?.protocolError?.code == 400 && reply?.protocolError?.message.contains(field) == true,
+                "\(String(describing: reply))")
         }
         try expectAlive(peer)
         #expect(broker.process.waitForExit(timeout: 0) == nil, "the broker exited: \(broker.log)")
@@ -97,10 +110,13 @@ struct AdversarialTests {
         defer { broker.stop() }
         let peer = try RawPeer(endpoint: broker.control)
         let started = Date()
-        let definition = "id: bomb\nevery: 1s\ntopic: x.y\npayload:\n" + Self.laughs.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n")
+        let definition =
+            "id: bomb\nevery: 1s\ntopic: x.y\npayload:\n"
+            + Self.laughs.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n")
         #expect(definition.utf8.count < 700)
         expectError(try peer.request("TASKS", [Array("ADD".utf8), Array(definition.utf8)]), 400, ["aliases"])
-        let topology = "plugins:\n  p:\n    config:\n" + Self.laughs.split(separator: "\n").map { "      \($0)" }.joined(separator: "\n")
+        let topology =
+            "plugins:\n  p:\n    config:\n" + Self.laughs.split(separator: "\n").map { "      \($0)" }.joined(separator: "\n")
         expectError(try peer.request("APPLY", [Array(topology.utf8)]), 400, ["expands to more than"])
         // Not a benchmark: without the guard each of these held the loop for 12–20 s and gigabytes.
         #expect(Date().timeIntervalSince(started) < 3)
@@ -129,7 +145,10 @@ struct AdversarialTests {
             (#"{"name": "n", "instance": "n-1", "subscriptions": ["\#(megabyte)"]}"#, 413, "REGISTER frame"),
             (#"{"name": "n", "instance": "n-1", "subscriptions": ["not a pattern **"]}"#, 400, "subscriptions[0]"),
             (#"{"name": "n", "instance": "n-1", "subscriptions": ["a.**"]}"#, 400, "subscriptions[0]"),
-            (#"{"name": "n", "instance": "n-1", "subscriptions": [\#(Array(repeating: "\"a.b\"", count: 300).joined(separator: ","))]}"#, 413, "subscriptions"),
+            (
+                #"{"name": "n", "instance": "n-1", "subscriptions": [\#(Array(repeating: "\"a.b\"", count: 300).joined(separator: ","))]}"#,
+                413, "subscriptions"
+            ),
             (#"{"name": "n", "instance": "n-1", "services": ["bad service!"]}"#, 400, "services[0]"),
             (#"{"name": "n", "instance": "n-1", "version": "1.0\u0007"}"#, 400, "version"),
             (#"{"name": "n", "instance": "n-1", "version": "\#(String(repeating: "9", count: 100))"}"#, 400, "version"),

@@ -147,7 +147,8 @@ struct InprocControlTests {
     func inprocClient() async throws {
         let broker = try Broker(
             configuration: BrokerConfiguration(
-                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*", eventsOutEndpoint: "tcp://127.0.0.1:*"))
+                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
+                eventsOutEndpoint: "tcp://127.0.0.1:*"))
         let thread = Thread { broker.run() }
         thread.start()
         defer { broker.requestStop() }

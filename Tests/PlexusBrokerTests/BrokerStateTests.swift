@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import PlexusProtocol
 import PlexusProcess
+import PlexusProtocol
 import PlexusTopology
 import Synchronization
 import Testing
@@ -21,7 +21,8 @@ struct BrokerStateTests {
         }
         private let recorded = Mutex<(launches: [Launch], signals: [(Int32, Int32)], nextPID: Int32)>(([], [], 1000))
 
-        func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(ProcessLauncher.LaunchError)
+        func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(ProcessLauncher
+            .LaunchError)
             -> Int32
         {
             recorded.withLock { state in
@@ -41,7 +42,8 @@ struct BrokerStateTests {
     func makeState(topology yaml: String = "plugins: {}\n") throws -> BrokerState {
         var configuration = BrokerConfiguration(topology: try Topology.parse(yaml, baseDirectory: "/tmp"))
         configuration.heartbeatIntervalMilliseconds = 1000
-        let endpoints = BoundEndpoints(control: "tcp://127.0.0.1:1", eventsIn: "tcp://127.0.0.1:2", eventsOut: "tcp://127.0.0.1:3")
+        let endpoints = BoundEndpoints(
+            control: "tcp://127.0.0.1:1", eventsIn: "tcp://127.0.0.1:2", eventsOut: "tcp://127.0.0.1:3")
         return BrokerState(
             configuration: configuration, brokerID: "b-test", endpoints: endpoints,
             tasks: try BrokerTasks(store: try TaskStore(directory: nil)), processes: processes,
@@ -56,7 +58,10 @@ struct BrokerStateTests {
     func attach(_ state: inout BrokerState, route: String, instance: String, services: [String]) {
         let registration = Registration(name: "worker", instance: instance, services: services)
         let welcome = state.control([Self.route(route), []] + PluginMessage.register(registration).encode())
-        #expect(welcome.contains { if case .send(_, let frames) = $0 { frames.count > 1 && frames[1] == Array("WELCOME".utf8) } else { false } })
+        #expect(
+            welcome.contains {
+                if case .send(_, let frames) = $0 { frames.count > 1 && frames[1] == Array("WELCOME".utf8) } else { false }
+            })
         _ = state.control([Self.route(route), []] + PluginMessage.ready.encode())
     }
 
@@ -114,7 +119,8 @@ struct BrokerStateTests {
         #expect(request.service == "job.run")
         #expect(!published("plexus.task.started", in: triggered).isEmpty)
 
-        let answered = state.control([Self.route("w"), []] + PluginMessage.reply(rid: request.rid, body: Array("done".utf8)).encode())
+        let answered = state.control(
+            [Self.route("w"), []] + PluginMessage.reply(rid: request.rid, body: Array("done".utf8)).encode())
         let completed = try #require(published("plexus.task.completed", in: answered).first, "\(answered)")
         #expect(completed.source == PlexusConstants.brokerSource)
         let shown = command(&state, .tasks(.show, argument: "nightly"), id: "3")
@@ -145,7 +151,8 @@ struct BrokerStateTests {
         let retried = try #require(requests(to: otherRoute, in: left).first, "\(left)")
         #expect(retried.service == "svc.x")
 
-        let answered = state.control([Self.route(otherRoute), []] + PluginMessage.reply(rid: retried.rid, body: Array("ok".utf8)).encode())
+        let answered = state.control(
+            [Self.route(otherRoute), []] + PluginMessage.reply(rid: retried.rid, body: Array("ok".utf8)).encode())
         guard case .ok(let requestID, let body)? = replies(to: "client", in: answered).first else {
             Issue.record("no answer to the caller: \(answered)")
             return

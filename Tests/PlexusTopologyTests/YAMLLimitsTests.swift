@@ -27,7 +27,9 @@ struct YAMLLimitsTests {
 
     @Test("the bomb inside a task definition and a topology config block gets an error naming the limit")
     func bombInParsers() {
-        let definition = "id: bomb\nevery: 1s\ntopic: x.y\n" + Self.laughs.replacingOccurrences(of: "a", with: "z")
+        let definition =
+            "id: bomb\nevery: 1s\ntopic: x.y\n"
+            + Self.laughs.replacingOccurrences(of: "a", with: "z")
             .split(separator: "\n").map { "x\($0)" }.joined(separator: "\n")
         do {
             _ = try TaskEntryParser.parse(definition: definition)
@@ -35,7 +37,8 @@ struct YAMLLimitsTests {
         } catch {
             #expect(error.message.contains("aliases"), "\(error)")
         }
-        let topology = "plugins:\n  p:\n    command: [x]\n    config:\n"
+        let topology =
+            "plugins:\n  p:\n    command: [x]\n    config:\n"
             + Self.laughs.split(separator: "\n").map { "      \($0)" }.joined(separator: "\n")
         do {
             _ = try Topology.parse(topology)
@@ -88,8 +91,9 @@ struct YAMLLimitsTests {
 
 @Suite("Numbers from outside are range-checked")
 struct RangeCheckTests {
-    @Test("durations past 10 years, infinite or NaN are refused without trapping",
-          arguments: ["1e16", "1e17", "1e300", "inf", "nan", "-1", "3650001d", "99999999999999999999h", "1e400s"])
+    @Test(
+        "durations past 10 years, infinite or NaN are refused without trapping",
+        arguments: ["1e16", "1e17", "1e300", "inf", "nan", "-1", "3650001d", "99999999999999999999h", "1e400s"])
     func hugeDurations(text: String) {
         #expect(DurationValue.milliseconds(text) == nil)
     }
@@ -141,7 +145,9 @@ struct RangeCheckTests {
 
 @Suite("Fuzz findings stay fixed")
 struct FuzzFindingTests {
-    @Test("a list or mapping as a mapping key is refused, not a trap in Yams", arguments: ["[a]: x", "{a: 1}: x", "? [a, b]\n: x", "a: &k [1]\n*k : 2"])
+    @Test(
+        "a list or mapping as a mapping key is refused, not a trap in Yams",
+        arguments: ["[a]: x", "{a: 1}: x", "? [a, b]\n: x", "a: &k [1]\n*k : 2"])
     func collectionKeys(yaml: String) {
         #expect(throws: YAMLLimitError.self) { try YAMLGuard.check(yaml, limits: .taskDefinition) }
         #expect(throws: TopologyError.self) { try TaskEntryParser.parse(definition: "id: t\n" + yaml) }
