@@ -245,10 +245,7 @@ public struct Topology: Sendable, Equatable {
         for key in map.keys.sorted() where !["queue", "breaker"].contains(key) {
             throw fail("\(path).\(key)", "unknown key (expected queue or breaker)")
         }
-        if let queue = map["queue"] {
-            guard let limit = queue as? Int, (1...1_000_000).contains(limit) else {
-                throw fail("\(path).queue", "must be a whole number from 1")
-            }
+        if let limit = try wholeNumber(map["queue"], "\(path).queue", in: 1...1_000_000, fail) {
             section.queueLimit = limit
         }
         if let breaker = map["breaker"] {
@@ -258,10 +255,7 @@ public struct Topology: Sendable, Equatable {
             for key in settings.keys.sorted() where !["failures", "cooldown"].contains(key) {
                 throw fail("\(path).breaker.\(key)", "unknown key (expected failures or cooldown)")
             }
-            if let failures = settings["failures"] {
-                guard let count = failures as? Int, (1...1_000_000).contains(count) else {
-                    throw fail("\(path).breaker.failures", "must be a whole number from 1 to 1000000")
-                }
+            if let count = try wholeNumber(settings["failures"], "\(path).breaker.failures", in: 1...1_000_000, fail) {
                 section.breakerFailures = count
             }
             if let cooldown = settings["cooldown"] {
