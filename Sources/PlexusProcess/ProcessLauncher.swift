@@ -53,12 +53,6 @@ public enum ProcessLauncher {
         return LaunchedProcess(pid: pid, pidfd: pidfd, stdout: out[0], stderr: err[0])
     }
 
-    /// Whether `pid` is the process the broker started as `leader`, or runs in its process group (a plugin
-    /// launched through a wrapper script registers from a child of the process the broker started).
-    public static func belongs(_ pid: Int32, toGroupOf leader: Int32) -> Bool {
-        pid == leader || (pid > 0 && getpgid(pid) == leader)
-    }
-
     /// Sends `signal` to the process group of `pid` (plugins run in a group of their own), falling back to
     /// the process if the group is gone.
     public static func signal(_ pid: Int32, _ signal: Int32) {
