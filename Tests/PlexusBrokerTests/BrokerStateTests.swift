@@ -39,14 +39,26 @@ struct BrokerStateTests {
 
     let processes = RecordingProcesses()
 
-    func makeState(topology yaml: String = "plugins: {}\n") throws -> BrokerState {
+    /// Refuses `STATUS`, calls to `secret.*` and publishing on `secret.*`: what a permission policy will do.
+    struct SecretsPolicy: BrokerPolicy {
+        func authorize(_ request: PolicyRequest, from peer: PolicyPeer) -> PolicyDecision {
+            switch request {
+            case .command("STATUS"): .deny(ProtocolError(.forbidden, "STATUS is not allowed"))
+            case .call(let service) where service.hasPrefix("secret."): .deny(ProtocolError(.forbidden, "no calls to \(service)"))
+            case .publish(let topic) where topic.hasPrefix("secret."): .deny(ProtocolError(.forbidden, "no events on \(topic)"))
+            default: .allow
+            }
+        }
+    }
+
+    func makeState(topology yaml: String = "plugins: {}\n", policy: any BrokerPolicy = AllowEverything()) throws -> BrokerState {
         var configuration = BrokerConfiguration(topology: try Topology.parse(yaml, baseDirectory: "/tmp"))
         configuration.heartbeatIntervalMilliseconds = 1000
         let endpoints = BoundEndpoints(
             control: "tcp://127.0.0.1:1", eventsIn: "tcp://127.0.0.1:2", eventsOut: "tcp://127.0.0.1:3")
         return BrokerState(
             configuration: configuration, brokerID: "b-test", endpoints: endpoints,
-            tasks: try BrokerTasks(store: try TaskStore(directory: nil)), processes: processes,
+            tasks: try BrokerTasks(store: try TaskStore(directory: nil)), processes: processes, policy: policy,
             logger: Logger(label: "test"))
     }
 
@@ -202,5 +214,29 @@ struct BrokerStateTests {
         #expect(envelope.routingID == Self.route("client") && id == Array("1".utf8))
         let forged = command(&state, .publish(PublishRequest(topic: "a.b", payload: [], headers: ["source": "plexus.broker"])))
         #expect(replies(to: "client", in: forged).first.map { if case .error = $0 { true } else { false } } == true)
+    }
+
+    @Test("every request passes the policy point: a refusal is answered with its error and counted, nothing else happens")
+    func policyPoint() throws {
+        var state = try makeState(policy: SecretsPolicy())
+        _ = state.start()
+        attach(&state, route: "w", instance: "w-1", services: ["secret.vault", "open.door"])
+        let status = command(&state, .status)
+        guard case .error(_, let error)? = replies(to: "client", in: status).first else {
+            Issue.record("STATUS was answered: \(status)")
+            return
+        }
+        #expect(error.code == 403 && error.message == "STATUS is not allowed")
+        let denied = command(&state, .call(service: "secret.vault", body: [], options: CallOptions()), id: "2")
+        #expect(requests(to: "w", in: denied).isEmpty, "a refused call reached the worker")
+        #expect(
+            replies(to: "client", in: denied).first.map { if case .error(_, let e) = $0 { e.code == 403 } else { false } } == true
+        )
+        let allowed = command(&state, .call(service: "open.door", body: [], options: CallOptions()), id: "3")
+        #expect(requests(to: "w", in: allowed).count == 1)
+        let published = command(&state, .publish(PublishRequest(topic: "secret.plans", payload: [])), id: "4")
+        #expect(!published.contains { if case .publishAcknowledged = $0 { true } else { false } })
+        #expect(!state.allowsEvent(topic: "secret.plans") && state.allowsEvent(topic: "open.news"))
+        #expect(state.badInput.counts["denied"] == 3)
     }
 }
