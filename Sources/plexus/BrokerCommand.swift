@@ -101,9 +101,24 @@ struct BrokerCommand: AsyncParsableCommand {
         try await group.run()
     }
 
+    /// The ready file: the bound endpoints, and the broker's pid so that a script (or a test) can signal
+    /// the broker itself even when it runs in a pipeline.
+    private struct ReadyFile: Encodable {
+        var endpoints: BoundEndpoints
+        var pid: Int32
+
+        func encode(to encoder: any Encoder) throws {
+            try endpoints.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(pid, forKey: .pid)
+        }
+
+        enum CodingKeys: String, CodingKey { case pid }
+    }
+
     /// Writes atomically (temporary file, then rename) so that a watcher never reads half a file.
     private func writeReadyFile(_ endpoints: BoundEndpoints, to path: String) throws {
-        let data = JSONCoding.encode(endpoints)
+        let data = JSONCoding.encode(ReadyFile(endpoints: endpoints, pid: getpid()))
         do {
             try Data(data).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

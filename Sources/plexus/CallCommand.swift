@@ -48,8 +48,7 @@ struct CallCommand: ParsableCommand {
             let milliseconds = Date().timeIntervalSince(started) * 1000
             emit(json ? Self.jsonLine("reply", reply, milliseconds: milliseconds) : Self.text(reply))
         } catch ClientError.rejected(let error) {
-            FileHandle.standardError.write(
-                Data("plexus: \(service) failed: \(error.code) \(error.error): \(error.message)\n".utf8))
+            warn("plexus: \(service) failed: \(error.code) \(error.error): \(error.message)")
             throw ExitCode(Int32(error.code / 100 == 4 ? 4 : 5))
         } catch {
             throw fail("\(error)")

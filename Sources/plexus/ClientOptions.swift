@@ -35,8 +35,13 @@ struct ClientOptions: ParsableArguments {
 
 /// Prints one clear line to standard error and exits non-zero: how every client command fails.
 func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("plexus: \(message)\n".utf8))
+    warn("plexus: \(message)")
     return ExitCode(1)
+}
+
+/// Writes a line to standard error; a closed standard error is no reason to fail.
+func warn(_ line: String) {
+    try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
 }
 
 /// Runs `body`, turning any error into `fail`.
@@ -50,7 +55,13 @@ func runClient(_ body: () throws -> Void) throws {
     }
 }
 
-/// Writes a line to standard output and flushes, so that pipes see each line at once.
+/// Writes a line to standard output and flushes, so that pipes see each line at once. When the reader has
+/// gone (`plexus subscribe … | head -1`), the command stops writing and ends quietly, as shell tools do,
+/// instead of crashing (SIGPIPE is ignored, so the write fails with EPIPE).
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    do {
+        try FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
+    } catch {
+        exit(0)
+    }
 }

@@ -67,7 +67,7 @@ struct TasksList: ParsableCommand {
                 let tasks = try JSONDecoder().decode([TaskReport].self, from: Data(array))
                 emit(tasks.isEmpty && more == nil ? "(no tasks)" : Self.table(tasks))
             }
-            if let more { FileHandle.standardError.write(Data("\(more)\n".utf8)) }
+            if let more { warn(more) }
         }
     }
 
