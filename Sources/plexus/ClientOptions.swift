@@ -10,14 +10,19 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Give up after this many seconds (default 5; 30 for start, stop, restart, upgrade and apply).")
     var timeout: Double?
 
+    /// The control endpoint in ZeroMQ's form (`HOST:PORT` becomes `tcp://HOST:PORT`).
     var endpoint: String {
-        broker ?? EndpointAddress.controlFromEnvironment(ProcessInfo.processInfo.environment)
+        let given = broker ?? EndpointAddress.controlFromEnvironment(ProcessInfo.processInfo.environment)
+        return (try? EndpointAddress.normalize(given).get()) ?? given
     }
 
     /// The range of `--timeout`, in seconds: a millisecond to a day.
     static let timeoutRange = 0.001...86_400.0
 
     func validate() throws {
+        if let broker, case .failure(let problem) = EndpointAddress.normalize(broker) {
+            throw ValidationError("--broker: \(problem)")
+        }
         if let timeout, !timeout.isFinite || !Self.timeoutRange.contains(timeout) {
             throw ValidationError(
                 "--timeout must be a number of seconds from \(Self.timeoutRange.lowerBound) to \(Int(Self.timeoutRange.upperBound))"
@@ -28,8 +33,15 @@ struct ClientOptions: ParsableArguments {
     /// The timeout in force, given the command's default.
     func seconds(default value: Double = 5) -> Double { timeout ?? value }
 
+    /// A client of the broker, after checking that something listens there: without that check, a broker
+    /// that is not running shows only as a timeout, seconds later.
     func client(defaultTimeout: Double = 5) throws -> ControlClient {
-        try ControlClient(endpoint: endpoint, timeout: seconds(default: defaultTimeout))
+        if let problem = ReachabilityProbe.problem(reaching: endpoint, timeout: min(1, seconds(default: defaultTimeout))) {
+            throw fail(
+                "cannot reach the broker at \(endpoint) (\(problem)) — is it running? "
+                    + "start it with `make run` or `plexus broker`")
+        }
+        return try ControlClient(endpoint: endpoint, timeout: seconds(default: defaultTimeout))
     }
 }
 

@@ -113,9 +113,15 @@ struct BrokerControlTests {
 
     @Test("CLI client commands fail within --timeout with one clear line")
     func cliTimeout() throws {
+        // Something listens but never answers (a ROUTER that reads nothing): the full timeout, then one line.
+        let context = try ZMQContext()
+        let silent = try context.socket(.router)
+        defer { silent.close() }
+        try silent.setLinger(milliseconds: 0)
+        let endpoint = try silent.bind("tcp://127.0.0.1:*")
         let started = Date()
         for command in [["ping"], ["plugins"], ["publish", "a.b", "x", "--ack"], ["subscribe", "a"]] {
-            let result = try runPlexus(command + ["--broker", "tcp://127.0.0.1:9", "--timeout", "0.5"])
+            let result = try runPlexus(command + ["--broker", endpoint, "--timeout", "0.5"])
             #expect(result.status != 0, "\(command)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(command): \(result.stderr)")
             #expect(result.stderr.contains("no answer"), "\(command): \(result.stderr)")
@@ -123,6 +129,28 @@ struct BrokerControlTests {
         #expect(Date().timeIntervalSince(started) < 15)
         let bad = try runPlexus(["publish", "a..b", "x"])
         #expect(bad.status != 0 && bad.stderr.contains("empty token"))
+    }
+
+    @Test("with nothing listening, client commands say so at once, in the CLI's terms; endpoints take HOST:PORT")
+    func nothingListening() throws {
+        for command in [["ping"], ["status"], ["publish", "a.b", "x"], ["publish", "a.b", "x", "--ack"], ["subscribe", "a"]] {
+            let started = Date()
+            let result = try runPlexus(command + ["--broker", "127.0.0.1:9"])
+            #expect(result.status == 1, "\(command): \(result)")
+            #expect(Date().timeIntervalSince(started) < 1.5, "\(command) took \(Date().timeIntervalSince(started)) s")
+            #expect(
+                result.stderr.contains("cannot reach the broker at tcp://127.0.0.1:9 (connection refused)")
+                    && result.stderr.contains("plexus broker"), "\(command): \(result.stderr)")
+        }
+        for bad in ["foo", "http://127.0.0.1:7700", "127.0.0.1:99999", "127.0.0.1:"] {
+            let result = try runPlexus(["ping", "--broker", bad])
+            #expect(result.status == 64 && result.stderr.contains("expected tcp://HOST:PORT or HOST:PORT"), "\(bad): \(result)")
+        }
+        let broker = try TestBroker(topology: "plugins: {}\n")
+        defer { broker.stop() }
+        let short = String(broker.control.dropFirst("tcp://".count))
+        let ping = try runPlexus(["ping", "--broker", short])
+        #expect(ping.status == 0 && ping.stdout.contains("pong"), "\(ping)")
     }
 
     @Test("broker exits 0 on SIGTERM and SIGINT, and reports a port already in use")
