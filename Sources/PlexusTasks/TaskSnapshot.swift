@@ -43,11 +43,8 @@ public struct TaskSnapshot: Codable, Sendable, Equatable {
         history = runtime.history
     }
 
-    /// Set to `true` in an encoder's `userInfo` to leave `history` out (task lists).
-    public static let omitHistoryKey = CodingUserInfoKey(rawValue: "plexus.tasks.omitHistory")!
-
-    /// Encodes every key, absent values as `null`, so that status output has a stable shape;
-    /// `history` only when the encoder does not ask to omit it (`omitHistoryKey`).
+    /// Encodes every key, absent values as `null`, so that the shape is stable. (The broker answers with
+    /// PlexusProtocol's `TaskReport`, built from this.)
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -61,9 +58,7 @@ public struct TaskSnapshot: Codable, Sendable, Equatable {
         try container.encode(p99DurationMs, forKey: .p99DurationMs)
         try container.encode(running, forKey: .running)
         try container.encode(pendingRetries, forKey: .pendingRetries)
-        if encoder.userInfo[Self.omitHistoryKey] as? Bool != true {
-            try container.encode(history, forKey: .history)
-        }
+        try container.encode(history, forKey: .history)
     }
 
     enum CodingKeys: String, CodingKey {
