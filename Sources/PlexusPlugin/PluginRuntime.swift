@@ -135,6 +135,9 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         loop.send(.goodbye(reason: stopReason))
         // Drain until the loop finishes, so its sockets are closed before the context goes.
         for await _ in loop.reports {}
+        // The GOODBYE is still in libzmq's queue: wait for it to leave (up to the DEALER's linger),
+        // since the caller may `exit` at once and a lost goodbye reads as a crash to the broker.
+        zmq.terminate()
         logger.info("plugin stopped", metadata: ["reason": "\(stopReason)"])
         return exitCode
     }

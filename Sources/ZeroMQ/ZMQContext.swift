@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// A ZeroMQ context: the container for sockets and libzmq's I/O threads.
 ///
@@ -12,6 +13,7 @@ import CZeroMQ
 public final class ZMQContext: @unchecked Sendable {
     // The handle is only read after init and libzmq makes the context itself thread-safe.
     let handle: UnsafeMutableRawPointer
+    private let terminated = Mutex(false)
 
     /// Creates a context with `ioThreads` libzmq I/O threads.
     public init(ioThreads: Int32 = 1) throws(ZMQError) {
@@ -22,7 +24,18 @@ public final class ZMQContext: @unchecked Sendable {
         try check(zmq_ctx_set(handle, ZMQ_BLOCKY, 0), "zmq_ctx_set blocky")
     }
 
-    deinit {
+    deinit { terminate() }
+
+    /// Ends the context now: waits until every socket is closed and each has sent what it queued,
+    /// or its linger ran out. Call it before the process exits when a last message matters (a
+    /// plugin's GOODBYE): `exit` does not run `deinit`, and libzmq sends from its own I/O thread.
+    /// Idempotent; later calls, and `deinit`, do nothing.
+    public func terminate() {
+        let first = terminated.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
     }
 
