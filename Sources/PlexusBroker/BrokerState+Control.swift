@@ -179,6 +179,8 @@ extension BrokerState {
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
             return .ok(requestID: id, body: stats(page))
+        case .events, .replay, .durable, .subscriber:
+            return .error(requestID: id, ProtocolError(.unavailable, "\(request.command.name) is not served yet"))
         }
     }
 
