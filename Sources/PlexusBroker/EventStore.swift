@@ -63,6 +63,8 @@ final class EventStore: @unchecked Sendable {
         logConfiguration.maxAgeMicroseconds = section.maxAgeMilliseconds.map { $0 * 1000 } ?? logConfiguration.maxAgeMicroseconds
         logConfiguration.sync = sync
         logConfiguration.maxPendingBytes = Self.writerQueueBytes
+        // Retention deletes whole segments: an eighth of the byte window each keeps what it drops small.
+        logConfiguration.segmentBytes = Int(clamping: min(UInt64(64 << 20), max(UInt64(64 << 10), logConfiguration.maxBytes / 8)))
         retention = EventLogState.Retention(
             maxEvents: logConfiguration.maxEvents, maxBytes: logConfiguration.maxBytes,
             maxAgeSeconds: logConfiguration.maxAgeMicroseconds / 1_000_000)
