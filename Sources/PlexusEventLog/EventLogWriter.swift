@@ -62,14 +62,17 @@ final class EventLogWriter: @unchecked Sendable {
             case .always: syncNow = true
             case .interval(let milliseconds): syncNow = stopping || lastSync.duration(to: .now) >= .milliseconds(milliseconds)
             }
-            if syncNow, writtenSeq > syncedSeq { sync() }
+            let syncing = syncNow && writtenSeq > syncedSeq
+            if syncing { sync() }
             if !batches.isEmpty {
                 applyRetention()
                 onWritten(writtenSeq, syncedSeq == writtenSeq)
                 recycle(batches)
-            } else if syncNow, syncedSeq == writtenSeq, writtenSeq > 0, !stopping {
-                // A timer sync of what earlier batches wrote: report that it is now durable.
+            } else if syncing, syncedSeq == writtenSeq {
+                // The interval's fsync of what earlier rounds wrote: report that it is now durable.
                 onWritten(writtenSeq, true)
+            } else {
+                applyRetention()  // an idle wake: age retention still runs
             }
             if stopping { break }
         }

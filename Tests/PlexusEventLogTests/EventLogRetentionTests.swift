@@ -89,4 +89,20 @@ struct EventLogRetentionTests {
         write([event(101)], to: log)
         #expect(readAll(log).events.last == event(101))
     }
+
+    @Test("a segment deleted under a reader is treated as gone: the read starts from the next one")
+    func deletedUnderReader() throws {
+        let directory = TemporaryDirectory()
+        let log = try EventLog(configuration: configuration(directory) { $0.segmentBytes = 4096 })
+        defer { log.close() }
+        write((1...200).map { event($0) }, to: log)
+        let files = directory.segmentFiles()
+        #expect(files.count > 2)
+        // As retention would between the reader's snapshot and its open.
+        #expect(unlink(directory.events + "/" + files[0]) == 0)
+        let read = readAll(log)
+        let second = try #require(Segment.base(fileName: files[1]))
+        #expect(read.events.map(\.seq) == Array(second...200))
+        #expect(read.reachedEnd)
+    }
 }
