@@ -201,14 +201,15 @@ final class EventLogWriter: @unchecked Sendable {
     /// Deletes whole oldest segments while any limit is passed; never the segment being written.
     private func applyRetention() {
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let oldest = now - configuration.maxAgeMicroseconds
+        let oldest = now - min(max(0, configuration.maxAgeMicroseconds), now)
         let removed: [String] = shared.state.withLock { state in
             var events = state.segments.reduce(0) { $0 + $1.events }
             var bytes = state.segments.reduce(0) { $0 + $1.size }
             var removed: [String] = []
             while state.segments.count > 1 {
                 let first = state.segments[0]
-                let tooOld = first.maxTime.map { $0 < oldest } ?? false
+                // A segment of gap records only holds no event worth keeping: it goes with the old ones.
+                let tooOld = (first.maxTime ?? .min) < oldest
                 guard events > configuration.maxEvents || bytes > configuration.maxBytes || tooOld else { break }
                 events -= first.events
                 bytes -= first.size

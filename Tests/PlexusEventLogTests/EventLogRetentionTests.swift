@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import PlexusEventLog
@@ -104,5 +105,47 @@ struct EventLogRetentionTests {
         let second = try #require(Segment.base(fileName: files[1]))
         #expect(read.events.map(\.seq) == Array(second...200))
         #expect(read.reachedEnd)
+    }
+
+    @Test("readers on other threads while the producer appends and retention deletes: ordered, intact events")
+    func concurrentReaders() throws {
+        let directory = TemporaryDirectory()
+        let log = try EventLog(
+            configuration: configuration(directory) {
+                $0.segmentBytes = 8192
+                $0.maxEvents = 2000
+            })
+        defer { log.close() }
+        let done = Atomic<Bool>(false)
+        let problems = Atomic<Int>(0)
+        let reads = Atomic<Int>(0)
+        let finished = DispatchSemaphore(value: 0)
+        for _ in 0..<2 {
+            Thread.detachNewThread {
+                while !done.load(ordering: .relaxed) {
+                    let page = log.read(from: log.info.firstSeq, to: nil, maxEvents: 500, maxBytes: .max) { _ in true }
+                    var previous: UInt64 = 0
+                    for stored in page.events {
+                        if stored.seq <= previous || stored != event(stored.seq) { problems.add(1, ordering: .relaxed) }
+                        previous = stored.seq
+                    }
+                    if !page.gaps.isEmpty { problems.add(1, ordering: .relaxed) }
+                    reads.add(1, ordering: .relaxed)
+                }
+                finished.signal()
+            }
+        }
+        for seq in 1...20_000 {
+            #expect(log.append(event(UInt64(seq))))
+            if seq % 100 == 0 { log.flush() }
+        }
+        log.flush()
+        #expect(eventually { log.info.lastSeq == 20_000 })
+        #expect(eventually { reads.load(ordering: .relaxed) > 20 })
+        done.store(true, ordering: .relaxed)
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+        #expect(problems.load(ordering: .relaxed) == 0)
+        #expect(log.info.events <= 2000)
     }
 }
