@@ -129,6 +129,7 @@ let package = Package(
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
         .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
+        .testTarget(name: "PlexusClientTests", dependencies: ["PlexusClient", "PlexusProtocol"]),
         .testTarget(name: "PlexusPluginTests", dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",
