@@ -55,9 +55,11 @@ public final class ReliableSubscriber {
     /// - Parameters:
     ///   - control: the client that sends `REPLAY` and `SUBSCRIBER`; this subscriber owns it from now on.
     ///   - start: where to replay from before going live; nil for live events only (still repaired).
+    ///   - receiveHighWaterMark: the SUB's queue (events); tests make it small to provoke gaps.
     public init(
         control: ControlClient, eventsOut: String, patterns: [String], start: ReplayStart? = nil,
-        id: String = "plexus-subscribe-\(getpid())", heartbeatWait: Double = 5, context: ZMQContext? = nil
+        id: String = "plexus-subscribe-\(getpid())", heartbeatWait: Double = 5, receiveHighWaterMark: Int32 = 1_000_000,
+        context: ZMQContext? = nil
     ) throws {
         self.patterns = try PatternSet(patterns)
         self.control = control
@@ -69,7 +71,7 @@ public final class ReliableSubscriber {
         socket = try self.context.socket(.sub)
         // A repair takes a moment while the live events go on arriving: let them wait here, not be
         // dropped by the broker's queue for us.
-        try socket.setReceiveHighWaterMark(1_000_000)
+        try socket.setReceiveHighWaterMark(receiveHighWaterMark)
         for prefix in self.patterns.zmqPrefixes { try socket.subscribe(prefix) }
         if !self.patterns.matches(EventHeartbeat.topic) { try socket.subscribe(EventHeartbeat.topic) }
         try socket.connect(eventsOut)
