@@ -112,9 +112,10 @@ struct GapRepairHandshakeTests {
 
     @Test func fromTimeAndLastAskThatWay() throws {
         var byTime = GapRepair(patterns: try PatternSet(["a.>"]), start: .time(1_000))
-        #expect(byTime.received(Feed.heartbeat(n: 1, head: 5), now: 0).replays == [
-            ReplayRequest(pattern: "a.>", fromTime: 1_000, toSeq: 5)
-        ])
+        #expect(
+            byTime.received(Feed.heartbeat(n: 1, head: 5), now: 0).replays == [
+                ReplayRequest(pattern: "a.>", fromTime: 1_000, toSeq: 5)
+            ])
         var byLast = GapRepair(patterns: try PatternSet(["a.>"]), start: .last(3))
         #expect(byLast.received(Feed.heartbeat(n: 1, head: 5), now: 0).replays == [ReplayRequest(pattern: "a.>", last: 3)])
         // The next batch goes on by seq.
