@@ -87,8 +87,13 @@ struct BrokerStateTests {
     /// The broker messages sent to `route`.
     func messages(to route: String, in effects: [BrokerEffect]) -> [BrokerMessage] {
         effects.compactMap { effect in
-            guard case .send(let envelope, let frames) = effect, envelope.routingID == Self.route(route) else { return nil }
-            return try? BrokerMessage.decode(frames[...])
+            switch effect {
+            case .send(let envelope, let frames), .sendRequest(let envelope, let frames, _, _):
+                guard envelope.routingID == Self.route(route) else { return nil }
+                return try? BrokerMessage.decode(frames[...])
+            default:
+                return nil
+            }
         }
     }
 
@@ -238,5 +243,46 @@ struct BrokerStateTests {
         #expect(!published.contains { if case .publishAcknowledged = $0 { true } else { false } })
         #expect(!state.allowsEvent(topic: "secret.plans") && state.allowsEvent(topic: "open.news"))
         #expect(state.badInput.counts["denied"] == 3)
+    }
+
+    @Test("EVENTS, REPLAY and DURABLE go to the event store; SUBSCRIBER reports show in STATS")
+    func eventStoreCommands() throws {
+        var state = try makeState()
+        for (index, command) in [
+            ClientCommand.events(lastOf: nil), .events(lastOf: "a.b"), .replay(ReplayRequest(pattern: "a.>", fromSeq: 3)),
+            .durable(.list),
+        ].enumerated() {
+            let effects = self.command(&state, command, id: "\(index)")
+            guard case .eventStore(let routed, let envelope, let id)? = effects.first, effects.count == 1 else {
+                Issue.record("\(command.name): \(effects)")
+                continue
+            }
+            #expect(routed == command && envelope.routingID == Self.route("client") && id == Array("\(index)".utf8))
+        }
+        let report = SubscriberReport(id: "s-1", patterns: ["a.>"], received: 5, gapsSeen: 1)
+        let answered = command(&state, .subscriber(report), id: "r")
+        #expect(replies(to: "client", in: answered).first.map { if case .ok = $0 { true } else { false } } == true)
+        let stats = command(&state, .stats, id: "s")
+        guard case .ok(_, let body)? = replies(to: "client", in: stats).first else {
+            Issue.record("STATS: \(stats)")
+            return
+        }
+        let reply = try JSONCoding.decode(StatsReply.self, from: body[0], what: "stats")
+        #expect(reply.subscribers?.map(\.id) == ["s-1"] && reply.subscribers?.first?.gapsSeen == 1)
+    }
+
+    @Test("a REQUEST its instance's queue could not take fails the call at once with 503, naming the instance")
+    func undeliverableRequest() throws {
+        var state = try makeState()
+        _ = state.start()
+        attach(&state, route: "w", instance: "w-1", services: ["svc.y"])
+        let called = command(&state, .call(service: "svc.y", body: [], options: CallOptions()), id: "c")
+        let request = try #require(requests(to: "w", in: called).first)
+        let failed = state.requestUndeliverable(instance: "w-1", rid: request.rid)
+        guard case .error(let id, let error)? = replies(to: "client", in: failed).first else {
+            Issue.record("no answer to the caller: \(failed)")
+            return
+        }
+        #expect(id == Array("c".utf8) && error.code == 503 && error.message.contains("w-1"))
     }
 }
