@@ -15,6 +15,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case topology
     /// `EventLog`'s recovery and reads over the input written as a segment file.
     case eventlog
+    /// `ReplayRequest.decode`, `DurableCommand.decode` and a client's `ReplayAnswer.decode` (section 10).
+    case replay
 
     /// The environment variable that names the target in a fuzzing build, where libFuzzer owns the
     /// command line (processes it starts for `-fork` or `-minimize_crash` inherit it).
@@ -46,6 +48,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .task: DefinitionFuzz.runTask(input)
         case .topology: DefinitionFuzz.runTopology(input)
         case .eventlog: EventLogFuzz.run(input)
+        case .replay: ReplayFuzz.run(input)
         }
     }
 }
