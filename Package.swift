@@ -10,6 +10,7 @@ import PackageDescription
 /// - Decisions without I/O: `PlexusSchedule` ← `PlexusTasks` ← `PlexusTopology` (+ Yams) ←
 ///   `PlexusSupervisor` (+ swift-log); `PlexusMajordomo` on its own.
 /// - Processes: `CSpawn`, `PlexusProtocol` (for `LogLine`) ← `PlexusProcess`.
+/// - Storage: `CZlib` (zlib's crc32) ← `PlexusEventLog` (the durable event log, segment files, no ZeroMQ).
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
 ///   swift-log and swift-service-lifecycle.
@@ -60,6 +61,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Debian's zlib1g-dev, for the event log's record checksums (crc32).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The durable, crash-safe event log: append-only segment files with checksummed records, replay reads.
+        .target(name: "PlexusEventLog", dependencies: ["CZlib"]),
         // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
         .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol"]),
         // The supervisor state machine (start order, restarts, stops, upgrades, APPLY) as a value type, no I/O.
@@ -87,7 +92,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn",
+                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn", "PlexusEventLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,11 +119,12 @@ let package = Package(
         ),
         // A plugin with services that misbehave on request, for the live service tests.
         .executableTarget(name: "plexus-test-plugin", dependencies: ["PlexusPlugin", "PlexusProtocol"], path: "Tests/PlexusTestPlugin"),
-        // libFuzzer targets over the decoders of untrusted input (control frames, events, task and topology YAML),
+        // libFuzzer targets over the decoders of untrusted input (control frames, events, task and topology YAML)
+        // and the event log's recovery of damaged segments,
         // run for a bounded time by `make fuzz` (docs/FUZZING.md). A plain build replays inputs through the same code.
         .executableTarget(
             name: "plexus-fuzz",
-            dependencies: ["PlexusProtocol", "PlexusTopology"],
+            dependencies: ["PlexusProtocol", "PlexusTopology", "PlexusEventLog"],
             exclude: ["Corpus"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -128,6 +134,7 @@ let package = Package(
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
         .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
+        .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
         .testTarget(name: "PlexusPluginTests", dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"]),
         .testTarget(

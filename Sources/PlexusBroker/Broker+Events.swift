@@ -48,9 +48,20 @@ extension Broker {
                     continue
                 }
                 guard let counter = counter(forTopicIn: topic) else { continue }
-                let seq = state.events.stamp(counter: counter, payloadBytes: payload.count)
+                let (seq, prev) = state.events.stamp(counter: counter, payloadBytes: payload.count)
+                store.reserve(seq)
+                let time = Clock.wallMicroseconds()
                 let meta = state.events.metaEncoder.encode(
-                    seq: seq, time: Clock.wallMicroseconds(), source: source, headersJSON: headersJSON)
+                    seq: seq, prev: prev, time: time, source: source, headersJSON: headersJSON)
+                // Logged before it is sent: sending moves the frames' bytes to libzmq.
+                if let log = store.log {
+                    topic.withUnsafeBytes { topicBytes in
+                        payload.withUnsafeBytes { payloadBytes in
+                            _ = log.append(
+                                seq: seq, prev: prev ?? 0, time: time, topic: topicBytes, payload: payloadBytes, meta: meta)
+                        }
+                    }
+                }
                 try deliver(counter: counter) { (dontWait) throws(ZMQError) in
                     guard try eventsOut.send(topic, more: true, dontWait: dontWait) else { return false }
                     try eventsOut.send(payload, more: true)
@@ -134,15 +145,26 @@ extension Broker {
         }
     }
 
-    /// Stamps and forwards an event that did not come through `events_in`: acknowledged publishes and the
-    /// broker's own events. The topic must be valid. Returns its sequence number.
+    /// Stamps, logs and forwards an event that did not come through `events_in`: acknowledged publishes
+    /// and the broker's own events. The topic must be valid. Returns its sequence number, and whether the
+    /// log took it (true without a log).
     @discardableResult
-    func publish(_ event: BrokerEvent) -> UInt64 {
+    func publish(_ event: BrokerEvent) -> (seq: UInt64, logged: Bool) {
         let counter = state.events.statistics.counter(for: event.topic)
-        let seq = state.events.stamp(counter: counter, payloadBytes: event.payload.count)
+        let (seq, prev) = state.events.stamp(counter: counter, payloadBytes: event.payload.count)
+        store.reserve(seq)
+        let time = Clock.wallMicroseconds()
         let meta = state.events.metaEncoder.encode(
-            seq: seq, time: Clock.wallMicroseconds(), source: event.source, headersJSON: event.headersJSON)
+            seq: seq, prev: prev, time: time, source: event.source, headersJSON: event.headersJSON)
         let topicBytes = Array(event.topic.utf8)
+        var logged = true
+        if let log = store.log {
+            logged = topicBytes.withUnsafeBytes { topicRaw in
+                event.payload.withUnsafeBytes { payloadRaw in
+                    log.append(seq: seq, prev: prev ?? 0, time: time, topic: topicRaw, payload: payloadRaw, meta: meta)
+                }
+            }
+        }
         do {
             try deliver(counter: counter) { (dontWait) throws(ZMQError) in
                 guard try eventsOut.send(topicBytes, more: true, dontWait: dontWait) else { return false }
@@ -155,7 +177,7 @@ extension Broker {
             state.events.statistics.recordDropped()
             logger.error("event forwarding failed", metadata: ["error": "\(error)", "topic": "\(event.topic)"])
         }
-        return seq
+        return (seq, logged)
     }
 
     /// Applies subscription messages from the XPUB socket (subscribers joining or leaving prefixes).

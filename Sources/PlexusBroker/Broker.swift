@@ -40,7 +40,13 @@ public final class Broker: @unchecked Sendable {
     let control: Socket
     let eventsIn: Socket
     let eventsOut: Socket
-    private let waker: Waker
+    let waker: Waker
+    /// The sequence reservation, the event log and the durable cursors (section 10).
+    let store: EventStore
+    /// Reads the log for `REPLAY` off the loop (nil without a log).
+    var replayWorker: ReplayWorker?
+    /// Heartbeats on `plexus.events.heartbeat` sent this run.
+    var eventHeartbeats: UInt64 = 0
     /// Everything else the loop owns: the broker's core, which decides (docs/ARCHITECTURE.md).
     var state: BrokerState
     /// Frames the event path receives into, allocated once.
@@ -62,6 +68,9 @@ public final class Broker: @unchecked Sendable {
         self.logger = logger
         let tasks = try BrokerTasks(store: try TaskStore(directory: configuration.dataDirectory, logger: logger))
         context = try ZMQContext(ioThreads: configuration.ioThreads)
+        let waker = try Waker(context: context, name: "broker-\(UUID().uuidString.prefix(8))")
+        self.waker = waker
+        store = try EventStore(configuration: configuration, logger: logger) { waker.signal() }
 
         control = try context.socket(.router)
         try control.setRouterMandatory(true)
@@ -79,12 +88,12 @@ public final class Broker: @unchecked Sendable {
         // A frame past the largest event (plus room for its headers) makes libzmq drop the publisher's
         // connection; events between the two are refused and counted by the loop.
         try eventsIn.setMaxMessageSize(Int64(configuration.maxEventBytes) + 64 * 1024)
-        try eventsIn.setReceiveHighWaterMark(configuration.eventQueueDepth)
+        try eventsIn.setReceiveHighWaterMark(configuration.eventsInQueueDepth)
         try eventsIn.subscribe([])
         let boundIn = try eventsIn.bind(configuration.eventsInEndpoint)
 
         eventsOut = try context.socket(.xpub)
-        try eventsOut.setSendHighWaterMark(configuration.eventQueueDepth)
+        try eventsOut.setSendHighWaterMark(configuration.eventsOutQueueDepth)
         try eventsOut.setXPubVerbose(true)
         // Every unsubscription too, so that subscription counts stay exact.
         try eventsOut.setXPubVerboser(true)
@@ -93,17 +102,24 @@ public final class Broker: @unchecked Sendable {
         try eventsOut.setXPubNoDrop(true)
         let boundOut = try eventsOut.bind(configuration.eventsOutEndpoint)
 
-        waker = try Waker(context: context, name: brokerID)
-
         self.brokerID = brokerID
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
         // The watcher reports from its own thread; `post` hands the events to the loop.
         let relay = ProcessEventRelay()
+        var events = EventPathState(
+            maxTrackedTopics: configuration.maxTrackedTopics, epoch: store.epoch, firstSeq: store.firstSeqOfRun)
+        events.statistics.seed(lastSeqs: store.recoveredTopics)
         state = BrokerState(
             configuration: configuration, brokerID: brokerID, endpoints: endpoints, tasks: tasks,
-            processes: SystemProcesses { relay.deliver($0) }, logger: logger)
+            processes: SystemProcesses { relay.deliver($0) }, events: events, logger: logger)
         policyAllowsEveryEvent = state.policy is AllowEverything
         relay.broker = self
+        if let log = store.log {
+            replayWorker = ReplayWorker(log: log, epoch: store.epoch) { [weak self] envelope, frames in
+                self?.post(.controlReply(envelope, frames))
+            }
+        }
+        state.eventLogState = store.state(headSeq: state.events.sequence)
     }
 
     /// Asks the loop to stop: supervised plugins are stopped in reverse dependency order, attached plugins
@@ -191,18 +207,34 @@ public final class Broker: @unchecked Sendable {
                     defer { list.removeAll() }
                     return list
                 }
-                for input in inputs { execute(state.input(input)) }
+                for input in inputs {
+                    if case .controlReply(let envelope, let frames) = input {
+                        sendControl(envelope, frames)
+                    } else {
+                        execute(state.input(input))
+                    }
+                }
             }
+            // What this turn stamped goes to the log's writer; publishes it has stored get their answers.
+            store.log?.flush()
+            if store.hasPendingAcks { answerStoredPublishes() }
 
             // A deadline set during this turn is at most one turn late: the next poll's timeout is 0 then.
             let now = Clock.monotonicMilliseconds()
             execute(state.timers(deadlines, now: now))
             if now >= nextTick {
                 execute(state.heartbeat(now: now))
+                publishEventHeartbeat()
+                store.logWriterDrops()
+                state.eventLogState = store.state(headSeq: state.events.sequence)
                 nextTick = now + interval
             }
         }
         execute(state.finish())
+        store.log?.flush()
+        replayWorker?.stop()
+        store.close()
+        answerStoredPublishes()
         // Give the notices and the last lifecycle events a moment to leave before the sockets close.
         try? control.setLinger(milliseconds: 500)
         try? eventsOut.setLinger(milliseconds: 500)
@@ -249,9 +281,9 @@ public final class Broker: @unchecked Sendable {
             case .publish(let event):
                 publish(event)
             case .publishAcknowledged(let event, let envelope, let requestID):
-                let seq = publish(event)
-                sendControl(
-                    envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(PublishReply(seq: seq))]).encode())
+                publishAcknowledged(event, to: envelope, requestID: requestID)
+            case .eventStore(let command, let envelope, let requestID):
+                answerEventStore(command, to: envelope, requestID: requestID)
             }
         }
     }

@@ -40,6 +40,8 @@ public struct BrokerConfiguration: Sendable {
     /// The most scheduled tasks: `TASKS ADD` is refused (409) once the broker holds this many.
     /// Tasks declared in the topology are always kept (the file may declare at most this many).
     public var maxTasks: Int
+    /// The `events:` section: the event log (retention, sync) and the event sockets' high-water marks.
+    public var events = EventsSection()
 
     public init(
         controlEndpoint: String = PlexusConstants.defaultControlEndpoint,
@@ -80,6 +82,20 @@ public struct BrokerConfiguration: Sendable {
     public var eventQueueDepth: Int32 {
         if let eventsHighWaterMark { return eventsHighWaterMark }
         return Int32(clamping: max(16, subscriberQueueBytes / max(1, maxEventBytes)))
+    }
+
+    /// The high-water mark of `events_in` (per publisher): `events.high_water_marks.events_in`, else
+    /// `eventQueueDepth`.
+    public var eventsInQueueDepth: Int32 {
+        if eventsHighWaterMark == nil, let depth = events.eventsInHighWaterMark { return Int32(clamping: depth) }
+        return eventQueueDepth
+    }
+
+    /// The high-water mark of `events_out` (per subscriber): `events.high_water_marks.events_out`, else
+    /// `eventQueueDepth`.
+    public var eventsOutQueueDepth: Int32 {
+        if eventsHighWaterMark == nil, let depth = events.eventsOutHighWaterMark { return Int32(clamping: depth) }
+        return eventQueueDepth
     }
 
     /// The silence after which a plugin counts as gone.

@@ -9,6 +9,9 @@ enum BrokerEffect: Sendable, Equatable {
     case publish(BrokerEvent)
     /// An acknowledged `PUBLISH`: the event path stamps it, then the client gets `OK {"seq": N}`.
     case publishAcknowledged(BrokerEvent, to: ControlEnvelope, requestID: [UInt8])
+    /// A command about stored events (`EVENTS`, `REPLAY`, `DURABLE`): the loop's event store, which
+    /// owns the log and the cursors, answers it.
+    case eventStore(ClientCommand, to: ControlEnvelope, requestID: [UInt8])
 }
 
 /// An event as the core hands it to the event path: not yet stamped.

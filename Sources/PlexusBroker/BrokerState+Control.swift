@@ -57,6 +57,8 @@ extension BrokerState {
                         reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
                 else { return }
                 acknowledgedPublish(event, from: envelope, requestID: request.requestID)
+            case .events, .replay, .durable:
+                emit(.eventStore(request.command, to: envelope, requestID: request.requestID))
             default:
                 sendControl(envelope, answer(request, from: envelope).encode())
             }
@@ -179,6 +181,11 @@ extension BrokerState {
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
             return .ok(requestID: id, body: stats(page))
+        case .subscriber(let report):
+            subscribers.record(report, now: Clock.wallMicroseconds())
+            return .ok(requestID: id, body: [Array("{}".utf8)])
+        case .events, .replay, .durable:
+            preconditionFailure("\(request.command.name) is answered by the event store")
         }
     }
 
@@ -199,8 +206,11 @@ extension BrokerState {
             limits: StatsReply.Limits(
                 maxEventBytes: configuration.maxEventBytes, eventQueueDepth: Int(configuration.eventQueueDepth),
                 maxSessions: configuration.maxSessions, maxTrackedTopics: configuration.maxTrackedTopics))
+        var full = reply
+        full.eventLog = eventLogState
+        full.subscribers = subscribers.listed(now: Clock.wallMicroseconds())
         return [
-            JSONCoding.encode(reply),
+            JSONCoding.encode(full),
             JSONCoding.encode(PageInfo(total: names.count, offset: start, returned: shown.count, nextOffset: next)),
         ]
     }

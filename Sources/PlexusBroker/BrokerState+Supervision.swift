@@ -96,6 +96,9 @@ extension BrokerState {
                 if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
             }
             enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
+        case .controlReply(let envelope, let frames):
+            // Normally sent by the loop directly; handled here too so the core accepts every input.
+            sendControl(envelope, frames)
         case .reloadTopologyFile:
             do {
                 let plan = try applyTopologyFile()

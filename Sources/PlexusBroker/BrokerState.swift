@@ -50,6 +50,10 @@ struct BrokerState {
     /// The event path's counters and caches (the loop's `forwardEvents` updates them per event).
     var events: EventPathState
     var badInput = BadInputLog()
+    /// SDK subscribers' reports of gaps seen and repaired (section 10), for `STATS`.
+    var subscribers = SubscriberReports()
+    /// The event log's state as the loop last saw it, for `STATS` (the log itself lives in the loop).
+    var eventLogState: EventLogState?
 
     /// Effects produced so far by the current input; `takeEffects()` hands them over.
     private var outbox: [BrokerEffect] = []
@@ -66,7 +70,8 @@ struct BrokerState {
 
     init(
         configuration: BrokerConfiguration, brokerID: String, endpoints: BoundEndpoints, tasks: BrokerTasks,
-        processes: any ProcessControl, policy: any BrokerPolicy = AllowEverything(), logger: Logger
+        processes: any ProcessControl, policy: any BrokerPolicy = AllowEverything(),
+        events: EventPathState? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.brokerID = brokerID
@@ -75,7 +80,7 @@ struct BrokerState {
         self.processControl = processes
         self.policy = policy
         self.tasks = tasks
-        self.events = EventPathState(maxTrackedTopics: configuration.maxTrackedTopics)
+        self.events = events ?? EventPathState(maxTrackedTopics: configuration.maxTrackedTopics)
         self.supervisor = Supervisor(topology: configuration.topology ?? (try! Topology.parse("")))
         self.dispatcher.declared = (configuration.topology?.services ?? [:]).mapValues {
             ServiceSettings(

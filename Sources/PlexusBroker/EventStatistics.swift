@@ -29,9 +29,17 @@ struct EventStatistics {
         if let counter = counters[topic] { return counter }
         let key = counters.count < maxTrackedTopics ? topic : Self.overflowTopic
         if let overflow = counters[key] { return overflow }
-        let counter = TopicCounter()
+        let counter = TopicCounter(isShared: key == Self.overflowTopic)
         counters[key] = counter
         return counter
+    }
+
+    /// Continues each topic's `prev` from the event log after a restart: counters for the topics the
+    /// log knows, with their last seq (as many as the table holds).
+    mutating func seed(lastSeqs: [String: UInt64]) {
+        for (topic, seq) in lastSeqs.sorted(by: { $0.value > $1.value }) where counters.count < maxTrackedTopics - 1 {
+            if counters[topic] == nil { counters[topic] = TopicCounter(lastSeq: seq) }
+        }
     }
 
     mutating func recordAccepted() { eventsIn &+= 1 }

@@ -1,4 +1,5 @@
 import PlexusProcess
+import PlexusProtocol
 
 /// Work handed to the broker loop by other threads.
 enum LoopInput: Sendable {
@@ -6,4 +7,6 @@ enum LoopInput: Sendable {
     case process(ProcessEvent)
     /// SIGHUP: re-read the topology file and apply it.
     case reloadTopologyFile
+    /// An answer prepared on another thread (the replay worker) for a control peer.
+    case controlReply(ControlEnvelope, [[UInt8]])
 }

@@ -8,6 +8,13 @@ final class TopicCounter {
     var lastSeq: UInt64 = 0
     /// Events on this topic that at least one subscriber missed because its queue was full.
     var dropped: UInt64 = 0
+    /// The `(other)` counter, shared by the topics past the table's limit: its `lastSeq` is no topic's `prev`.
+    let isShared: Bool
+
+    init(isShared: Bool = false, lastSeq: UInt64 = 0) {
+        self.isShared = isShared
+        self.lastSeq = lastSeq
+    }
 
     @inline(__always)
     func record(bytes payloadBytes: Int, seq: UInt64) {

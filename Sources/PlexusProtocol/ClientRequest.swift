@@ -29,6 +29,14 @@ public enum ClientCommand: Sendable, Equatable {
     /// Scheduled tasks: list, show, add, remove, pause, resume, cancel, trigger. The argument of
     /// `LIST` is its optional paging frame (`PageRequest` JSON).
     case tasks(TaskVerb, argument: String?)
+    /// The event log's state, or (with a topic) the last stored event of that topic (section 10).
+    case events(lastOf: String?)
+    /// One batch of stored events (section 10).
+    case replay(ReplayRequest)
+    /// Durable subscriptions: open, ack, dead-letter, list, delete (section 10).
+    case durable(DurableCommand)
+    /// A subscriber's counts of gaps seen and repaired (section 10).
+    case subscriber(SubscriberReport)
 
     /// Whether the command answers with a list that pages (`PageRequest`): its optional last frame.
     public var isPaged: Bool {
@@ -53,6 +61,10 @@ public enum ClientCommand: Sendable, Equatable {
         case .call: "CALL"
         case .services: "SERVICES"
         case .tasks: "TASKS"
+        case .events: "EVENTS"
+        case .replay: "REPLAY"
+        case .durable: "DURABLE"
+        case .subscriber: "SUBSCRIBER"
         }
     }
 }
@@ -115,6 +127,15 @@ public struct ClientRequest: Sendable, Equatable {
         case .tasks(let verb, let argument):
             frames.append(Array(verb.rawValue.utf8))
             if let argument { frames.append(Array(argument.utf8)) }
+        case .events(let topic):
+            if let topic { frames += [Array("LAST".utf8), Array(topic.utf8)] }
+        case .replay(let request):
+            frames.append(JSONCoding.encode(request))
+        case .durable(let command):
+            frames.append(Array(command.verb.utf8))
+            frames += command.arguments
+        case .subscriber(let report):
+            frames.append(JSONCoding.encode(report))
         case .plugins, .stats, .status, .services:
             if let frame = page?.frame { frames.append(frame) }
         case .ping, .discover:
@@ -217,6 +238,22 @@ public struct ClientRequest: Sendable, Equatable {
                 throw .bad("the TASKS \(verb.rawValue) argument is not UTF-8")
             }
             return .tasks(verb, argument: argument)
+        case "EVENTS":
+            if arguments.isEmpty { return .events(lastOf: nil) }
+            guard arguments.count == 2, arguments[0] == Array("LAST".utf8) else {
+                throw .bad("EVENTS takes no frame (the log's state) or LAST and a topic")
+            }
+            return .events(lastOf: try EventCodec.decodeTopic(arguments[1]))
+        case "REPLAY":
+            guard arguments.count == 1 else { throw .bad("REPLAY takes one JSON frame: the request") }
+            return .replay(try ReplayRequest.decode(arguments[0]))
+        case "DURABLE":
+            return .durable(try DurableCommand.decode(arguments))
+        case "SUBSCRIBER":
+            guard arguments.count == 1 else { throw .bad("SUBSCRIBER takes one JSON frame: the report") }
+            let report = try JSONCoding.decode(SubscriberReport.self, from: arguments[0], what: "SUBSCRIBER report")
+            try report.validate()
+            return .subscriber(report)
         case "PUBLISH":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("PUBLISH takes TOPIC, PAYLOAD and optional HEADERS frames")
@@ -228,7 +265,8 @@ public struct ClientRequest: Sendable, Equatable {
             throw ProtocolError(
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
-                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES or TASKS)")
+                    + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES, TASKS, EVENTS, REPLAY, DURABLE or "
+                    + "SUBSCRIBER)")
         }
     }
 

@@ -49,15 +49,24 @@ public enum EventCodec {
 
     /// Writes the META frame for an event into `buffer` (replacing its content).
     /// `headersJSON` is an already-encoded JSON object, or `nil` when there are no headers.
+    /// `prev` (the previous seq on the topic) and `epoch` are left out when nil (section 10).
     public static func writeMeta(
-        into buffer: inout [UInt8], seq: UInt64, time: Int64, source: String,
-        headersJSON: [UInt8]?
+        into buffer: inout [UInt8], seq: UInt64, prev: UInt64? = nil, time: Int64, epoch: String? = nil,
+        source: String, headersJSON: [UInt8]?
     ) {
         buffer.removeAll(keepingCapacity: true)
         buffer.append(contentsOf: #"{"seq":"#.utf8)
         appendDecimal(seq, to: &buffer)
+        if let prev {
+            buffer.append(contentsOf: #","prev":"#.utf8)
+            appendDecimal(prev, to: &buffer)
+        }
         buffer.append(contentsOf: #","time":"#.utf8)
         appendDecimal(UInt64(clamping: max(0, time)), to: &buffer)
+        if let epoch {
+            buffer.append(contentsOf: #","epoch":"#.utf8)
+            appendJSONString(epoch, to: &buffer)
+        }
         buffer.append(contentsOf: #","source":"#.utf8)
         appendJSONString(source, to: &buffer)
         if let headersJSON {

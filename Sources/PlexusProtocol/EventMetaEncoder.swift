@@ -1,4 +1,4 @@
-/// Writes META frames (`{"seq":…,"time":…,"source":…,"headers":…}`) for the broker's hot path.
+/// Writes META frames (`{"seq":…,"prev":…,"time":…,"epoch":…,"source":…,"headers":…}`) for the broker's hot path.
 ///
 /// Output is byte-for-byte what `EventCodec.writeMeta` produces, but without per-byte `Array.append`:
 /// the numbers are written straight into a buffer allocated once, and the tail after them (`source` and
@@ -10,17 +10,30 @@ public final class EventMetaEncoder {
     private var tailSource: String?
     private var tailHeaders: [UInt8]?
 
+    /// `,"epoch":"…"`, the same for every event of a broker run (empty without an epoch).
+    private let epochPart: [UInt8]
+
     private static let seqPrefix = Array(#"{"seq":"#.utf8)
+    private static let prevPrefix = Array(#","prev":"#.utf8)
     private static let timePrefix = Array(#","time":"#.utf8)
 
-    public init() {
+    /// An encoder for the broker run whose sequence is named `epoch` (section 10; nil leaves it out).
+    public init(epoch: String? = nil) {
         buffer = .allocate(byteCount: 256, alignment: 8)
+        var part: [UInt8] = []
+        if let epoch {
+            part.append(contentsOf: #","epoch":"#.utf8)
+            EventCodec.appendJSONString(epoch, to: &part)
+        }
+        epochPart = part
     }
 
     deinit { buffer.deallocate() }
 
     /// Encodes a META frame; the bytes are valid until the next call.
-    public func encode(seq: UInt64, time: Int64, source: String, headersJSON: [UInt8]?) -> UnsafeRawBufferPointer {
+    public func encode(seq: UInt64, prev: UInt64? = nil, time: Int64, source: String, headersJSON: [UInt8]?)
+        -> UnsafeRawBufferPointer
+    {
         if source != tailSource || headersJSON != tailHeaders {
             tail.removeAll(keepingCapacity: true)
             tail.append(contentsOf: #","source":"#.utf8)
@@ -33,15 +46,21 @@ public final class EventMetaEncoder {
             tailSource = source
             tailHeaders = headersJSON
         }
-        let needed = Self.seqPrefix.count + 20 + Self.timePrefix.count + 20 + tail.count
+        let needed = Self.seqPrefix.count + 20 + Self.prevPrefix.count + 20 + Self.timePrefix.count + 20
+            + epochPart.count + tail.count
         if needed > buffer.count {
             buffer.deallocate()
             buffer = .allocate(byteCount: needed * 2, alignment: 8)
         }
         var offset = copy(Self.seqPrefix, at: 0)
         offset = writeDecimal(seq, at: offset)
+        if let prev {
+            offset = copy(Self.prevPrefix, at: offset)
+            offset = writeDecimal(prev, at: offset)
+        }
         offset = copy(Self.timePrefix, at: offset)
         offset = writeDecimal(UInt64(clamping: max(0, time)), at: offset)
+        offset = copy(epochPart, at: offset)
         offset = copy(tail, at: offset)
         return UnsafeRawBufferPointer(rebasing: buffer[0..<offset])
     }

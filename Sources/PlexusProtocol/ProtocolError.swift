@@ -6,6 +6,7 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
     case notFound = 404
     case unknownCommand = 405
     case conflict = 409
+    case truncated = 410
     case tooLarge = 413
     case unsupportedProtocol = 426
     case `internal` = 500
@@ -21,6 +22,7 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
         case .notFound: "not_found"
         case .unknownCommand: "unknown_command"
         case .conflict: "conflict"
+        case .truncated: "truncated"
         case .tooLarge: "too_large"
         case .unsupportedProtocol: "unsupported_protocol"
         case .internal: "internal"
@@ -39,17 +41,21 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
     public let error: String
     /// A sentence for humans.
     public let message: String
+    /// Facts a client acts on, where the code says so (410 `truncated`: `first_seq`, `last_seq`).
+    public let details: JSONValue?
 
-    public init(_ code: ErrorCode, _ message: String) {
+    public init(_ code: ErrorCode, _ message: String, details: JSONValue? = nil) {
         self.code = code.rawValue
         self.error = code.name
         self.message = message
+        self.details = details
     }
 
-    public init(code: Int, error: String, message: String) {
+    public init(code: Int, error: String, message: String, details: JSONValue? = nil) {
         self.code = code
         self.error = error
         self.message = message
+        self.details = details
     }
 
     /// The typed code, when it is one this version knows.
@@ -62,12 +68,21 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 extension ProtocolError: Codable {
-    enum CodingKeys: String, CodingKey { case code, error, message }
+    enum CodingKeys: String, CodingKey { case code, error, message, details }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         code = try container.decode(Int.self, forKey: .code)
         error = try container.decodeIfPresent(String.self, forKey: .error) ?? "error"
         message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
+        details = try container.decodeIfPresent(JSONValue.self, forKey: .details)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(error, forKey: .error)
+        try container.encode(message, forKey: .message)
+        try container.encodeIfPresent(details, forKey: .details)
     }
 }

@@ -178,6 +178,11 @@ public struct StatsReply: Codable, Sendable, Equatable {
         }
     }
 
+    /// The event log in brief (`EVENTS` has all of it): what it holds and what it could not take.
+    public var eventLog: EventLogState?
+    /// The last report of each SDK subscriber that reported in the last minute (section 10).
+    public var subscribers: [SubscriberReport]?
+
     /// Scheduled-task firing delay, milliseconds.
     public struct TaskJitter: Codable, Sendable, Equatable {
         /// Runs dispatched since the broker started.
@@ -220,6 +225,8 @@ public struct StatsReply: Codable, Sendable, Equatable {
         case taskJitter = "task_jitter"
         case topicCount = "topic_count"
         case taskStorage = "task_storage"
+        case eventLog = "event_log"
+        case subscribers
         case eventsIn = "events_in"
         case eventsOut = "events_out"
     }

@@ -49,6 +49,8 @@ public struct Topology: Sendable, Equatable {
     }
 
     public var broker: BrokerSection
+    /// The `events:` section: the event log and the event sockets' queues.
+    public var events = EventsSection()
     /// Declared services by name: calls to them wait for an instance instead of failing with 404.
     public var services: [String: ServiceSection] = [:]
     /// Scheduled tasks, by id order; checked, not yet scheduled.
@@ -132,9 +134,10 @@ public struct Topology: Sendable, Equatable {
                 baseDirectory: baseDirectory)
         }
         guard let root = document as? [String: Any] else { throw fail("", "the top level must be a mapping") }
-        for key in root.keys where !["broker", "plugins", "services", "tasks"].contains(key) {
-            throw fail(key, "unknown key (expected broker, plugins, services or tasks)")
+        for key in root.keys where !["broker", "events", "plugins", "services", "tasks"].contains(key) {
+            throw fail(key, "unknown key (expected broker, events, plugins, services or tasks)")
         }
+        let events = try root["events"].map { value throws(TopologyError) in try EventsSection.parse(value, fail) }
         var services: [String: ServiceSection] = [:]
         if let section = root["services"] {
             guard let section = section as? [String: Any] else {
@@ -233,6 +236,7 @@ public struct Topology: Sendable, Equatable {
         var topology = Topology(broker: broker, plugins: plugins, graph: graph, file: file, baseDirectory: baseDirectory)
         topology.services = services
         topology.tasks = tasks
+        topology.events = events ?? EventsSection()
         return topology
     }
 

@@ -64,6 +64,7 @@ struct BrokerCommand: AsyncParsableCommand {
                 configuration.maxSessions = parsed.broker.maxSessions ?? configuration.maxSessions
                 configuration.dataDirectory = parsed.broker.data ?? "\(parsed.baseDirectory)/.plexus"
                 configuration.maxTasks = parsed.broker.maxTasks ?? configuration.maxTasks
+                configuration.events = parsed.events
             } catch {
                 throw fail("\(error)")
             }
