@@ -189,11 +189,12 @@ class ReplayRequest:
             _check_count(name, getattr(self, name), -2**63, 2**63 - 1)
 
     def to_json(self) -> Dict[str, Any]:
-        """The request object; absent fields are left out (the broker's defaults apply)."""
+        """The request object; absent fields and defaults are left out (the broker's defaults apply)."""
         obj: Dict[str, Any] = {"pattern": self.pattern}
         for name in ("from_seq", "from_time", "last", "to_seq", "to_time", "max_events", "max_bytes"):
             value = getattr(self, name)
-            if value is not None:
+            # Defaults are left out, as the Swift codec does, so that both encode a request alike.
+            if value is not None and not (name == "max_events" and value == DEFAULT_REPLAY_EVENTS):
                 obj[name] = value
         return obj
 
