@@ -17,8 +17,10 @@ from unittest import mock
 
 import zmq
 
+import plexus.plugin
+import plexus.plugin_io
 import plexus.reliable
-from plexus import DurableConsumer, Event, ReliableSubscriber
+from plexus import DurableConsumer, Event, Plugin, ReliableSubscriber
 from tests.harness import SDK_DIR, TIMEOUT, Subscriber, wait_for
 from tests.test_broker import BrokerTestCase
 
@@ -103,6 +105,80 @@ class SlowSubscriberTest(ReliableTestCase):
         wait_for(lambda: sub.poll(0.2) >= 0 and len(got) >= 35, what=f"35 events, got {len(got)}")
         sub.poll(0.5)
         self.assertEqual([e.seq for e in got], before[5:] + after)
+
+
+DURABLE_PLUGIN = """\
+import os, sys
+sys.path.append({sdk!r})
+from plexus import Plugin
+
+class Durable(Plugin):
+    name = "dplug"
+
+    def on_durable(self, event):  # the config's durable entry has no handler of its own
+        with open(os.environ["TEST_OUT"], "a") as f:
+            f.write(f"{{event.seq}}\\n")
+
+Durable().run()
+"""
+
+
+class PluginRepairTest(ReliableTestCase):
+    def test_a_slow_plugin_gets_every_event_exactly_once_and_in_order(self) -> None:
+        broker = self.logged_broker()
+        got: List[Tuple[str, int]] = []
+        losses: List[Tuple[int, int, str]] = []
+
+        class Slow(Plugin):
+            name = "slowplugin"
+            subscriptions = ["pslow.>"]
+
+            def on_event(self, event: Event) -> None:
+                if len(got) < 20:
+                    time.sleep(0.02)  # slow at first: the queues in front of it fill and the broker drops
+                got.append((event.topic, event.seq))
+
+            def on_event_loss(self, first: int, last: int, reason: str) -> None:
+                losses.append((first, last, reason))
+
+        with mock.patch.object(plexus.plugin_io, "SUB_RCVHWM", 16), \
+                mock.patch.object(plexus.plugin, "HANDLER_QUEUE_MAX", 4):
+            plugin = self.run_plugin(Slow(), broker)
+            self.session(broker, plugin.instance)
+        wait_for(lambda: plugin._repair.trusted is not None, what="the plugin's first event heartbeat")
+        seqs: List[int] = []
+        for topic in ("pslow.a", "pslow.b"):
+            seqs += self.publish(broker, topic, 400, size=32000)
+        wait_for(lambda: len(got) >= len(seqs), timeout=3 * TIMEOUT, what=f"{len(seqs)} events, got {len(got)}")
+        time.sleep(1.5)  # a heartbeat more: nothing further may come
+        self.assertEqual(losses, [])
+        self.assertEqual(sorted(seq for _, seq in got), sorted(seqs), "every event exactly once")
+        for topic in ("pslow.a", "pslow.b"):
+            per_topic = [seq for t, seq in got if t == topic]
+            self.assertEqual(per_topic, sorted(per_topic), f"{topic} in order")
+        counts = plugin._repair.counts
+        print(f"\nslow plugin: broker dropped {broker.client().stats()['dropped']}, counts {counts}", file=sys.stderr)
+
+    def test_a_supervised_plugin_takes_a_durable_subscription_from_its_config(self) -> None:
+        script = self.path("dplug.py")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write(DURABLE_PLUGIN.format(sdk=str(SDK_DIR)))
+        out = self.path("dplug.txt")
+        broker = self.logged_broker(
+            "plugins:\n  dplug:\n"
+            f"    command: [{json.dumps(sys.executable)}, {json.dumps(script)}]\n"
+            f"    env: {{TEST_OUT: {json.dumps(out)}}}\n"
+            "    config: {durable: {name: dplug, pattern: \"dp.>\", start: all}}\n")
+        seqs = self.publish(broker, "dp.x", 10)  # before the plugin may be running: start all gets them
+
+        def handled() -> List[int]:
+            try:
+                with open(out, encoding="utf-8") as f:
+                    return [int(line) for line in f.read().split()]
+            except FileNotFoundError:
+                return []
+        wait_for(lambda: set(handled()) >= set(seqs), timeout=2 * TIMEOUT, what=f"{seqs} handled, got {handled()}")
+        self.assertEqual(handled()[:len(seqs)], seqs)
 
 
 class DurableLiveTest(ReliableTestCase):
