@@ -59,7 +59,7 @@ test-python: venv
 
 # libFuzzer over the decoders of untrusted input (docs/FUZZING.md), in its own scratch path.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= control event task topology
+FUZZ_TARGETS ?= control event task topology eventlog
 FUZZ_FLAGS ?= -timeout=5 -rss_limit_mb=2048 -max_len=4096
 FUZZ_SCRATCH := .build-fuzz
 FUZZ_CORPUS := Sources/plexus-fuzz/Corpus

@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
+        .testTarget(name: "PlexusClientTests", dependencies: ["PlexusClient", "PlexusProtocol"]),
         .testTarget(name: "PlexusPluginTests", dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"]),
         .testTarget(
             name: "PlexusBrokerTests",

@@ -12,7 +12,7 @@ struct BadInputLog {
 
     mutating func record(
         _ kind: String, _ message: @autoclosure () -> String, metadata: Logger.Metadata = [:],
-        now: Int64, logger: Logger
+        now: Int64, logger: Logger, label: String = "bad input"
     ) {
         counts[kind, default: 0] += 1
         rollWindow(now: now, logger: logger)
@@ -20,7 +20,7 @@ struct BadInputLog {
             loggedInWindow[kind, default: 0] += 1
             var metadata = metadata
             metadata["kind"] = "\(kind)"
-            logger.warning("bad input: \(message())", metadata: metadata)
+            logger.warning("\(label): \(message())", metadata: metadata)
         } else {
             suppressedInWindow[kind, default: 0] += 1
         }

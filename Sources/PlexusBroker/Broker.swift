@@ -77,6 +77,9 @@ public final class Broker: @unchecked Sendable {
         // A reconnecting plugin may reuse its routing id; the new connection wins.
         try control.setRouterHandover(true)
         try control.setMaxMessageSize(PlexusConstants.maxMessageBytes)
+        // Room for a burst to one peer: a thousand tasks firing at once at one worker, plus its other
+        // traffic, overflowed libzmq's default of 1,000 messages (docs/LIMITS.md).
+        try control.setSendHighWaterMark(Self.controlQueueDepth)
         let boundControl = try control.bind(configuration.controlEndpoint)
         // The same ROUTER inside the process, for other threads (the coming HTTP server, embedders):
         // they send the same commands, so no command has a second implementation.
@@ -253,6 +256,9 @@ public final class Broker: @unchecked Sendable {
 
     // MARK: Carrying out the core's effects
 
+    /// Messages the control endpoint queues for one peer before it counts further ones as undeliverable.
+    static let controlQueueDepth: Int32 = 10_000
+
     /// Control messages handled per wake-up before the loop looks at the other sockets again.
     static let controlBatch = 256
 
@@ -284,21 +290,30 @@ public final class Broker: @unchecked Sendable {
                 publishAcknowledged(event, to: envelope, requestID: requestID)
             case .eventStore(let command, let envelope, let requestID):
                 answerEventStore(command, to: envelope, requestID: requestID)
+            case .sendRequest(let envelope, let frames, let instance, let rid):
+                if !sendControl(envelope, frames) { execute(state.requestUndeliverable(instance: instance, rid: rid)) }
             }
         }
     }
 
-    /// Sends to a control peer without ever blocking the loop; a peer that is gone or not reading loses
-    /// the message (it will time out and retry, or be evicted).
-    func sendControl(_ envelope: ControlEnvelope, _ body: [[UInt8]]) {
+    /// Sends to a control peer without ever blocking the loop. A peer that is gone or not reading
+    /// (its queue of `controlQueueDepth` messages is full) loses the message: counted under
+    /// `malformed.undeliverable` in `STATS` and logged (rate-limited); the caller learns of it from the
+    /// result (a service request then fails at once). Returns whether the message was queued.
+    @discardableResult
+    func sendControl(_ envelope: ControlEnvelope, _ body: [[UInt8]]) -> Bool {
         do {
-            if try !control.send(multipart: envelope.wrap(body), dontWait: true) {
-                logger.debug("control reply dropped: peer not reading")
-            }
+            if try control.send(multipart: envelope.wrap(body), dontWait: true) { return true }
+            state.badInput.record(
+                "undeliverable", "a control message was dropped: its peer is not reading (queue full)",
+                now: Clock.monotonicMilliseconds(), logger: logger, label: "not delivered")
         } catch {
             // EHOSTUNREACH (ROUTER_MANDATORY): the peer disconnected before its answer.
-            logger.debug("control reply dropped", metadata: ["error": "\(error)"])
+            state.badInput.record(
+                "undeliverable", "a control message was dropped: its peer is gone (\(error))", now: Clock.monotonicMilliseconds(),
+                logger: logger, label: "not delivered")
         }
+        return false
     }
 }
 

@@ -12,6 +12,9 @@ enum BrokerEffect: Sendable, Equatable {
     /// A command about stored events (`EVENTS`, `REPLAY`, `DURABLE`): the loop's event store, which
     /// owns the log and the cursors, answers it.
     case eventStore(ClientCommand, to: ControlEnvelope, requestID: [UInt8])
+    /// A service `REQUEST` to an instance: like `send`, but a request that cannot be queued for the
+    /// instance is reported back to the core (`requestUndeliverable`), so that the call fails at once.
+    case sendRequest(ControlEnvelope, [[UInt8]], instance: String, rid: String)
 }
 
 /// An event as the core hands it to the event path: not yet stamped.

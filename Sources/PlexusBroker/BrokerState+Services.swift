@@ -18,9 +18,11 @@ extension BrokerState {
                 majordomoRequest(peer, route: session.routingID, rid: rid, body: body)
                 return
             }
-            sendControl(
-                ControlEnvelope(routingID: session.routingID),
-                BrokerMessage.request(rid: rid, service: service, body: body, meta: meta).encode())
+            emit(
+                .sendRequest(
+                    ControlEnvelope(routingID: session.routingID),
+                    BrokerMessage.request(rid: rid, service: service, body: body, meta: meta).encode(),
+                    instance: instance, rid: rid))
         case .cancel(let instance, let rid):
             // Majordomo has no CANCEL: such a worker's late answer is simply dropped.
             if let session = registry.session(instance: instance), majordomoWorkers[session.routingID] == nil {
@@ -70,5 +72,15 @@ extension BrokerState {
 
     mutating func servicesLeft(_ instance: String) {
         enqueue(dispatcher.workerRemoved(instance, now: Clock.monotonicMilliseconds()))
+    }
+
+    /// A `REQUEST` the loop could not hand to its instance's connection (its queue in the broker was
+    /// full): the call fails now, with the reason, instead of waiting for its deadline; a task run
+    /// records it as failed (docs/PROTOCOL.md section 6).
+    mutating func requestUndeliverable(instance: String, rid: String) -> [BrokerEffect] {
+        let error = ProtocolError(
+            .unavailable, "instance '\(instance)' is not reading: its queue in the broker is full, the request was not sent")
+        enqueue(dispatcher.answer(.fail(rid: rid, error: error), from: instance, now: Clock.monotonicMilliseconds()))
+        return takeEffects()
     }
 }

@@ -62,6 +62,9 @@ final class EventStore: @unchecked Sendable {
         logConfiguration.maxBytes = section.maxBytes ?? logConfiguration.maxBytes
         logConfiguration.maxAgeMicroseconds = section.maxAgeMilliseconds.map { $0 * 1000 } ?? logConfiguration.maxAgeMicroseconds
         logConfiguration.sync = sync
+        logConfiguration.maxPendingBytes = Self.writerQueueBytes
+        // Retention deletes whole segments: an eighth of the byte window each keeps what it drops small.
+        logConfiguration.segmentBytes = Int(clamping: min(UInt64(64 << 20), max(UInt64(64 << 10), logConfiguration.maxBytes / 8)))
         retention = EventLogState.Retention(
             maxEvents: logConfiguration.maxEvents, maxBytes: logConfiguration.maxBytes,
             maxAgeSeconds: logConfiguration.maxAgeMicroseconds / 1_000_000)
@@ -114,6 +117,10 @@ final class EventStore: @unchecked Sendable {
                 "first_seq": "\(firstSeqOfRun)", "recovered": "\(log?.recovery.records ?? 0)",
             ])
     }
+
+    /// The memory the log's writer queue may hold (docs/LIMITS.md): about a quarter of a second of the
+    /// broker's full forwarding rate at 64 B on the reference machine, and a bound on what it adds to RSS.
+    static let writerQueueBytes = 32 << 20
 
     static func randomEpoch() -> String {
         String(UInt64.random(in: 1...UInt64.max), radix: 16)

@@ -11,6 +11,8 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     case transport(ZMQError)
     /// The answer did not follow the protocol.
     case badReply(String)
+    /// A publisher's queue towards the broker stayed full for `seconds`: the event was not sent.
+    case backpressure(endpoint: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
         case .rejected(let error): "broker refused: \(error.message) [\(error.error) \(error.code)]"
         case .transport(let error): "ZeroMQ error: \(error)"
         case .badReply(let reason): "unexpected answer from the broker: \(reason)"
+        case .backpressure(let endpoint, let seconds):
+            "the broker at \(endpoint) took no event for \(Self.format(seconds)) s (its queue is full); the event was not sent"
         }
     }
 

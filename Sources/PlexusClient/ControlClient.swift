@@ -22,6 +22,9 @@ public final class ControlClient {
     private let socket: Socket
     private var nextRequest: UInt64 = 0
 
+    /// The most frames a reply may have: a `REPLAY` batch of 10,000 events is three frames each.
+    static let maxReplyFrames = 3 * ReplayRequest.maxMaxEvents + 16
+
     public init(endpoint: String, timeout: Double = 5, context: ZMQContext? = nil) throws(ClientError) {
         self.endpoint = endpoint
         self.timeout = timeout
@@ -104,7 +107,7 @@ public final class ControlClient {
                     throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout)
                 }
                 guard try poller.poll(timeoutMilliseconds: Int((remaining * 1000).rounded(.up))) > 0 else { continue }
-                guard let reply = try socket.receiveMultipart(dontWait: true) else { continue }
+                guard let reply = try socket.receiveMultipart(dontWait: true, maxFrames: Self.maxReplyFrames) else { continue }
                 guard let (_, body) = ControlEnvelope.split([[]] + reply) else { continue }
                 let decoded = try ClientReply.decode(body)
                 // A late answer to an earlier, timed-out request: skip it.

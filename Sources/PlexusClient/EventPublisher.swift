@@ -8,24 +8,26 @@ import ZeroMQ
 public final class EventPublisher {
     private let context: ZMQContext
     private let socket: Socket
+    private let endpoint: String
     /// Sent as the `source` header.
     public let source: String?
 
     public init(endpoint: String, source: String? = nil, context: ZMQContext? = nil) throws {
         self.context = try context ?? ZMQContext()
         self.source = source
-        socket = try self.context.socket(.pub)
-        try socket.setSendHighWaterMark(100_000)
-        try socket.connect(endpoint)
+        self.endpoint = endpoint
+        // Not a plain PUB: it would drop silently at its high-water mark (PublisherSocket says why).
+        socket = try PublisherSocket.open(endpoint: endpoint, context: self.context)
     }
 
-    /// Publishes an event; the topic is validated first.
+    /// Publishes an event; the topic is validated first. When the queue towards the broker is full it waits
+    /// up to 5 s for room, then throws `ClientError.backpressure`: an event is never dropped silently here.
     public func publish(topic: String, payload: [UInt8], headers: [String: String] = [:]) throws {
         if let problem = Topic.validationError(topic) { throw ProtocolError.bad(problem) }
         var headers = headers
         if let source { headers["source"] = source }
         var frames = [Array(topic.utf8), payload]
         if !headers.isEmpty { frames.append(JSONCoding.encode(headers)) }
-        try socket.send(multipart: frames)
+        try PublisherSocket.send(frames, on: socket, endpoint: endpoint)
     }
 }

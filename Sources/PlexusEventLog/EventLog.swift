@@ -117,11 +117,11 @@ public final class EventLog: @unchecked Sendable {
 
     /// The state of the log, from any thread.
     public var info: EventLogInfo {
-        let state = shared.state.withLock { $0 }
-        let segments = state.segments
+        // Not the whole state: holding a copy of the topic table while the writer changes it would copy it.
+        let (segments, lastSeq, syncedSeq) = shared.state.withLock { ($0.segments, $0.lastSeq, $0.syncedSeq) }
         return EventLogInfo(
             firstSeq: segments.lazy.compactMap(\.firstKey).first ?? 0,
-            lastSeq: state.lastSeq,
+            lastSeq: lastSeq,
             events: segments.reduce(0) { $0 + $1.events },
             bytes: segments.reduce(0) { $0 + $1.size },
             oldestTime: segments.lazy.compactMap(\.minTime).first,
@@ -129,7 +129,7 @@ public final class EventLog: @unchecked Sendable {
             pendingBytes: shared.queuedBytes.load(ordering: .relaxed),
             droppedByWriter: shared.droppedByWriter.load(ordering: .relaxed),
             gaps: segments.reduce(0) { $0 + $1.gaps },
-            syncedSeq: state.syncedSeq)
+            syncedSeq: syncedSeq)
     }
 
     private func hasRoom(for size: Int) -> Bool {

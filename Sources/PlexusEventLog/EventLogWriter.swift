@@ -62,14 +62,17 @@ final class EventLogWriter: @unchecked Sendable {
             case .always: syncNow = true
             case .interval(let milliseconds): syncNow = stopping || lastSync.duration(to: .now) >= .milliseconds(milliseconds)
             }
-            if syncNow, writtenSeq > syncedSeq { sync() }
+            let syncing = syncNow && writtenSeq > syncedSeq
+            if syncing { sync() }
             if !batches.isEmpty {
                 applyRetention()
                 onWritten(writtenSeq, syncedSeq == writtenSeq)
                 recycle(batches)
-            } else if syncNow, syncedSeq == writtenSeq, writtenSeq > 0, !stopping {
-                // A timer sync of what earlier batches wrote: report that it is now durable.
+            } else if syncing, syncedSeq == writtenSeq {
+                // The interval's fsync of what earlier rounds wrote: report that it is now durable.
                 onWritten(writtenSeq, true)
+            } else {
+                applyRetention()  // an idle wake: age retention still runs
             }
             if stopping { break }
         }
@@ -198,14 +201,15 @@ final class EventLogWriter: @unchecked Sendable {
     /// Deletes whole oldest segments while any limit is passed; never the segment being written.
     private func applyRetention() {
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let oldest = now - configuration.maxAgeMicroseconds
+        let oldest = now - min(max(0, configuration.maxAgeMicroseconds), now)
         let removed: [String] = shared.state.withLock { state in
             var events = state.segments.reduce(0) { $0 + $1.events }
             var bytes = state.segments.reduce(0) { $0 + $1.size }
             var removed: [String] = []
             while state.segments.count > 1 {
                 let first = state.segments[0]
-                let tooOld = first.maxTime.map { $0 < oldest } ?? false
+                // A segment of gap records only holds no event worth keeping: it goes with the old ones.
+                let tooOld = (first.maxTime ?? .min) < oldest
                 guard events > configuration.maxEvents || bytes > configuration.maxBytes || tooOld else { break }
                 events -= first.events
                 bytes -= first.size

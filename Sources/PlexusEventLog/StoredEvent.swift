@@ -42,7 +42,7 @@ public struct EventLogInfo: Sendable, Equatable {
     public var firstSeq: UInt64
     /// The highest sequence number written to the OS (readable); 0 when empty.
     public var lastSeq: UInt64
-    /// Records held (events and gaps).
+    /// Event records held (gap records are counted in `gaps`).
     public var events: UInt64
     /// Bytes on disk.
     public var bytes: UInt64

@@ -40,7 +40,8 @@ public protocol Plugin: Sendable {
 
     /// Called once the broker has welcomed the plugin, before it reports ready. Throwing ends the plugin.
     func start(context: PluginContext) async throws
-    /// Called for each event matching `subscriptions`, one at a time, in arrival order.
+    /// Called for each event matching `subscriptions`, one at a time, exactly once and in order per topic:
+    /// gaps are repaired from the broker's event log before later events are handed on.
     func handle(event: ReceivedEvent, context: PluginContext) async throws
     /// Called once when the plugin is told to stop (by the broker, SIGTERM or SIGINT).
     func stop(context: PluginContext) async
@@ -56,6 +57,15 @@ public protocol Plugin: Sendable {
     func runTask(_ run: TaskRun, request: ServiceRequest, context: PluginContext) async throws -> String?
     /// Called whenever every enabled plugin of the mesh is running (`plexus.mesh.ready`).
     func meshReady(plugins: [String], context: PluginContext) async
+    /// Called when events of `subscriptions` are lost for good: the SDK saw the gap (in `prev` or the
+    /// broker's heartbeat) and the event log could not fill it (docs/PROTOCOL.md, section 10). By default
+    /// it logs a warning; a plugin that must not miss events reconciles here, or uses a durable subscription.
+    func eventsLost(_ loss: EventLoss, context: PluginContext) async
+    /// Durable subscriptions: each gets a consumer that resumes after its acknowledged seq.
+    var durableSubscriptions: [DurableSubscription] { get }
+    /// Handles one event of a durable subscription, at least once and in seq order. Throwing retries it
+    /// with backoff; after `maxAttempts` it goes to `plexus.deadletter.NAME` and the consumer moves on.
+    func handleDurable(_ event: ReceivedEvent, subscription: String, context: PluginContext) async throws
 
     /// The `@main` entry point needs a way to build the plugin.
     init()
@@ -77,6 +87,17 @@ extension Plugin {
     public func stop(context: PluginContext) async {}
     public func reload(config: JSONValue, context: PluginContext) async throws {}
     public func meshReady(plugins: [String], context: PluginContext) async {}
+    public var durableSubscriptions: [DurableSubscription] { [] }
+    public func handleDurable(_ event: ReceivedEvent, subscription: String, context: PluginContext) async throws {
+        throw ServiceError(501, "not_implemented", "\(name) does not implement handleDurable(_:subscription:context:)")
+    }
+    public func eventsLost(_ loss: EventLoss, context: PluginContext) async {
+        context.logger.warning(
+            "events lost",
+            metadata: [
+                "topic": "\(loss.topic ?? "*")", "first": "\(loss.first)", "last": "\(loss.last)", "reason": "\(loss.reason)",
+            ])
+    }
 
     /// Runs the plugin until it is stopped; what `@main` calls.
     public static func main() async {

@@ -36,7 +36,8 @@ public final class PluginContext: Sendable {
     /// Decodes the config block into a `Decodable` type.
     public func config<T: Decodable>(as type: T.Type) throws -> T { try config.decode(T.self) }
 
-    /// Publishes an event (fire-and-forget) with this instance as its `source`.
+    /// Publishes an event (fire-and-forget) with this instance as its `source`. When the queue towards the
+    /// broker is full it waits up to 5 s for room, then throws `ClientError.backpressure`.
     public func publish(_ topic: String, payload: [UInt8], headers: [String: String] = [:]) throws {
         if let problem = Topic.validationError(topic) { throw ProtocolError.bad(problem) }
         var headers = headers
@@ -46,7 +47,7 @@ public final class PluginContext: Sendable {
             guard let publisher = state.publisher else {
                 throw ProtocolError(.unavailable, "not connected to a broker yet")
             }
-            try publisher.send(multipart: frames)
+            try PublisherSocket.send(frames, on: publisher, endpoint: state.eventsIn ?? "events_in")
         }
     }
 
@@ -97,9 +98,8 @@ public final class PluginContext: Sendable {
         try state.withLock { state in
             guard state.eventsIn != endpoint else { return }
             state.publisher?.close()
-            let socket = try context.socket(.pub)
-            try socket.setSendHighWaterMark(100_000)
-            try socket.connect(endpoint)
+            // Not a plain PUB, which drops silently at its high-water mark: PublisherSocket says why.
+            let socket = try PublisherSocket.open(endpoint: endpoint, context: context)
             state.publisher = socket
             state.eventsIn = endpoint
         }

@@ -52,6 +52,21 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         }
     }
 
+    /// One consumer per declared durable subscription, once the plugin has started.
+    private func startDurables(context: PluginContext) -> [DurableRunner] {
+        let plugin = self.plugin
+        return plugin.durableSubscriptions.map { subscription in
+            DurableRunner(subscription: subscription, controlEndpoint: options.controlEndpoint, context: context) { event in
+                do {
+                    try await plugin.handleDurable(event, subscription: subscription.name, context: context)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+        }
+    }
+
     /// Runs until stopped; returns the process exit code (0 after a clean stop).
     public func run() async -> Int32 {
         let instance = options.instance ?? "\(plugin.name)-\(getpid())"
@@ -84,6 +99,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
 
         var exitCode: Int32 = 0
         var started = false
+        var durables: [DurableRunner] = []
         var stopReason = "stopped"
         reports: for await report in loop.reports {
             switch report {
@@ -93,6 +109,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                     if !started {
                         try await plugin.start(context: context)
                         started = true
+                        durables = startDurables(context: context)
                     } else if changed {
                         try await plugin.reload(config: welcome.config, context: context)
                     }
@@ -109,6 +126,8 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                 } catch {
                     logger.error("event handler failed", metadata: ["topic": "\(event.topic)", "error": "\(error)"])
                 }
+            case .eventsLost(let loss):
+                await plugin.eventsLost(loss, context: context)
             case .stopRequested(let reason):
                 stopReason = reason
                 break reports
@@ -131,6 +150,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                 break reports
             }
         }
+        for runner in durables { runner.stop() }
         if started { await plugin.stop(context: context) }
         loop.send(.goodbye(reason: stopReason))
         // Drain until the loop finishes, so its sockets are closed before the context goes.

@@ -15,6 +15,8 @@ final class SessionLoop: @unchecked Sendable {
         /// The broker accepted the registration; `first` is false after a reconnect.
         case welcomed(Welcome, first: Bool)
         case event(ReceivedEvent)
+        /// Events of the plugin's patterns that the event log could not give (section 10).
+        case eventsLost(EventLoss)
         /// The plugin must stop (STOP from the broker, or a signal).
         case stopRequested(reason: String)
         /// The broker refused the registration; retrying cannot help.
@@ -54,6 +56,15 @@ final class SessionLoop: @unchecked Sendable {
     private var dealer: Socket?
     private var subscriber: Socket?
     private var eventsOut: String?
+    /// Gap repair of the events the plugin receives (section 10): every event once and in order per topic.
+    private var repair: GapRepair
+    /// The control connection for `REPLAY` and `SUBSCRIBER`, apart from the session DEALER: the session
+    /// protocol (PLXP01) has no REPLAY, and a replay answer must not wait behind session traffic.
+    private var control: ControlClient?
+    /// A replay the repair asked for after a delay (the log is a moment behind): when (ms) and what.
+    private var delayedReplay: (due: Int64, request: ReplayRequest)?
+    private var lastSubscriberReport: Int64 = 0
+    static let subscriberReportMilliseconds: Int64 = 5_000
 
     init(registration: Registration, patterns: PatternSet, options: PluginOptions, context: PluginContext, zmq: ZMQContext) throws
     {
@@ -65,6 +76,7 @@ final class SessionLoop: @unchecked Sendable {
         session = PluginSession(
             instance: registration.instance, patterns: patterns,
             maxReconnectDelayMilliseconds: options.maxReconnectDelayMilliseconds)
+        repair = GapRepair(patterns: patterns)
         waker = try Waker(context: zmq, name: "plugin-\(registration.instance)-\(UUID().uuidString.prefix(8))")
         (reports, continuation) = AsyncStream.makeStream(of: Report.self)
     }
@@ -84,8 +96,10 @@ final class SessionLoop: @unchecked Sendable {
             let wakeIndex = poller.add(waker.receiver)
             let dealerIndex = dealer.map { poller.add($0) }
             let subscriberIndex = subscriber.map { poller.add($0) }
+            var timeout = session.timeUntilNextDuty(now: now())
+            if let delayedReplay { timeout = max(0, min(timeout, delayedReplay.due - now())) }
             do {
-                try poller.poll(timeoutMilliseconds: Int(session.timeUntilNextDuty(now: now())))
+                try poller.poll(timeoutMilliseconds: Int(timeout))
             } catch {
                 logger.error("poll failed", metadata: ["error": "\(error)"])
                 break
@@ -96,10 +110,16 @@ final class SessionLoop: @unchecked Sendable {
             }
             if let dealerIndex, poller.isReadable(dealerIndex) { readSession() }
             if let subscriberIndex, poller.isReadable(subscriberIndex) { readEvents() }
+            if let delayed = delayedReplay, delayed.due <= now() {
+                delayedReplay = nil
+                replay(delayed.request)
+            }
+            reportSubscriberIfDue()
             perform(session.duties(now: now()))
         }
         dealer?.close()
         subscriber?.close()
+        control = nil
         context.closePublisher()
         waker.close()
         continuation.finish()
@@ -126,6 +146,9 @@ final class SessionLoop: @unchecked Sendable {
                 }
             case .sendProbe:
                 try? context.publish(session.syncTopic, payload: [])
+            case .report(.event(let event)):
+                // Live events go through the gap repair, which delivers them (and what it replays) in order.
+                perform(repair.received(event, now: now()))
             case .report(let report):
                 continuation.yield(report)
             case .log(let level, let message, let metadata):
@@ -205,10 +228,12 @@ final class SessionLoop: @unchecked Sendable {
         for prefix in session.patterns.zmqPrefixes { try socket.subscribe(prefix) }
         // The SDK's own subscriptions: the mesh-ready hook, then (last) the probe.
         try socket.subscribe(PluginSession.meshReadyTopic)
+        try socket.subscribe(EventHeartbeat.topic)
         try socket.subscribe(session.syncTopic)
         try socket.connect(endpoint)
         subscriber = socket
         eventsOut = endpoint
+        repair.resubscribed()
     }
 
     private func readEvents() {
@@ -218,7 +243,70 @@ final class SessionLoop: @unchecked Sendable {
                 logger.debug("skipped a malformed event")
                 continue
             }
+            // The broker's heartbeat is the repair's business, not the plugin's, whatever its patterns.
+            if event.topic == EventHeartbeat.topic {
+                if !session.holdsEvents { perform(repair.received(event, now: now())) }
+                continue
+            }
             perform(session.eventArrived(event))
         }
+    }
+
+    // MARK: Gap repair
+
+    /// Carries out the repair's actions.
+    private func perform(_ actions: [GapRepair.Action]) {
+        for action in actions {
+            switch action {
+            case .deliver(let event):
+                continuation.yield(.event(event))
+            case .lost(let loss):
+                logger.warning(
+                    "events lost", metadata: ["first": "\(loss.first)", "last": "\(loss.last)", "reason": "\(loss.reason)"])
+                continuation.yield(.eventsLost(loss))
+            case .epochChanged(let from, let to):
+                logger.notice("the broker's event sequence changed", metadata: ["from": "\(from ?? "")", "to": "\(to)"])
+            case .replay(let request, let delay):
+                if delay > 0 {
+                    delayedReplay = (now() + delay, request)
+                } else {
+                    replay(request)
+                }
+            }
+        }
+    }
+
+    /// One `REPLAY` on the loop thread. It blocks the loop for one batch at most (bounded by the client's
+    /// timeout, well inside the session's liveness window); waits between batches go through the poll.
+    private func replay(_ request: ReplayRequest) {
+        let actions: [GapRepair.Action]
+        do {
+            actions = repair.replayAnswered(try controlClient().replay(request), now: now())
+        } catch .rejected(let error) {
+            actions = repair.replayFailed(error, now: now())
+        } catch {
+            actions = repair.replayFailed(reason: "\(error)", now: now())
+        }
+        perform(actions)
+    }
+
+    private func controlClient() throws(ClientError) -> ControlClient {
+        if let control { return control }
+        let client = try ControlClient(endpoint: options.controlEndpoint, timeout: 2, context: zmq)
+        control = client
+        return client
+    }
+
+    /// The repair's counts to the broker every 5 s (best effort: `STATS` shows slow subscribers).
+    private func reportSubscriberIfDue() {
+        let current = now()
+        guard eventsOut != nil, current - lastSubscriberReport >= Self.subscriberReportMilliseconds else { return }
+        lastSubscriberReport = current
+        let counts = repair.counters
+        let report = SubscriberReport(
+            id: "\(registration.instance)/events", patterns: session.patterns.patterns.map(\.description),
+            received: counts.received, delivered: counts.delivered, gapsSeen: counts.gapsSeen,
+            gapsRepaired: counts.gapsRepaired, eventsRepaired: counts.eventsRepaired, eventsLost: counts.eventsLost)
+        try? controlClient().send(.subscriber(report))
     }
 }

@@ -6,7 +6,7 @@ import ZeroMQ
 
 /// `plexus-bench`: the broker against raw-libzmq baselines measured in the same run.
 ///
-///     swift run -c release plexus-bench [--quick] [--only events|services|lifecycle|tasks]
+///     swift run -c release plexus-bench [--quick] [--only events|log|services|lifecycle|tasks]
 ///
 /// Prints each figure, its baseline and the ratio. Medians of several repetitions; compare figures
 /// from one run only (this VM's idle CPUs sleep, which moves absolute numbers between runs).
@@ -76,6 +76,13 @@ struct Bench {
             rows.append(("control round trip \(label)", micros(ours), "raw echo \(micros(base))", ratio(ours / base)))
         }
         echo.stop()
+        if wanted("log") {
+            do {
+                rows += try EventLogBench(context: context, repetitions: repetitions, quick: quick).rows(proxy: proxy)
+            } catch {
+                print("log: failed: \(error)")
+            }
+        }
         proxy.stop()
         twoFrames.stop()
         threeFrames.stop()

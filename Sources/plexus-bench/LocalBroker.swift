@@ -9,11 +9,17 @@ final class LocalBroker {
     let broker: Broker
     private let thread: JoinableThread
 
-    init(topology: Topology? = nil, eventsHighWaterMark: Int32? = nil) throws {
-        broker = try Broker(
-            configuration: BrokerConfiguration(
-                controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
-                eventsOutEndpoint: "tcp://127.0.0.1:*", topology: topology, eventsHighWaterMark: eventsHighWaterMark))
+    /// `dataDirectory` gives the broker its event log (and task database); `events` its settings.
+    init(
+        topology: Topology? = nil, eventsHighWaterMark: Int32? = nil, dataDirectory: String? = nil,
+        events: EventsSection = EventsSection()
+    ) throws {
+        var configuration = BrokerConfiguration(
+            controlEndpoint: "tcp://127.0.0.1:*", eventsInEndpoint: "tcp://127.0.0.1:*",
+            eventsOutEndpoint: "tcp://127.0.0.1:*", topology: topology, eventsHighWaterMark: eventsHighWaterMark,
+            dataDirectory: dataDirectory)
+        configuration.events = events
+        broker = try Broker(configuration: configuration)
         let broker = self.broker
         thread = JoinableThread { broker.run() }
     }

@@ -13,6 +13,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case task
     /// `Topology.parse(_:)`, the text of `topology.yaml` or of `APPLY`.
     case topology
+    /// `EventLog`'s recovery and reads over the input written as a segment file.
+    case eventlog
 
     /// The environment variable that names the target in a fuzzing build, where libFuzzer owns the
     /// command line (processes it starts for `-fork` or `-minimize_crash` inherit it).
@@ -43,6 +45,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .event: EventFuzz.run(input)
         case .task: DefinitionFuzz.runTask(input)
         case .topology: DefinitionFuzz.runTopology(input)
+        case .eventlog: EventLogFuzz.run(input)
         }
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import PlexusEventLog
+
+/// Fuzzes the event log's recovery and reads over a damaged segment: the input is written as the only
+/// segment file of a directory (one per process, reused), and an `EventLog` opens it.
+///
+/// The seeds are segments of known records (`EventLogFuzz.known(seq)`, also what `seedSegment` writes),
+/// which libFuzzer then mutates. It cannot forge a CRC-32, so a record that verifies is one of them,
+/// copied or moved. Invariants:
+/// - opening never throws and never traps, whatever the bytes;
+/// - every event read is exactly the known record of its seq (never other bytes), seqs strictly
+///   increase, and no event lies inside a gap;
+/// - `recovery.records` and `info.events` agree with what a read returns;
+/// - paging one event at a time returns the same events;
+/// - `lastEvent(topic:)` returns the last event read on that topic.
+enum EventLogFuzz {
+    static let directory: String = {
+        let path = NSTemporaryDirectory() + "plexus-fuzz-eventlog-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    /// The record a seed holds for `seq`: small, with every field varying with the seq.
+    static func known(_ seq: UInt64) -> StoredEvent {
+        StoredEvent(
+            seq: seq, prev: seq &- 1, time: Int64(truncatingIfNeeded: seq &* 1_000), topic: "fuzz.\(seq % 3)",
+            payload: (0..<Int(seq % 24)).map { UInt8(truncatingIfNeeded: Int(seq) &* 7 &+ $0) }, meta: Array("m\(seq)".utf8))
+    }
+
+    static func run(_ input: [UInt8]) -> FuzzTarget.Verdict {
+        let segment = directory + "/00000000000000000001.log"
+        // Plain open and write: FileManager's atomic write would fsync every input.
+        let fd = open(segment, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0, input.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == input.count else {
+            fatalError("cannot write \(segment)")
+        }
+        close(fd)
+        defer { unlink(segment) }
+        var configuration = EventLogConfiguration(directory: directory)
+        // Times are near the epoch: age retention must not judge them (one segment is never deleted anyway).
+        configuration.maxAgeMicroseconds = .max
+        let log: EventLog
+        do {
+            log = try EventLog(configuration: configuration)
+        } catch {
+            preconditionFailure("opening a damaged segment threw: \(error)")
+        }
+        defer { log.close() }
+
+        let all = log.read(from: 0, to: nil, maxEvents: .max, maxBytes: .max) { _ in true }
+        precondition(all.reachedEnd, "a full read did not reach the end")
+        var previous: UInt64 = 0
+        for event in all.events {
+            precondition(event.seq > previous, "seqs out of order: \(event.seq) after \(previous)")
+            precondition(event == known(event.seq), "read an event that was never written: \(event)")
+            previous = event.seq
+            precondition(!all.gaps.contains { ($0.first...$0.last).contains(event.seq) }, "event \(event.seq) inside a gap")
+        }
+        let gapRecords = UInt64(all.gaps.count { !$0.reason.hasPrefix("corrupted") })
+        precondition(UInt64(all.events.count) + gapRecords == log.recovery.records, "recovery counted other records than read")
+        precondition(log.info.events == UInt64(all.events.count), "info counts other events than read")
+        precondition(all.events.last.map { $0.seq <= log.recovery.lastSeq } ?? true, "an event above recovery's lastSeq")
+
+        var paged: [StoredEvent] = []
+        var from: UInt64 = 0
+        while true {
+            let page = log.read(from: from, to: nil, maxEvents: 1, maxBytes: .max) { _ in true }
+            paged += page.events
+            if page.reachedEnd || page.scannedTo == .max { break }
+            from = page.scannedTo + 1
+        }
+        precondition(paged == all.events, "paging returned other events than one read")
+        if let last = all.events.last {
+            precondition(log.lastEvent(topic: last.topic) == last, "lastEvent is not the last event read")
+        }
+        return all.events.isEmpty ? .rejected : .accepted
+    }
+}
