@@ -220,6 +220,7 @@ class Repair:
         self.repaired = 0
         self.lost: List[Tuple[int, int]] = []
         self.gaps: List[LogGap] = []
+        self.truncated: List[Tuple[int, int]] = []  # ranges the log no longer holds (410)
         self.reached = from_seq - 1   # the highest seq scanned for the current pattern
         self._index = 0               # the pattern being replayed
         self._cursor = from_seq
@@ -298,8 +299,12 @@ class Repair:
         end = self.to_seq
         first_seq = truncated_first_seq(error.details) if error.code == 410 else None
         if first_seq is not None and first_seq > self._cursor:
-            self._report(self._cursor, first_seq - 1 if end is None else min(first_seq - 1, end),
-                         "truncated: older than the oldest stored event", self._topic())
+            gone = (self._cursor, first_seq - 1 if end is None else min(first_seq - 1, end))
+            self.truncated.append(gone)
+            if self.kind != "gap":
+                # A gap's loss is told by the prev chain (the range may hold nothing of its topic); a tail check
+                # or a start cannot tell, so it reports the whole range.
+                self._report(gone[0], gone[1], "truncated: older than the oldest stored event", None)
             self._cursor = first_seq
             return
         log.warning("replay of %s failed: %s", self.patterns[self._index], error)
@@ -363,7 +368,7 @@ class Repair:
         for gap in self.gaps:
             if gap.first <= last and gap.last >= first:
                 return f"not in the event log: {gap.reason}"
-        for a, b in self.lost:
+        for a, b in self.truncated:
             if a <= last and b >= first:
                 return "truncated: older than the oldest stored event"
         return "not in the event log"

@@ -130,9 +130,18 @@ class RepairTest(unittest.TestCase):
         out = self.feed(core, log, ev("a.x", 1, 0), ev("a.x", 30, 20))
         self.assertEqual(self.seqs(out), [1, 20, 30])
         losses = self.losses(out)
-        self.assertEqual([(l.first, l.last) for l in losses], [(2, 14)])
+        # The prev chain says which seqs of this topic are gone: 2-10 (seq 10 is event 20's predecessor); 11-14,
+        # also truncated, held nothing of a.x.
+        self.assertEqual([(l.first, l.last) for l in losses], [(2, 10)])
         self.assertIn("truncated", losses[0].reason)
         self.assertEqual([r.from_seq for r in log.requests], [2, 15])
+
+    def test_a_tail_check_from_before_the_log_reports_the_truncated_range(self) -> None:
+        core, log = self.core(), FakeLog([ev("a.x", 30, 0)], first_seq=25)
+        self.heartbeat(core, log, 1, 10)
+        out = self.heartbeat(core, log, 3, 30)
+        self.assertEqual(self.seqs(out), [30])
+        self.assertEqual([(l.first, l.last, l.topic) for l in self.losses(out)], [(11, 24, None)])
 
     def test_the_log_writer_behind_is_waited_for_up_to_the_patience(self) -> None:
         stored = [ev("a.x", 1, 0), ev("a.x", 2, 1), ev("a.x", 3, 2)]
