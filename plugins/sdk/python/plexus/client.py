@@ -62,8 +62,10 @@ class Client:
 
     def publish(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
                 timeout: Optional[float] = None) -> int:
-        """Acknowledged ``PUBLISH``: returns the sequence number the broker stamped the event with.
-        ``data`` may be bytes, str (UTF-8) or anything JSON-serializable."""
+        """Acknowledged ``PUBLISH``: returns the sequence number the broker stamped the event with, once the
+        event is stored in the broker's event log (docs/PROTOCOL.md section 10; a broker without a log answers
+        once it forwarded it). A 503 means the log could not take it (it was still forwarded live; the error's
+        ``details`` hold its seq). ``data`` may be bytes, str (UTF-8) or anything JSON-serializable."""
         request_id = self._new_id()
         frames = P.encode_publish(request_id, topic, data, headers)
         body = self._json(self._exchange(frames, request_id, timeout), "PUBLISH reply")
