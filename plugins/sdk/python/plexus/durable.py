@@ -65,7 +65,7 @@ def handle_with_retry(handler: DurableHandler, event: Event, max_attempts: int, 
         except Stopped:
             raise
         except Exception as exc:  # the handler's failure: retried, then dead-lettered
-            error = f"{type(exc).__name__}: {exc}"
+            error = _clip(f"{type(exc).__name__}: {exc}")
             log.warning("durable handler failed on %s seq=%d (attempt %d of %d): %s", event.topic, event.seq,
                         attempt, max_attempts, error)
         if attempt < max_attempts:
@@ -73,6 +73,18 @@ def handle_with_retry(handler: DurableHandler, event: Event, max_attempts: int, 
                 raise Stopped()
             delay *= 2
     return error, max_attempts
+
+
+#: The broker refuses a ``DURABLE DEAD`` error longer than this (UTF-8 bytes); longer texts are cut.
+MAX_ERROR_BYTES = 4096
+
+
+def _clip(text: str) -> str:
+    """``text`` cut to at most MAX_ERROR_BYTES of UTF-8 (on a character boundary)."""
+    data = text.encode("utf-8")
+    if len(data) <= MAX_ERROR_BYTES:
+        return text
+    return data[:MAX_ERROR_BYTES - 3].decode("utf-8", "ignore") + "..."
 
 
 class DurableConsumer:

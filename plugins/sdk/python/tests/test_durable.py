@@ -91,6 +91,15 @@ class RetryTest(unittest.TestCase):
         self.assertEqual(result, ("ValueError: bad order", 4))
         self.assertEqual(waits, [0.1, 0.2, 0.4])
 
+    def test_a_long_error_is_cut_to_what_the_broker_takes(self) -> None:
+        def handler(event: Event) -> None:
+            raise ValueError("é" * 5000)
+
+        result = handle_with_retry(handler, ev("order.a", 1), 1, 0.1, lambda s: False)
+        assert result is not None
+        self.assertLessEqual(len(result[0].encode("utf-8")), 4096)
+        self.assertTrue(result[0].startswith("ValueError: éé") and result[0].endswith("..."))
+
     def test_stopping_during_the_backoff_raises_stopped(self) -> None:
         def handler(event: Event) -> None:
             raise ValueError("x")
