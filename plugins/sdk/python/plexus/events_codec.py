@@ -23,6 +23,8 @@ MAX_REPLAY_BYTES = 4 * 1024 * 1024
 #: ``DURABLE`` verbs.
 DURABLE_VERBS = (b"OPEN", b"ACK", b"DEAD", b"LIST", b"DELETE")
 U64_MAX = 2**64 - 1
+#: A ``SUBSCRIBER`` report lists at most this many patterns.
+MAX_REPORT_PATTERNS = 64
 
 
 # --- small checks --------------------------------------------------------------------------------
@@ -400,8 +402,8 @@ class SubscriberCounts:
     events_lost: int = 0
 
     def report(self, subscriber_id: str, patterns: Sequence[str]) -> Dict[str, Any]:
-        """The ``SUBSCRIBER`` report object."""
-        return {"id": subscriber_id, "patterns": list(patterns), "received": self.received,
+        """The ``SUBSCRIBER`` report object (the first 64 patterns: the broker takes no more)."""
+        return {"id": subscriber_id, "patterns": list(patterns)[:MAX_REPORT_PATTERNS], "received": self.received,
                 "delivered": self.delivered, "gaps_seen": self.gaps_seen, "gaps_repaired": self.gaps_repaired,
                 "events_repaired": self.events_repaired, "events_lost": self.events_lost}
 
