@@ -15,21 +15,33 @@ Needs only pyzmq. The main types:
   supervision commands STATUS, START, STOP, RESTART, UPGRADE, RELOAD, APPLY, LOGS; services: CALL,
   SERVICES; scheduled tasks: TASKS, as ``tasks_list``, ``task_show``, ``task_add``, ``task_remove``,
   ``task_pause``, ``task_resume``, ``task_cancel``, ``task_trigger``).
-- :class:`PlexusError` (``code``, ``error``, ``message``), :class:`PlexusTimeout`,
+- Reliable events (section 10): :class:`ReliableSubscriber` (a subscriber that repairs its gaps from the
+  broker's event log and reports what it cannot; its decisions are :class:`plexus.repair.GapRepair`'s, which
+  plugins use too, with the ``on_event_loss`` hook), :class:`DurableConsumer` (a durable subscription: acks,
+  retries, dead letters; in plugins :func:`durable` / ``Plugin.durable``), and the codec types of
+  :mod:`plexus.events_codec` (:class:`ReplayBatch`, :class:`Heartbeat`, ...); ``Client.replay``,
+  ``replay_all``, ``events_state``, ``last_event``, ``durable_*``, ``report_subscriber``.
+- :class:`PlexusError` (``code``, ``error``, ``message``, ``details``), :class:`PlexusTimeout`,
   :class:`ProtocolError`.
 - :class:`Pattern` / :func:`compile_pattern`: subscription patterns; :func:`validate_topic`.
 """
 
 from .client import Client
+from .durable import DurableConsumer
+from .events_codec import (DurableCursor, DurableInfo, EventsState, Heartbeat, LogGap, ReplayBatch, ReplayRequest,
+                           SubscriberCounts)
 from .context import PluginContext
 from .errors import PlexusError, PlexusTimeout, ProtocolError
 from .event import Event
 from .patterns import Pattern, compile_pattern
 from .plugin import Plugin, handler
+from .plugin_durable import durable
+from .reliable import ReliableSubscriber
+from .repair import GapRepair, Loss
 from .service import Request, ServiceError, service
 from .task import TaskRun, task
-from .protocol import (DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, ENV_TOKEN, MESH_READY,
-                       PROTOCOL_VERSION, SYNC_PREFIX, validate_topic)
+from .protocol import (DEADLETTER_PREFIX, DEFAULT_CONTROL, ENV_BROKER, ENV_INSTANCE, ENV_PLUGIN, ENV_TOKEN,
+                       EVENTS_HEARTBEAT, MESH_READY, PROTOCOL_VERSION, SYNC_PREFIX, validate_topic)
 
 __version__ = "1.0.0"
 
@@ -37,6 +49,8 @@ __all__ = [
     "Client", "Event", "Pattern", "PlexusError", "PlexusTimeout", "Plugin", "PluginContext",
     "ProtocolError", "Request", "ServiceError", "TaskRun", "compile_pattern", "handler", "service", "task",
     "validate_topic",
-    "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "ENV_TOKEN", "MESH_READY", "PROTOCOL_VERSION",
-    "SYNC_PREFIX",
+    "DurableConsumer", "DurableCursor", "DurableInfo", "EventsState", "GapRepair", "Heartbeat", "LogGap", "Loss",
+    "ReliableSubscriber", "ReplayBatch", "ReplayRequest", "SubscriberCounts", "durable",
+    "DEADLETTER_PREFIX", "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "ENV_TOKEN",
+    "EVENTS_HEARTBEAT", "MESH_READY", "PROTOCOL_VERSION", "SYNC_PREFIX",
 ]

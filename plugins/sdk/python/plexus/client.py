@@ -4,13 +4,15 @@ import json
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 import zmq
 
 from . import protocol as P
+from . import events_codec as E
 from . import service_codec as S
 from .errors import PlexusError, PlexusTimeout, ProtocolError
+from .event import Event
 
 log = logging.getLogger("plexus.client")
 
@@ -60,8 +62,10 @@ class Client:
 
     def publish(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
                 timeout: Optional[float] = None) -> int:
-        """Acknowledged ``PUBLISH``: returns the sequence number the broker stamped the event with.
-        ``data`` may be bytes, str (UTF-8) or anything JSON-serializable."""
+        """Acknowledged ``PUBLISH``: returns the sequence number the broker stamped the event with, once the
+        event is stored in the broker's event log (docs/PROTOCOL.md section 10; a broker without a log answers
+        once it forwarded it). A 503 means the log could not take it (it was still forwarded live; the error's
+        ``details`` hold its seq). ``data`` may be bytes, str (UTF-8) or anything JSON-serializable."""
         request_id = self._new_id()
         frames = P.encode_publish(request_id, topic, data, headers)
         body = self._json(self._exchange(frames, request_id, timeout), "PUBLISH reply")
@@ -230,6 +234,100 @@ class Client:
     def task_trigger(self, task_id: str, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``TASKS TRIGGER``: one run now, outside the schedule; returns the task object (404, 409)."""
         return self._task_command(b"TRIGGER", task_id, timeout)
+
+    # -- reliable events (section 10) ----------------------------------------------------------
+
+    def events_state(self, timeout: Optional[float] = None) -> E.EventsState:
+        """``EVENTS``: the event log's state (``head_seq``, ``first_seq``, ``last_seq``, ``epoch``, ...)."""
+        request_id = self._new_id()
+        return E.EventsState.decode(self._exchange(E.encode_events(request_id), request_id, timeout))
+
+    def last_event(self, topic: str, timeout: Optional[float] = None) -> Optional[Event]:
+        """``EVENTS LAST TOPIC``: the last stored event of ``topic``, or None when none is stored (404)."""
+        request_id = self._new_id()
+        try:
+            body = self._exchange(E.encode_events_last(request_id, topic), request_id, timeout)
+        except PlexusError as exc:
+            if exc.code == 404:
+                return None
+            raise
+        return E.decode_last_event(body)
+
+    def replay(self, pattern: str, from_seq: Optional[int] = None, from_time: Optional[int] = None,
+               last: Optional[int] = None, to_seq: Optional[int] = None, to_time: Optional[int] = None,
+               max_events: int = E.DEFAULT_REPLAY_EVENTS, max_bytes: Optional[int] = None,
+               timeout: Optional[float] = None) -> E.ReplayBatch:
+        """``REPLAY``: one batch of stored events matching ``pattern``, in seq order, from ``from_seq``,
+        ``from_time`` (µs) or the ``last`` N (at most one; none: from the oldest stored) up to the inclusive
+        ``to_seq``/``to_time``. Ask again from the batch's ``next_seq`` to go on (or use :meth:`replay_all`).
+
+        Raises :class:`PlexusError` 410 ``truncated`` when ``from_seq`` is older than the oldest stored event
+        (its ``details["first_seq"]`` says where the log starts), 503 without a log, 400 for a bad request;
+        ``ValueError`` before sending anything for arguments out of range."""
+        request = E.ReplayRequest(pattern, from_seq, from_time, last, to_seq, to_time, max_events, max_bytes)
+        return self.replay_request(request, timeout)
+
+    def replay_request(self, request: E.ReplayRequest, timeout: Optional[float] = None) -> E.ReplayBatch:
+        """``REPLAY`` with a prepared :class:`~plexus.events_codec.ReplayRequest`."""
+        request_id = self._new_id()
+        return E.ReplayBatch.decode(self._exchange(E.encode_replay(request_id, request), request_id, timeout))
+
+    def replay_all(self, pattern: str, from_seq: Optional[int] = None, from_time: Optional[int] = None,
+                   last: Optional[int] = None, to_seq: Optional[int] = None, to_time: Optional[int] = None,
+                   max_events: int = E.DEFAULT_REPLAY_EVENTS,
+                   timeout: Optional[float] = None) -> Iterator[E.ReplayBatch]:
+        """Yields the batches of a replay, following ``next_seq`` until one is ``done`` (events stamped after
+        the last request are not waited for). Arguments as :meth:`replay`; the first request carries the
+        start, the following ones ``from_seq`` = the previous ``next_seq`` and the same ends. A batch's
+        ``gaps`` are seqs the log cannot give: the caller should report them."""
+        batch = self.replay(pattern, from_seq, from_time, last, to_seq, to_time, max_events, timeout=timeout)
+        for _ in range(1_000_000):  # bounded: each batch moves next_seq forward
+            yield batch
+            if batch.done:
+                return
+            batch = self.replay(pattern, batch.next_seq, None, None, to_seq, to_time, max_events, timeout=timeout)
+
+    def durable_open(self, name: str, pattern: str, start: E.DurableStart = "new",
+                     timeout: Optional[float] = None) -> E.DurableCursor:
+        """``DURABLE OPEN``: creates the durable subscription ``name`` on ``pattern`` (its cursor at the head
+        for ``start="new"``, before the oldest stored event for ``"all"``, or after seq N) or returns the
+        stored one. 409 when ``name`` exists with another pattern (:meth:`durable_delete` it first)."""
+        request_id = self._new_id()
+        frames = E.encode_durable_open(request_id, name, pattern, start)
+        return E.DurableCursor.decode(self._exchange(frames, request_id, timeout))
+
+    def durable_ack(self, name: str, seq: int, timeout: Optional[float] = None) -> int:
+        """``DURABLE ACK``: every event of the subscription's pattern up to ``seq`` is done (cumulative;
+        cursors only move forward). Returns the stored ``acked``."""
+        request_id = self._new_id()
+        body = self._exchange(E.encode_durable_ack(request_id, name, seq), request_id, timeout)
+        return E.decode_seq_reply(body, "acked", "DURABLE ACK reply")
+
+    def durable_dead(self, name: str, seq: int, topic: str, error: str, attempts: int, payload: bytes,
+                     timeout: Optional[float] = None) -> int:
+        """``DURABLE DEAD``: the broker publishes ``payload`` on ``plexus.deadletter.NAME`` with headers
+        ``original_topic``, ``original_seq``, ``error``, ``attempts``, ``durable``. Returns the dead letter's
+        seq. The event still needs acknowledging afterwards."""
+        request_id = self._new_id()
+        frames = E.encode_durable_dead(request_id, E.DeadLetter(name, seq, topic, error, attempts), payload)
+        return E.decode_seq_reply(self._exchange(frames, request_id, timeout), "seq", "DURABLE DEAD reply")
+
+    def durable_list(self, timeout: Optional[float] = None) -> List[E.DurableInfo]:
+        """``DURABLE LIST``: every durable subscription with its ``acked`` and ``lag``."""
+        request_id = self._new_id()
+        return E.DurableInfo.decode_list(self._exchange(E.encode_durable_list(request_id), request_id, timeout))
+
+    def durable_delete(self, name: str, timeout: Optional[float] = None) -> None:
+        """``DURABLE DELETE``: forgets the subscription and its cursor."""
+        request_id = self._new_id()
+        self._exchange(E.encode_durable_delete(request_id, name), request_id, timeout)
+
+    def report_subscriber(self, subscriber_id: str, patterns: Sequence[str], counts: E.SubscriberCounts,
+                          timeout: Optional[float] = None) -> None:
+        """``SUBSCRIBER``: reports a subscriber's counts, so that ``STATS`` shows who is slow or lossy."""
+        request_id = self._new_id()
+        frames = E.encode_subscriber(request_id, counts.report(subscriber_id, patterns))
+        self._exchange(frames, request_id, timeout)
 
     def request(self, command: bytes, *args: bytes, timeout: Optional[float] = None) -> List[bytes]:
         """Sends any ``PLXC01`` command with a fresh request id; returns the ``OK`` body frames."""

@@ -15,22 +15,28 @@ class ProtocolError(ValueError):
 class PlexusError(Exception):
     """An error reported by the broker (an ``ERR`` reply), or a local failure of the same shape.
 
-    Attributes mirror the error object of section 6: ``code`` (e.g. 404), ``error`` (e.g.
-    ``"not_found"``) and ``message`` (human-readable text).
+    Attributes mirror the error object of section 7: ``code`` (e.g. 404), ``error`` (e.g.
+    ``"not_found"``), ``message`` (human-readable text) and ``details`` (the optional object some codes
+    carry, e.g. 410 ``truncated``'s ``{"first_seq": F, "last_seq": L}``; None when absent).
     """
 
-    def __init__(self, code: int, error: str, message: str = "") -> None:
+    def __init__(self, code: int, error: str, message: str = "",
+                 details: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(code, error, message)
         self.code = code
         self.error = error
         self.message = message
+        self.details = details
 
     def __str__(self) -> str:
         return f"{self.error} ({self.code}): {self.message}" if self.message else f"{self.error} ({self.code})"
 
     def to_dict(self) -> Dict[str, Any]:
-        """The error as the JSON object of section 6."""
-        return {"code": self.code, "error": self.error, "message": self.message}
+        """The error as the JSON object of section 7 (``details`` only when there are some)."""
+        obj: Dict[str, Any] = {"code": self.code, "error": self.error, "message": self.message}
+        if self.details is not None:
+            obj["details"] = self.details
+        return obj
 
     @classmethod
     def from_body(cls, body: Optional[bytes]) -> "PlexusError":
@@ -44,7 +50,10 @@ class PlexusError(Exception):
             return cls(500, "internal", f"ERR reply with a non-JSON body: {body[:200]!r}")
         if not isinstance(obj, dict) or not isinstance(obj.get("code"), int) or isinstance(obj.get("code"), bool):
             return cls(500, "internal", f"ERR reply with a malformed error object: {obj!r:.200}")
-        return cls(obj["code"], str(obj.get("error", "error")), str(obj.get("message", "")))
+        details = obj.get("details")
+        # details is optional and only informative: a malformed one is dropped rather than failing the error.
+        return cls(obj["code"], str(obj.get("error", "error")), str(obj.get("message", "")),
+                   details if isinstance(details, dict) else None)
 
 
 class PlexusTimeout(PlexusError, TimeoutError):

@@ -39,19 +39,21 @@ import os
 import signal
 import socket
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 import zmq
 
 from . import protocol as P
 from .context import PluginContext
-from .errors import ProtocolError
+from .errors import PlexusError, ProtocolError
 from .event import Event
 from .handoff import HandlerQueue, Work
 from .patterns import Pattern
+from .repair import Loss
 # The constants are re-exported: they lived here before the sockets moved to plugin_io.
 from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATCH, LINGER_MS,  # noqa: F401
-                        MAX_BACKOFF, SUB_RCVHWM, Handler)
+                        MAX_BACKOFF, PUB_OUTBOX_MAX, SUB_RCVHWM, Handler)
+from .plugin_durable import DurableSupport, invoke_on
 from .plugin_services import Offer, ServiceSupport
 from .plugin_session import SessionProtocol
 from .service import F
@@ -84,7 +86,7 @@ def handler(pattern: str) -> Callable[[F], F]:
     return mark
 
 
-class Plugin(ServiceSupport, SessionProtocol):
+class Plugin(ServiceSupport, DurableSupport, SessionProtocol):
     """A Plexus plugin: subclass it (override the ``on_*`` hooks) or instantiate it and pass hooks.
 
     ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
@@ -141,6 +143,7 @@ class Plugin(ServiceSupport, SessionProtocol):
 
         self._subs = []
         self._context: Optional[PluginContext] = None  # the one on_start got; kept current
+        self._init_durable()
         self._init_io()
         self._init_session()
         self._start_done = False  # on_start returned (handler thread); on_stop runs only then
@@ -158,6 +161,10 @@ class Plugin(ServiceSupport, SessionProtocol):
         for attr, names in _marked_methods(self.__class__, "_plexus_tasks").items():
             for service_name in names:
                 self.serve_task(service_name, getattr(self, attr))
+        for attr, declared in _marked_methods(self.__class__, "_plexus_durable").items():
+            for mark in declared:
+                durable_name, pattern, options = cast(Tuple[str, str, Dict[str, Any]], mark)
+                self.durable(durable_name, pattern, getattr(self, attr), **options)
 
     # -- hooks (override or pass to __init__) ---------------------------------------------------
 
@@ -181,6 +188,13 @@ class Plugin(ServiceSupport, SessionProtocol):
         ``config`` already hold it. An exception is logged; the plugin keeps running."""
         self.log.info("new config received; override on_reload() to apply it")
 
+    def on_event_loss(self, first: int, last: int, reason: str) -> None:
+        """Called (on the handler thread, in line with the events) when events of this plugin's patterns
+        were lost and the broker's event log could not give them back: seqs ``first``..``last`` (a range
+        that may also hold other topics' seqs; 0..0 when the sequence's epoch changed) and why. Every other
+        loss the runtime repaired by itself (docs/PROTOCOL.md section 10). The default logs a warning."""
+        self.log.warning("events lost: seqs %d-%d (%s)", first, last, reason)
+
     def on_mesh_ready(self, plugins: List[str]) -> None:
         """Called when the broker announces ``plexus.mesh.ready``: every enabled supervised plugin
         (``plugins``, their names; attached ones do not count) is running. May come several times: again
@@ -194,7 +208,7 @@ class Plugin(ServiceSupport, SessionProtocol):
         compiled = Pattern(pattern)
         fn = handler if handler is not None else (lambda event: self.on_event(event))
         self._subs.append((compiled, fn))
-        self._on_sockets(functools.partial(self._add_prefix, compiled.prefix))  # the SUB is the I/O thread's
+        self._on_sockets(functools.partial(self._add_subscription, compiled))  # the SUB is the I/O thread's
         return handler if handler is not None else self.on_event
 
     def on(self, pattern: str) -> Callable[[Handler], Handler]:
@@ -215,20 +229,28 @@ class Plugin(ServiceSupport, SessionProtocol):
         """Fire-and-forget publish on ``events_in``. ``data``: bytes, str (UTF-8) or JSON-serializable.
         Header ``source`` defaults to the instance id. Works from ``on_start`` on, from any thread: the
         event is handed to the I/O thread, which sends it (in the order of the calls of each thread, and
-        before any later answer or ``GOODBYE``). Raises ``ProtocolError`` for an invalid topic."""
+        before any later answer or ``GOODBYE``). Raises ``ProtocolError`` for an invalid topic.
+
+        Never drops an event silently: when the broker does not take events as fast as they are published,
+        they wait in the SDK (the socket's queue, then up to ``PUB_OUTBOX_MAX`` more); beyond that this raises
+        :class:`PlexusError` 503 and the event is not sent. Use :meth:`publish_ack` to know it is stored."""
         if self._pub is None:
             raise RuntimeError("publish() needs the events endpoint from WELCOME: call it from on_start on")
         h = P.check_headers(headers)
         h.setdefault("source", self.instance)
         frames = P.encode_event(topic, data, h)  # validated here, so that the caller gets the error
+        if len(self._pub_outbox) >= PUB_OUTBOX_MAX:  # read without a lock: an estimate is enough here
+            raise PlexusError(503, "unavailable", f"cannot publish on {topic}: {len(self._pub_outbox)} events wait "
+                                                  "for the broker to take them")
         if self._on_socket_thread():
-            self._pub.send_multipart(frames, zmq.NOBLOCK)
+            self._publish_frames(frames)
             return
         self._post(functools.partial(self._publish_frames, frames))
 
     def publish_ack(self, topic: str, data: P.Payload, headers: Optional[Dict[str, str]] = None,
                     timeout: float = 5.0) -> int:
-        """Acknowledged publish (``PLXC01 PUBLISH`` on a dedicated DEALER): returns the event's seq.
+        """Acknowledged publish (``PLXC01 PUBLISH`` on a dedicated DEALER): returns the event's seq, once the
+        broker stored it in its event log (section 10; a broker without a log answers once it forwarded it).
         Blocks the handler thread up to ``timeout`` seconds (the session keeps heartbeating). Raises
         :class:`PlexusError` on ``ERR`` and :class:`PlexusTimeout` when the broker does not answer. From
         the thread running :meth:`run` only."""
@@ -331,6 +353,12 @@ class Plugin(ServiceSupport, SessionProtocol):
             except Exception:
                 log.exception("handler for %r failed on %s seq=%d", pattern.pattern, event.topic, event.seq)
 
+    def _event_loss(self, loss: Loss) -> None:
+        try:
+            self.on_event_loss(loss.first, loss.last, loss.reason)
+        except Exception:
+            log.exception("on_event_loss failed")
+
     def _mesh_ready(self, event: Event) -> None:
         try:
             plugins = P.decode_mesh_ready(event.data)
@@ -347,6 +375,10 @@ class Plugin(ServiceSupport, SessionProtocol):
         self.config = config
         self.on_start(ctx)  # an exception ends run() (GOODBYE is sent)
         self._start_done = True
+        # Durable subscriptions start once on_start is done; their handler calls come back to this thread.
+        hand_over = lambda work: self._post(functools.partial(self._to_user, work))  # noqa: E731
+        self._start_durables(config, self._control(), invoke_on(
+            hand_over, lambda: self._durable_stop.is_set() or self._stop_reason is not None))
 
     def _apply_config(self, config: Dict[str, Any]) -> None:
         """Makes ``config`` current (plugin and context), then calls ``on_reload``."""
@@ -362,6 +394,8 @@ class Plugin(ServiceSupport, SessionProtocol):
         """The end of run(), on the handler thread: on_stop (once on_start returned), then the I/O thread
         says GOODBYE with ``reason`` and closes the sockets; waits for it, then closes the wake-up pair."""
         try:
+            self._stop_durables()
+            self._join_durables()  # their handler calls run on this thread: none is waited for any more
             if self._start_done:
                 self._start_done = False
                 try:

@@ -21,6 +21,7 @@ When the plugin stops, it also finishes the requests in progress before ``GOODBY
 """
 
 import collections
+import functools
 import logging
 import os
 import queue
@@ -32,11 +33,14 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 import zmq
 
 from . import protocol as P
+from .client import Client
 from .dispatch import ServiceDispatcher
 from .errors import PlexusError, ProtocolError
 from .event import Event
+from .events_codec import Heartbeat, is_heartbeat
 from .handoff import HandlerQueue, Item, Work
 from .patterns import Pattern
+from .repair import GapRepair, Loss, Repair, run_repair
 from .session import INTERNAL_PREFIXES
 
 log = logging.getLogger("plexus")
@@ -54,6 +58,14 @@ SUB_RCVHWM = 100_000
 EVENT_BATCH = 1024
 #: Events held before on_start ran or while a probe is out; at this many the loop stops reading SUB.
 BACKLOG_MAX = SUB_RCVHWM
+#: Send high-water mark of the PUB socket (messages), and how long a blocking send may wait for room (ms).
+#: See _connect_events: together with ZMQ_XPUB_NODROP a full queue refuses instead of dropping.
+PUB_SNDHWM = 100_000
+PUB_SNDTIMEO_MS = 5000
+#: Events waiting for room in the PUB socket's queue; beyond this many, publish() raises (503).
+PUB_OUTBOX_MAX = 100_000
+#: How often the runtime reports its subscriber counts to the broker (SUBSCRIBER, section 10), seconds.
+SUBSCRIBER_REPORT_S = 5.0
 
 # Session states.
 _WAITING = "waiting"          # no DEALER; open one at _retry_at
@@ -111,6 +123,14 @@ class SessionIO:
         self._post_signalled = False
         self._thread_id: Optional[int] = None     # the thread running run(): the handler thread
         self._io_thread_id: Optional[int] = None  # the I/O thread, while it runs
+        # Gap repair of the subscriptions (section 10), on the I/O thread: the decisions, and the DEALER its
+        # REPLAYs and SUBSCRIBER reports use (see _replay_client).
+        self._repair = GapRepair([])
+        self._replayer: Optional[Client] = None
+        self._next_report = 0.0
+        # Events the PUB socket had no room for yet, oldest first (see _publish_frames).
+        self._pub_outbox: Deque[List[bytes]] = collections.deque()
+        self._pub_polled = False
 
     # -- the session protocol (plexus.plugin_session.SessionProtocol) ---------------------------
 
@@ -127,6 +147,10 @@ class SessionIO:
         raise NotImplementedError
 
     def _finish_welcome(self, confirmed: bool) -> None:
+        raise NotImplementedError
+
+    def _event_loss(self, loss: Loss) -> None:
+        """On the handler thread: the plugin's ``on_event_loss`` hook (plexus.plugin)."""
         raise NotImplementedError
 
     # -- threads --------------------------------------------------------------------------------
@@ -249,12 +273,16 @@ class SessionIO:
                     log.info("no WELCOME within %.1f s; retrying with a new socket", self._backoff_used)
                 self._open_session()
 
+            if self._state == _ACTIVE and now >= self._next_report:
+                self._report_subscriber()
             self._flush_backlog()
             self._poll_sub(self._wants_events())
             timeout = max(0.0, min(self._next_deadline() - time.monotonic(), 1.0))
             ready = dict(self._poller.poll(int(timeout * 1000) + 1))
             if self._wake_r is not None and self._wake_r.fileno() in ready:
                 self._drain_wake()
+            if self._pub_outbox and self._pub is not None and self._pub in ready:
+                self._flush_pub()
             if self._dealer is not None and self._dealer in ready:
                 self._read_control()
             self._run_posted()
@@ -343,11 +371,66 @@ class SessionIO:
                     self._finish_welcome(confirmed=True)
                     room = handoff.room() if self._started and not self._backlog else 0
                 continue
+            delivered = self._repaired(event)
             if direct:
-                batch.append(event)
+                batch.extend(delivered)
             else:
-                self._backlog.append(event)
+                self._backlog.extend(delivered)
         handoff.put_many(batch)
+
+    # -- gap repair (section 10) ---------------------------------------------------------------
+
+    def _repaired(self, event: Event) -> List[Item]:
+        """What ``event`` (a live event or an event heartbeat) brings for the handler thread, in order: none
+        (a duplicate, a heartbeat), itself, or the events a repair found before it, and the losses it could
+        not repair (as work that calls ``on_event_loss`` there, in line with the events)."""
+        if is_heartbeat(event):
+            try:
+                job: Optional[Repair] = self._repair.on_heartbeat(Heartbeat.decode(event.data))
+            except ProtocolError as exc:
+                log.warning("ignoring malformed event heartbeat: %s", exc)
+                job = None
+        else:
+            job = self._repair.on_event(event)
+        if job is not None:
+            # The repair runs here, on the I/O thread, which owns the SUB socket and so the order of events:
+            # nothing after the event that revealed the gap may be handed over before the missing ones. It
+            # blocks the loop for the few REPLAY round trips it takes; meanwhile the replay client's on_wait
+            # (and _repair_sleep) keep heartbeating the session.
+            run_repair(job, self._replay_client().replay_request, sleep=self._repair_sleep)
+        return [item if isinstance(item, Event) else functools.partial(self._event_loss, item)
+                for item in self._repair.drain()]
+
+    def _replay_client(self) -> Client:
+        """The I/O thread's own DEALER for REPLAY and SUBSCRIBER. Not the session's DEALER: its replies
+        would have to be told apart from PLXP01 traffic in _read_control, a batch can be thousands of frames,
+        and the session DEALER is replaced on every reconnect. Made on first use, in the run's context."""
+        if self._replayer is None:
+            self._replayer = Client(self._control(), 5.0, self._ctx, on_wait=self._tick)
+        return self._replayer
+
+    def _repair_sleep(self, seconds: float) -> None:
+        """A repair waiting for the log's writer, on the I/O thread: heartbeats go on."""
+        end = time.monotonic() + seconds
+        while True:
+            self._tick()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.1))
+
+    def _report_subscriber(self) -> None:
+        """SUBSCRIBER every SUBSCRIBER_REPORT_S while there are subscriptions (so STATS shows who is slow)."""
+        self._next_report = time.monotonic() + SUBSCRIBER_REPORT_S
+        if not self._repair.patterns:
+            return
+        try:
+            self._replay_client().report_subscriber(f"{self.instance}/events", [str(p) for p in self._repair.patterns],
+                                                    self._repair.counts, timeout=1.0)
+        except PlexusError as exc:
+            if exc.code == 405:  # a broker before section 10: do not ask again this run
+                self._next_report = float("inf")
+            log.debug("SUBSCRIBER report not taken: %s", exc)
 
     def _flush_backlog(self) -> None:
         """Once on_start is handed over, moves held events (and the work behind them) to the handler
@@ -424,6 +507,14 @@ class SessionIO:
         if self._pub is None:
             self._pub = self._ctx.socket(zmq.PUB)
             self._pub.setsockopt(zmq.LINGER, LINGER_MS)
+            # A PUB socket drops what finds its queue full, silently; a publisher must never lose events that
+            # way. XPUB_NODROP makes a full queue refuse the send instead (EAGAIN, or a blocking send waits up
+            # to SNDTIMEO and then raises), and the high-water mark leaves room for bursts. The I/O thread
+            # sends without blocking (a 5 s wait would stop heartbeats) and keeps what did not fit in
+            # _pub_outbox until the socket has room; publish() raises once that is full.
+            self._pub.setsockopt(zmq.SNDHWM, PUB_SNDHWM)
+            self._pub.setsockopt(zmq.XPUB_NODROP, 1)
+            self._pub.setsockopt(zmq.SNDTIMEO, PUB_SNDTIMEO_MS)
         if self._sub is None:
             self._sub = self._ctx.socket(zmq.SUB)
             self._sub.setsockopt(zmq.LINGER, 0)
@@ -438,6 +529,8 @@ class SessionIO:
             if self._sync_topic is not None:
                 self._sub.setsockopt(zmq.SUBSCRIBE, self._sync_topic.encode("utf-8"))
             self._sub_polled = False
+        if old_out != events_out:
+            self._repair.resubscribed()  # a new connection: its first heartbeat checks the tail
         for sock, old, new in ((self._pub, old_in, events_in), (self._sub, old_out, events_out)):
             if old == new:
                 continue
@@ -455,9 +548,40 @@ class SessionIO:
         if self._sub is not None:
             self._sub.setsockopt(zmq.SUBSCRIBE, prefix)
 
+    def _add_subscription(self, pattern: Pattern) -> None:
+        """A pattern subscribed (before run(), or on the I/O thread while running): its prefix, and its
+        topics' gap repair."""
+        if pattern not in self._repair.patterns:
+            self._repair.patterns.append(pattern)
+        self._add_prefix(pattern.prefix)
+
     def _publish_frames(self, frames: List[bytes]) -> None:
-        if self._pub is not None:
-            self._pub.send_multipart(frames, zmq.NOBLOCK)
+        """Sends an event on the I/O thread, never dropping it: what finds the PUB queue full waits in
+        _pub_outbox (in order) until the poller says there is room."""
+        if self._pub is None:
+            return
+        if not self._pub_outbox:
+            try:
+                self._pub.send_multipart(frames, zmq.NOBLOCK)
+                return
+            except zmq.Again:
+                log.warning("the PUB socket's queue is full (%d events): holding events until the broker "
+                            "takes them", PUB_SNDHWM)
+        self._pub_outbox.append(frames)
+        if not self._pub_polled:
+            self._poller.register(self._pub, zmq.POLLOUT)
+            self._pub_polled = True
+
+    def _flush_pub(self) -> None:
+        while self._pub_outbox and self._pub is not None:
+            try:
+                self._pub.send_multipart(self._pub_outbox[0], zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self._pub_outbox.popleft()
+        if self._pub_polled and self._pub is not None:
+            self._poller.unregister(self._pub)
+        self._pub_polled = False
 
     def _shutdown(self, reason: str) -> None:
         """On the I/O thread at the end: what other threads handed over (publishes from on_stop, answers),
@@ -465,6 +589,7 @@ class SessionIO:
         said_goodbye = False
         try:
             self._run_posted()
+            self._flush_pub_blocking()
             said_goodbye = self._session and self._dealer is not None
             if said_goodbye:
                 self._send_frames(P.encode_goodbye(reason))
@@ -474,10 +599,14 @@ class SessionIO:
                 # Let GOODBYE out, but not forever; a REGISTER nobody took is just dropped.
                 self._dealer.close(linger=LINGER_MS if said_goodbye else 0)
                 self._dealer = None
+            if self._replayer is not None:
+                self._replayer.close()
+                self._replayer = None
             if self._sub is not None:
                 self._sub.close()
             if self._pub is not None:
                 self._pub.close()  # LINGER_MS lets the last events (from on_stop) out
+            self._pub_polled = False
             self._sub = self._pub = None
             self._sub_polled = False
             self._endpoints = (None, None)
@@ -487,6 +616,19 @@ class SessionIO:
                 self._ctx = None
             self._session = False
             self._state = _WAITING
+
+    def _flush_pub_blocking(self) -> None:
+        """At the end: events still held for the PUB socket go out with blocking sends (each waits at most
+        SNDTIMEO); those that still find no room are counted and logged, not dropped silently."""
+        while self._pub_outbox and self._pub is not None:
+            try:
+                self._pub.send_multipart(self._pub_outbox[0])
+            except zmq.Again:
+                log.error("stopping: %d event(s) could not be published (the broker took none for %.0f s)",
+                          len(self._pub_outbox), PUB_SNDTIMEO_MS / 1000)
+                self._pub_outbox.clear()
+                return
+            self._pub_outbox.popleft()
 
     # -- stopping (on the I/O thread) --------------------------------------------------------------
 

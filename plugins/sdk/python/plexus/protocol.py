@@ -33,6 +33,9 @@ HEARTBEAT_INTERVAL_MS = 1000
 HEARTBEAT_LIVENESS = 3
 
 MAX_FRAMES = 64
+#: The 64-frame limit is the broker's, on what it receives. Its answers may hold more: a REPLAY batch is a
+#: JSON frame then three frames per event, up to 10,000 events (section 10).
+MAX_REPLY_FRAMES = 4 + 1 + 3 * 10_000
 MAX_CONTROL_BYTES = 16 * 1024 * 1024
 MAX_REQUEST_ID = 255
 MAX_TOPIC_BYTES = 255
@@ -77,12 +80,24 @@ SERVICES = b"SERVICES"  #: client: the service table
 # CANCEL and TRIGGER. Task runs reach plugins as REQUESTs (see plexus.task for their headers).
 TASKS = b"TASKS"        #: client: VERB, ARG?
 
+# Reliable events (section 10): the event log's state and last event, replay, durable subscriptions and
+# subscriber reports. Their codec is plexus.events_codec.
+EVENTS = b"EVENTS"          #: client: ("LAST", TOPIC)?
+REPLAY = b"REPLAY"          #: client: JSON request -> JSON batch, then TOPIC, PAYLOAD, META triples
+DURABLE = b"DURABLE"        #: client: VERB (OPEN, ACK, DEAD, LIST, DELETE), JSON?, PAYLOAD?
+SUBSCRIBER = b"SUBSCRIBER"  #: client: JSON report
+
 # Broker events (section 5).
 BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself
 MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled supervised plugin is running
 #: Topics of the subscription probes (section 4): ``plexus.sync.INSTANCE``. The SDK's business only:
 #: events on these topics never reach a plugin's handlers.
 SYNC_PREFIX = "plexus.sync."
+#: The broker's event heartbeat (section 10), about once a second: ``{"n", "head", "first_seq", "dropped",
+#: "epoch"}`` with META ``seq`` 0. Not an event of the sequence; the SDKs' gap repair consumes it.
+EVENTS_HEARTBEAT = "plexus.events.heartbeat"
+#: Where ``DURABLE DEAD`` publishes a durable subscription's dead letters: ``plexus.deadletter.NAME``.
+DEADLETTER_PREFIX = "plexus.deadletter."
 
 # Dot-separated non-empty parts (no leading, trailing or double dot), so plexus.sync.<instance> is a topic.
 NAME_RE = re.compile(r"(?=[A-Za-z0-9_.-]{1,128}\Z)[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z")
@@ -202,15 +217,16 @@ def encode_control(header: bytes, command: bytes, *args: bytes) -> Frames:
     return frames
 
 
-def decode_control(frames: Sequence[bytes]) -> ControlMessage:
+def decode_control(frames: Sequence[bytes], max_frames: int = MAX_FRAMES) -> ControlMessage:
     """Decodes a message received on a DEALER connected to ``control``.
 
     Accepts the message with or without the leading empty delimiter (the broker omits it when the
-    request omitted it). Raises ``ProtocolError`` for anything else that does not fit section 2.
+    request omitted it). Raises ``ProtocolError`` for anything else that does not fit section 2, and for
+    more than ``max_frames`` frames (replies to a client pass :data:`MAX_REPLY_FRAMES`).
     """
     frames = [bytes(f) for f in frames]
-    if len(frames) > MAX_FRAMES:
-        raise ProtocolError(f"too many frames: {len(frames)} > {MAX_FRAMES}")
+    if len(frames) > max_frames:
+        raise ProtocolError(f"too many frames: {len(frames)} > {max_frames}")
     if frames and frames[0] == b"":
         frames = frames[1:]
     if len(frames) < 2:
@@ -243,7 +259,7 @@ def encode_request(command: bytes, request_id: bytes, *args: bytes) -> Frames:
 def decode_reply(frames: Sequence[bytes]) -> Reply:
     """Decodes a ``PLXC01`` reply. An ``ERR`` reply is returned (``ok=False``), not raised, so that
     the caller can first match its request id; :func:`reply_error` turns it into an exception."""
-    msg = decode_control(frames)
+    msg = decode_control(frames, MAX_REPLY_FRAMES)
     if msg.header != CLIENT:
         raise ProtocolError(f"expected a {CLIENT.decode()} reply, got header {msg.header.decode()}")
     if msg.command not in (OK, ERR):
@@ -359,7 +375,8 @@ class RawEvent(NamedTuple):
 
 def decode_event(frames: Sequence[bytes]) -> RawEvent:
     """Decodes an event from ``events_out`` and checks its META (``seq`` an unsigned and ``time`` a signed
-    64-bit integer, ``source`` a string, ``headers`` when present an object of strings)."""
+    64-bit integer, ``source`` a string, ``headers`` when present an object of strings; ``prev``, an unsigned
+    64-bit integer, and ``epoch``, a string, may be absent: brokers before section 10 do not send them)."""
     if len(frames) != 3:
         raise ProtocolError(f"event must have 3 frames [TOPIC, PAYLOAD, META], got {len(frames)}")
     raw_topic, payload, raw_meta = (bytes(f) for f in frames)
@@ -378,6 +395,12 @@ def decode_event(frames: Sequence[bytes]) -> RawEvent:
             raise ProtocolError(f"event META: {key!r} must be from {low} to {high}, got {value}")
     if not isinstance(meta.get("source"), str):
         raise ProtocolError(f"event META: 'source' must be a string, got {meta.get('source')!r}")
+    prev = meta.get("prev")
+    if prev is not None and (not isinstance(prev, int) or isinstance(prev, bool) or not 0 <= prev <= 2**64 - 1):
+        raise ProtocolError(f"event META: 'prev' must be an integer from 0 to {2**64 - 1}, got {prev!r}")
+    epoch = meta.get("epoch")
+    if epoch is not None and not isinstance(epoch, str):
+        raise ProtocolError(f"event META: 'epoch' must be a string, got {epoch!r}")
     headers = meta.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise ProtocolError(f"event META: 'headers' must be an object of strings, got {headers!r}")

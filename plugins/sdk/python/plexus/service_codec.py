@@ -208,7 +208,7 @@ class CallReply(NamedTuple):
 
 def decode_call_reply(frames: Sequence[bytes]) -> CallReply:
     """Decodes a ``PLXC01`` reply that may also be ``PARTIAL`` (only ``CALL`` gets those)."""
-    msg = P.decode_control(frames)
+    msg = P.decode_control(frames, P.MAX_REPLY_FRAMES)
     if msg.header != P.CLIENT:
         raise ProtocolError(f"expected a {P.CLIENT.decode()} reply, got header {msg.header.decode()}")
     if msg.command not in (P.OK, P.ERR, P.PARTIAL):

@@ -19,7 +19,7 @@ from .patterns import Pattern
 #: Prefixes the SDK subscribes to for itself, after the user's patterns and before its probe topic
 #: ``plexus.sync.INSTANCE`` (which comes last of all, see :mod:`plexus.plugin`). Events that match only
 #: these never reach a user handler (see :func:`route`).
-INTERNAL_PREFIXES: Tuple[bytes, ...] = (P.MESH_READY.encode("utf-8"),)
+INTERNAL_PREFIXES: Tuple[bytes, ...] = (P.MESH_READY.encode("utf-8"), P.EVENTS_HEARTBEAT.encode("utf-8"))
 
 log = logging.getLogger("plexus")
 
@@ -112,13 +112,15 @@ class Route(NamedTuple):
 def route(topic: str, source: str, subscriptions: Sequence[Tuple[Pattern, Callable[..., Any]]]) -> Route:
     """Routes an event by ``topic`` and ``source`` (its META ``source``).
 
-    Subscription probes (``plexus.sync.*``, anyone's) go nowhere, even when a user pattern such as ``>``
+    Subscription probes (``plexus.sync.*``, anyone's) and the event heartbeat go nowhere, even when a user pattern such as ``>``
     matches them: they are the SDKs' business (section 4). Otherwise only the user's patterns select handlers: the SDK's own subscription to ``plexus.mesh.ready`` lets
     that event in, but it reaches a handler only when a user pattern matches it too. The hook fires only
     for events whose source is the broker, so that an ordinary publisher using the topic by mistake does
     not trigger it (the check is not a security boundary: a PUB may claim any ``source`` header).
     """
-    if topic.startswith(P.SYNC_PREFIX):
+    if topic.startswith(P.SYNC_PREFIX) or topic == P.EVENTS_HEARTBEAT:
+        # The event heartbeat is no event of the sequence (section 10): gap repair consumes it, and a ">"
+        # handler that only wants events must not get one every second.
         return Route(False, [])
     handlers = [(pattern, fn) for pattern, fn in subscriptions if pattern.matches(topic)]
     return Route(topic == P.MESH_READY and source == P.BROKER_SOURCE, handlers)

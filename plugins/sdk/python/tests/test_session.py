@@ -172,8 +172,12 @@ class RouteTest(unittest.TestCase):
         self.assertFalse(target.mesh_ready)
         self.assertEqual([fn for _, fn in target.handlers], ["user.*", "user.created", "user.>"])
 
-    def test_internal_prefix_is_the_mesh_ready_topic(self):
-        self.assertEqual(INTERNAL_PREFIXES, (b"plexus.mesh.ready",))
+    def test_internal_prefixes_are_the_mesh_ready_topic_and_the_event_heartbeat(self):
+        self.assertEqual(INTERNAL_PREFIXES, (b"plexus.mesh.ready", b"plexus.events.heartbeat"))
+
+    def test_the_event_heartbeat_reaches_no_handler(self):
+        target = route("plexus.events.heartbeat", "plexus.broker", subs(">", "plexus.>"))
+        self.assertEqual((target.mesh_ready, target.handlers), (False, []))
 
 
 if __name__ == "__main__":

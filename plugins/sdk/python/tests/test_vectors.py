@@ -16,6 +16,7 @@ from unittest import mock
 from plexus import Client, Event, Pattern, PlexusError, Plugin, ProtocolError, validate_topic
 from plexus import protocol as P
 from plexus import service_codec as S
+from plexus.events_codec import Heartbeat, ReplayBatch, SubscriberCounts
 from plexus.session import RegistrationToken
 
 VECTORS = Path(__file__).resolve().parents[4] / "Tests" / "Fixtures" / "vectors"
@@ -87,8 +88,17 @@ class CapturingClient(Client):
         if command == P.PUBLISH:
             return [b'{"seq":1}']
         if command in (P.PLUGINS, P.STATUS, P.SERVICES, P.START, P.STOP, P.RESTART, P.UPGRADE) or (
-                command == P.TASKS and frames[4] == b"LIST"):
+                command in (P.TASKS, P.DURABLE) and frames[4] == b"LIST"):
             return [b"[]"]
+        if command == P.EVENTS and len(frames) > 4:
+            return [b"a.b", b"", b'{"seq":1,"time":0,"source":"x"}']
+        if command == P.REPLAY:
+            return [b'{"count":0,"scanned_to":0,"next_seq":1,"done":true}']
+        if command == P.DURABLE:
+            verb = frames[4]
+            if verb == b"OPEN":
+                return [b'{"name":"n","pattern":">","acked":0,"created":true}']
+            return [b'{"acked":1}' if verb == b"ACK" else b'{"seq":1}' if verb == b"DEAD" else b"{}"]
         return [b"{}"]
 
 
@@ -117,6 +127,33 @@ def send_as_client(m: Dict[str, Any]) -> Optional[List[bytes]]:
         options = m["options"]
         client.call(m["service"], frame(m["body"]), timeout=options["timeout_ms"] / 1000,
                     headers=options["headers"] or None, idempotent=options["idempotent"])
+    elif command == "EVENTS":
+        if m["last_of"] is None:
+            client.events_state()
+        else:
+            client.last_event(m["last_of"])
+    elif command == "REPLAY":
+        r = m["replay"]
+        client.replay(r["pattern"], r.get("from_seq"), r.get("from_time"), r.get("last"), r.get("to_seq"),
+                      r.get("to_time"), r.get("max_events", 1000), r.get("max_bytes"))
+    elif command == "DURABLE":
+        verb, body = m["verb"], m["body"] or {}
+        if verb == "OPEN":
+            client.durable_open(body["name"], body["pattern"], body.get("start", "new"))
+        elif verb == "ACK":
+            client.durable_ack(body["name"], body["seq"])
+        elif verb == "DEAD":
+            client.durable_dead(body["name"], body["seq"], body["topic"], body["error"], body["attempts"],
+                                frame(m["payload"]))
+        elif verb == "LIST":
+            client.durable_list()
+        else:
+            client.durable_delete(body["name"])
+    elif command == "SUBSCRIBER":
+        r = m["report"]
+        counts = SubscriberCounts(r["received"], r["delivered"], r["gaps_seen"], r["gaps_repaired"],
+                                  r["events_repaired"], r["events_lost"])
+        client.report_subscriber(r["id"], r["patterns"], counts)
     elif command == "TASKS":
         verb, argument = m["verb"], m["argument"]
         if verb == "LIST":
@@ -231,6 +268,21 @@ class CodecVectorTest(unittest.TestCase):
                 if m["status"] != "PARTIAL":  # decode_reply is for the commands that get no PARTIAL
                     self.assertEqual(P.decode_reply(frames).ok, m["status"] == "OK")
 
+    def test_replay_batches_decode(self) -> None:
+        for vector in self.codec["client_replies"]:
+            if not vector["name"].startswith("OK of REPLAY"):
+                continue
+            with self.subTest(vector=vector["name"]):
+                reply = P.decode_reply([frame(s) for s in vector["frames"]])
+                batch = ReplayBatch.decode(reply.body)
+                header = vector["frames"][3]["json"]
+                self.assertEqual((batch.count, batch.scanned_to, batch.next_seq, batch.done, batch.epoch),
+                                 (header["count"], header["scanned_to"], header["next_seq"], header["done"],
+                                  header["epoch"]))
+                self.assertEqual([(g.first, g.last, g.reason) for g in batch.gaps],
+                                 [(g["first"], g["last"], g["reason"]) for g in header["gaps"]])
+                self.assertEqual(len(batch.events), header["count"])
+
     def test_plugin_messages_as_the_plugin_sends_them(self) -> None:
         for vector in self.codec["plugin_messages"]:
             with self.subTest(vector=vector["name"]):
@@ -258,6 +310,12 @@ class CodecVectorTest(unittest.TestCase):
                 event = Event.from_frames([frame(s) for s in spec])
                 self.assertEqual((event.topic, event.data, event.seq, event.time, event.source, event.headers),
                                  (m["topic"], frame(m["payload"]), m["seq"], m["time"], m["source"], m["headers"]))
+                # Absent prev and epoch (brokers before section 10) decode as None.
+                self.assertEqual((event.prev, event.epoch), (m.get("prev"), m.get("epoch")))
+                if "heartbeat" in m:
+                    h = m["heartbeat"]
+                    self.assertEqual(Heartbeat.decode(event.data),
+                                     Heartbeat(h["n"], h["head"], h["first_seq"], h["dropped"], h["epoch"]))
 
     def test_invalid_broker_messages_are_refused(self) -> None:
         for vector in self.codec["invalid"]["broker_messages"]:
