@@ -76,7 +76,8 @@ struct VectorTests {
         for vector in try Vectors.codec.list("events_out") {
             let meaning = vector.decoded
             let expected = EventMeta(
-                seq: UInt64(try VectorMeaning.int(meaning["seq"])), time: Int64(try VectorMeaning.int(meaning["time"])),
+                seq: UInt64(try VectorMeaning.int(meaning["seq"])), prev: meaning["prev"]?.intValue.map { UInt64($0) },
+                time: Int64(try VectorMeaning.int(meaning["time"])), epoch: meaning["epoch"]?.stringValue,
                 source: meaning["source"]?.stringValue ?? "", headers: try VectorMeaning.strings(meaning["headers"]))
             for frames in try vector.encodings() {
                 #expect(try EventCodec.decodeTopic(frames[0]) == meaning["topic"]?.stringValue, "\(vector.name)")
@@ -86,10 +87,18 @@ struct VectorTests {
             let headersJSON = expected.headers.isEmpty ? nil : JSONCoding.encode(expected.headers)
             var meta: [UInt8] = []
             EventCodec.writeMeta(
-                into: &meta, seq: expected.seq, time: expected.time, source: expected.source, headersJSON: headersJSON)
-            let encoder = EventMetaEncoder()
+                into: &meta, seq: expected.seq, prev: expected.prev, time: expected.time, epoch: expected.epoch,
+                source: expected.source, headersJSON: headersJSON)
+            let encoder = EventMetaEncoder(epoch: expected.epoch)
             let fast = withExtendedLifetime(encoder) {  // its bytes live as long as the encoder
-                Array(encoder.encode(seq: expected.seq, time: expected.time, source: expected.source, headersJSON: headersJSON))
+                Array(
+                    encoder.encode(
+                        seq: expected.seq, prev: expected.prev, time: expected.time, source: expected.source,
+                        headersJSON: headersJSON))
+            }
+            if let heartbeat = meaning["heartbeat"] {
+                let decoded = try JSONCoding.decode(EventHeartbeat.self, from: try Frame.bytes(meaning["payload"]), what: "heartbeat")
+                #expect(decoded == (try JSONCoding.decode(EventHeartbeat.self, from: try VectorMeaning.json(heartbeat), what: "v")))
             }
             #expect(fast == meta, "\(vector.name): EventMetaEncoder and writeMeta differ")
             let topic = Array((meaning["topic"]?.stringValue ?? "").utf8)
@@ -315,7 +324,15 @@ enum VectorMeaning {
     }
 
     static func error(_ value: JSONValue?) throws -> ProtocolError {
-        ProtocolError(code: try int(value?["code"]), error: try string(value?["error"]), message: try string(value?["message"]))
+        ProtocolError(
+            code: try int(value?["code"]), error: try string(value?["error"]), message: try string(value?["message"]),
+            details: value?["details"])
+    }
+
+    /// A meaning written as a JSON value, as the frame that carries it.
+    static func json(_ value: JSONValue?) throws -> [UInt8] {
+        guard let value else { throw VectorError("missing JSON value") }
+        return JSONCoding.encode(value)
     }
 
     static func reason(_ value: JSONValue?) -> String? { value?.stringValue }
@@ -360,6 +377,15 @@ enum VectorMeaning {
         case "TASKS":
             guard let verb = TaskVerb(rawValue: try string(meaning["verb"])) else { throw VectorError("TASKS verb") }
             return .tasks(verb, argument: meaning["argument"]?.stringValue)
+        case "EVENTS": return .events(lastOf: meaning["last_of"]?.stringValue)
+        case "REPLAY": return .replay(try ReplayRequest.decode(try json(meaning["replay"])))
+        case "DURABLE":
+            var frames = [Array(try string(meaning["verb"]).utf8)]
+            if let body = meaning["body"], body != .null { frames.append(try json(body)) }
+            if let payload = meaning["payload"], payload != .null { frames.append(try Frame.bytes(payload)) }
+            return .durable(try DurableCommand.decode(frames))
+        case "SUBSCRIBER":
+            return .subscriber(try JSONCoding.decode(SubscriberReport.self, from: try json(meaning["report"]), what: "report"))
         default: throw VectorError("unknown client command \(name)")
         }
     }
