@@ -17,6 +17,8 @@ enum EventLogFuzz {
     static let directory: String = {
         let path = NSTemporaryDirectory() + "plexus-fuzz-eventlog-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // libFuzzer ends the process with exit(): remove the directory then (a trap leaves it, with the input).
+        atexit { try? FileManager.default.removeItem(atPath: EventLogFuzz.directory) }
         return path
     }()
 
