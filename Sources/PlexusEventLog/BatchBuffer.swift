@@ -7,8 +7,6 @@ final class BatchBuffer: @unchecked Sendable {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var capacity: Int
     private(set) var count = 0
-    /// The highest sequence number in the batch (a gap's last).
-    var lastKey: UInt64 = 0
 
     init(capacity: Int = 1 << 20) {
         self.capacity = max(capacity, 64)
@@ -21,7 +19,6 @@ final class BatchBuffer: @unchecked Sendable {
 
     func reset() {
         count = 0
-        lastKey = 0
     }
 
     private func reserve(_ extra: Int) {
@@ -71,7 +68,6 @@ final class BatchBuffer: @unchecked Sendable {
         offset += meta.count
         put(payload, at: offset)
         count = start + size
-        lastKey = kind == .event ? seq : prev
         return size
     }
 

@@ -106,7 +106,9 @@ extension EventLog {
         return nil
     }
 
-    /// The last stored event on exactly this topic (nil if none held).
+    /// The last stored event on exactly this topic (nil if none held). A lookup in the writer's table of
+    /// last seqs; once more than `EventLogRecovery.maxTopics` topics were met, a topic missing from it
+    /// is searched backwards from the newest event, which for a topic not held reads the whole log.
     public func lastEvent(topic: String) -> StoredEvent? {
         let (known, complete) = shared.state.withLock { ($0.lastSeqPerTopic[topic], $0.topicsComplete) }
         // A topic's last seq deleted by retention means every older one of it went too.

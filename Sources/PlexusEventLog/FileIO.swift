@@ -51,10 +51,16 @@ enum FileIO {
 
     /// Creates `path` and its parents when missing, and checks that files can be made in it.
     static func makeDirectory(_ path: String) throws(EventLogError) {
+        let existed = FileManager.default.fileExists(atPath: path)
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw EventLogError("create directory", path: path, detail: "\(error.localizedDescription)")
+        }
+        if !existed {
+            // The new directory's entry must survive a power loss like the files that go into it.
+            let parent = (path as NSString).deletingLastPathComponent
+            try syncDirectory(parent.isEmpty ? "." : parent)
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {

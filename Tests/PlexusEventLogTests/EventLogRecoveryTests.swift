@@ -112,4 +112,24 @@ struct EventLogRecoveryTests {
         #expect(log.recovery.badRanges == [EventLogGap(first: 10, last: 10, reason: "corrupted record")])
         #expect(readAll(log).events == Array(events.dropFirst()))
     }
+
+    @Test("past maxTopics topics the table stops growing, and lastEvent still finds a topic left out")
+    func manyTopics() throws {
+        let directory = TemporaryDirectory()
+        let count = EventLogRecovery.maxTopics + 10
+        let events = (1...count).map { event(UInt64($0), topic: "topic.\($0)", size: 8) }
+        do {
+            let log = try EventLog(configuration: configuration(directory))
+            write(events, to: log)
+            #expect(log.lastEvent(topic: "topic.\(count)") == events[count - 1])
+            log.close()
+        }
+        let log = try EventLog(configuration: configuration(directory))
+        defer { log.close() }
+        #expect(log.recovery.lastSeqPerTopic.count == EventLogRecovery.maxTopics)
+        #expect(log.recovery.lastSeqPerTopic["topic.1"] == 1)
+        #expect(log.recovery.lastSeqPerTopic["topic.\(count)"] == nil)
+        #expect(log.lastEvent(topic: "topic.\(count)") == events[count - 1])
+        #expect(log.lastEvent(topic: "topic.0") == nil)
+    }
 }

@@ -87,6 +87,10 @@ struct EventLogRetentionTests {
         #expect(read.events == (1...UInt64(acceptedCount)).map { event($0) })
         #expect(read.gaps == [EventLogGap(first: firstDropped, last: 100, reason: "writer fell behind")])
         #expect(log.info.gaps == 1)
+        // A read inside the gap gets the part of it asked for.
+        let inside = log.read(from: firstDropped + 5, to: firstDropped + 10, maxEvents: .max, maxBytes: .max) { _ in true }
+        #expect(inside.gaps == [EventLogGap(first: firstDropped + 5, last: firstDropped + 10, reason: "writer fell behind")])
+        #expect(inside.events.isEmpty && inside.reachedEnd && inside.scannedTo == firstDropped + 10)
         write([event(101)], to: log)
         #expect(readAll(log).events.last == event(101))
     }
