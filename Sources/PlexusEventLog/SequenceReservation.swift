@@ -38,7 +38,8 @@ public struct SequenceReservation {
             epoch = file.epoch
             reserved = file.reserved
         } else {
-            epoch = UUID().uuidString.lowercased()
+            // 64 random bits in hex: unique enough to tell sequences apart, and short, since every META carries it.
+            epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
             reserved = 0
             try save()
         }
