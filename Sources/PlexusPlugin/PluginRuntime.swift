@@ -52,10 +52,15 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         }
     }
 
-    /// One consumer per declared durable subscription, once the plugin has started.
+    /// One consumer per durable subscription the plugin declares, or its `config:` block does (the
+    /// config's entry wins over a declared one of the same name), once the plugin has started.
     private func startDurables(context: PluginContext) -> [DurableRunner] {
         let plugin = self.plugin
-        return plugin.durableSubscriptions.map { subscription in
+        let (configured, problems) = DurableSubscription.declared(in: context.config)
+        for problem in problems { context.logger.error("ignoring a durable subscription: \(problem)") }
+        let names = Set(configured.map(\.name))
+        let subscriptions = plugin.durableSubscriptions.filter { !names.contains($0.name) } + configured
+        return subscriptions.map { subscription in
             DurableRunner(subscription: subscription, controlEndpoint: options.controlEndpoint, context: context) { event in
                 do {
                     try await plugin.handleDurable(event, subscription: subscription.name, context: context)

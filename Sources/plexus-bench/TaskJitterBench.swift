@@ -53,15 +53,16 @@ struct TaskJitterBench {
             process.terminate()
             process.waitUntilExit()
         }
-        var endpoints: [String: String]?
+        var endpoints: BoundEndpoints?
         let deadline = Date().addingTimeInterval(20)
         while endpoints == nil && Date() < deadline {
+            // The ready file holds the endpoints and the broker's pid.
             if let data = try? Data(contentsOf: ready) {
-                endpoints = try? JSONDecoder().decode([String: String].self, from: data)
+                endpoints = try? JSONCoding.decode(BoundEndpoints.self, from: Array(data), what: "ready file")
             }
             if endpoints == nil { Thread.sleep(forTimeInterval: 0.02) }
         }
-        guard let control = endpoints?["control"] else { throw BenchError("the broker did not start") }
+        guard let control = endpoints?.control else { throw BenchError("the broker did not start") }
 
         let recorder = try LatenessRecorder(context: context, control: control, capacity: min(tasks, 1024))
         defer { recorder.stop() }
