@@ -10,7 +10,8 @@ extension Broker {
     func publishAcknowledged(_ event: BrokerEvent, to envelope: ControlEnvelope, requestID: [UInt8]) {
         let (seq, logged) = publish(event)
         guard store.log != nil else {
-            sendControl(envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(PublishReply(seq: seq))]).encode())
+            sendControl(
+                envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(PublishReply(seq: seq))]).encode())
             return
         }
         guard logged else {
@@ -30,7 +31,8 @@ extension Broker {
     func answerStoredPublishes() {
         for ack in store.takeStoredAcks() {
             sendControl(
-                ack.envelope, ClientReply.ok(requestID: ack.requestID, body: [JSONCoding.encode(PublishReply(seq: ack.seq))]).encode()
+                ack.envelope,
+                ClientReply.ok(requestID: ack.requestID, body: [JSONCoding.encode(PublishReply(seq: ack.seq))]).encode()
             )
         }
     }
@@ -100,14 +102,16 @@ extension Broker {
                     guard existing.pattern == open.pattern else {
                         throw ProtocolError(
                             .conflict,
-                            "durable subscription '\(open.name)' exists with pattern '\(existing.pattern)'; DELETE it to change the pattern")
+                            "durable subscription '\(open.name)' exists with pattern '\(existing.pattern)'; DELETE it to change the pattern"
+                        )
                     }
                     existing.created = false
                     existing.epoch = store.epoch
                     return sendOK(envelope, requestID, existing)
                 }
                 guard store.durable.cursors.count < DurableStore.maxSubscriptions else {
-                    throw ProtocolError(.unavailable, "the broker holds \(DurableStore.maxSubscriptions) durable subscriptions, its limit")
+                    throw ProtocolError(
+                        .unavailable, "the broker holds \(DurableStore.maxSubscriptions) durable subscriptions, its limit")
                 }
                 let acked: UInt64 =
                     switch open.start {
@@ -117,7 +121,9 @@ extension Broker {
                     }
                 var cursor = DurableCursor(name: open.name, pattern: open.pattern, acked: acked)
                 try store.durable.save(cursor)
-                logger.info("durable subscription created", metadata: ["name": "\(open.name)", "pattern": "\(open.pattern)", "acked": "\(acked)"])
+                logger.info(
+                    "durable subscription created",
+                    metadata: ["name": "\(open.name)", "pattern": "\(open.pattern)", "acked": "\(acked)"])
                 cursor.created = true
                 cursor.epoch = store.epoch
                 sendOK(envelope, requestID, cursor)

@@ -95,7 +95,8 @@ final class ReplayWorker: @unchecked Sendable {
                     ProtocolError(
                         .truncated,
                         "events before seq \(info.firstSeq) are no longer in the log (retention); ask from first_seq",
-                        details: .object(["first_seq": .number(Double(info.firstSeq)), "last_seq": .number(Double(info.lastSeq))])))
+                        details: .object(["first_seq": .number(Double(info.firstSeq)), "last_seq": .number(Double(info.lastSeq))])
+                    ))
             }
         } else if let fromTime = request.fromTime {
             from = log.firstSeq(atOrAfter: fromTime) ?? (info.lastSeq &+ 1)
@@ -114,7 +115,8 @@ final class ReplayWorker: @unchecked Sendable {
                 count: 0, scannedTo: end, done: true, firstSeq: info.firstSeq, lastSeq: info.lastSeq, epoch: epoch)
             return .ok(requestID: requestID, body: ReplayAnswer(batch: batch, events: []).body)
         }
-        let read = log.read(from: from, to: to, maxEvents: request.maxEvents, maxBytes: request.maxBytes, matches: pattern.matches)
+        let read = log.read(
+            from: from, to: to, maxEvents: request.maxEvents, maxBytes: request.maxBytes, matches: pattern.matches)
         let events = read.events.map { EventFrames(topic: Array($0.topic.utf8), payload: $0.payload, meta: $0.meta) }
         let batch = ReplayBatch(
             count: events.count, scannedTo: max(read.scannedTo, from &- 1), done: read.reachedEnd, firstSeq: info.firstSeq,

@@ -16,7 +16,9 @@ struct SubscriberReports {
         stamped.reportedAt = now
         if reports[report.id] == nil, reports.count >= Self.maxSubscribers {
             forgetStale(now: now)
-            if reports.count >= Self.maxSubscribers, let oldest = reports.values.min(by: { ($0.reportedAt ?? 0) < ($1.reportedAt ?? 0) }) {
+            if reports.count >= Self.maxSubscribers,
+                let oldest = reports.values.min(by: { ($0.reportedAt ?? 0) < ($1.reportedAt ?? 0) })
+            {
                 reports[oldest.id] = nil
             }
         }

@@ -46,7 +46,8 @@ public final class EventMetaEncoder {
             tailSource = source
             tailHeaders = headersJSON
         }
-        let needed = Self.seqPrefix.count + 20 + Self.prevPrefix.count + 20 + Self.timePrefix.count + 20
+        let needed =
+            Self.seqPrefix.count + 20 + Self.prevPrefix.count + 20 + Self.timePrefix.count + 20
             + epochPart.count + tail.count
         if needed > buffer.count {
             buffer.deallocate()

@@ -13,7 +13,8 @@ struct EventLogBench {
     typealias Row = (String, String, String, String)
 
     func rows(proxy: ProxyBaseline) throws -> [Row] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-bench-log-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "plexus-bench-log-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: directory) }
         let logged = try LocalBroker(eventsHighWaterMark: 0, dataDirectory: directory.appendingPathComponent("on").path)
         var off = EventsSection()
@@ -44,15 +45,19 @@ struct EventLogBench {
             rows.append(("events \(size) B: log on", Bench.rate(o), "log off \(Bench.rate(u))", Bench.ratio(o / u)))
             rows.append(("events \(size) B: log on", Bench.rate(o), "zmq_proxy \(Bench.rate(p))", Bench.ratio(o / p)))
         }
-        let forwarded = Bench.median(try (0..<repetitions).map { _ in
-            try Throughput(
-                context: context, publishTo: logged.endpoints.eventsIn, subscribeTo: logged.endpoints.eventsOut,
-                payloadSize: 64, count: quick ? 50_000 : 200_000, framesPerMessage: 3
-            ).run()
-        })
+        let forwarded = Bench.median(
+            try (0..<repetitions).map { _ in
+                try Throughput(
+                    context: context, publishTo: logged.endpoints.eventsIn, subscribeTo: logged.endpoints.eventsOut,
+                    payloadSize: 64, count: quick ? 50_000 : 200_000, framesPerMessage: 3
+                ).run()
+            })
         let replayed = try replayRate(control: logged.endpoints.control)
         rows.append(
-            ("replay read-back, 64 B-1 KiB", Bench.rate(replayed), "live log on \(Bench.rate(forwarded))", Bench.ratio(replayed / forwarded)))
+            (
+                "replay read-back, 64 B-1 KiB", Bench.rate(replayed), "live log on \(Bench.rate(forwarded))",
+                Bench.ratio(replayed / forwarded)
+            ))
         rows.append(contentsOf: try acknowledgedRows(directory: directory))
         return rows
     }
@@ -68,7 +73,8 @@ struct EventLogBench {
         var events = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for index in 0..<100_000 {
-            try dealer.send(multipart: [[]] + ClientRequest(requestID: Array("\(index)".utf8), command: .replay(request)).encode())
+            try dealer.send(
+                multipart: [[]] + ClientRequest(requestID: Array("\(index)".utf8), command: .replay(request)).encode())
             let received = try dealer.receiveMultipart(maxFrames: 3 * ReplayRequest.maxMaxEvents + 8)
             guard let reply = received, reply.count >= 5,
                 reply[2] == Array("OK".utf8)
@@ -93,12 +99,16 @@ struct EventLogBench {
             events.sync = sync
             let broker = try LocalBroker(dataDirectory: directory.appendingPathComponent("ack-\(name)").path, events: events)
             defer { broker.stop() }
-            rates[name] = try acknowledgedRate(control: broker.endpoints.control, count: quick ? 2_000 : (name == "always" ? 5_000 : 50_000))
+            rates[name] = try acknowledgedRate(
+                control: broker.endpoints.control, count: quick ? 2_000 : (name == "always" ? 5_000 : 50_000))
         }
         let (interval, always) = (rates["interval"]!, rates["always"]!)
         return [
             ("acked publish, sync interval 1s", String(format: "%.1f k/s", interval / 1000), "", ""),
-            ("acked publish, sync always", String(format: "%.1f k/s", always / 1000), String(format: "interval %.1f k/s", interval / 1000), Bench.ratio(always / interval)),
+            (
+                "acked publish, sync always", String(format: "%.1f k/s", always / 1000),
+                String(format: "interval %.1f k/s", interval / 1000), Bench.ratio(always / interval)
+            ),
         ]
     }
 

@@ -95,7 +95,9 @@ struct EventLogLiveTests {
         do {
             let first = try TestBroker(topology: topology, directory: directory)
             let client = try first.client()
-            for index in 0..<50 { acked.append(try client.publish(PublishRequest(topic: "t.a", payload: Array("\(index)".utf8)))) }
+            for index in 0..<50 {
+                acked.append(try client.publish(PublishRequest(topic: "t.a", payload: Array("\(index)".utf8))))
+            }
             epoch = try Self.state(client).epoch
             first.process.signal(SIGKILL)
             #expect(first.process.waitForExit(timeout: 10) != nil)
@@ -170,9 +172,11 @@ struct EventLogLiveTests {
             defer { broker.stop() }
             let client = try broker.client()
             let head = try client.publish(PublishRequest(topic: "order.new", payload: Array("1".utf8)))
-            let opened = try client.request(.durable(.open(DurableOpen(name: "billing", pattern: "order.>"))), as: DurableCursor.self)
+            let opened = try client.request(
+                .durable(.open(DurableOpen(name: "billing", pattern: "order.>"))), as: DurableCursor.self)
             #expect(opened.created == true && opened.acked == head)
-            let again = try client.request(.durable(.open(DurableOpen(name: "billing", pattern: "order.>"))), as: DurableCursor.self)
+            let again = try client.request(
+                .durable(.open(DurableOpen(name: "billing", pattern: "order.>"))), as: DurableCursor.self)
             #expect(again.created == false && again.acked == head)
             #expect(throws: ClientError.self) {
                 try client.request(.durable(.open(DurableOpen(name: "billing", pattern: "user.>"))))
@@ -196,7 +200,8 @@ struct EventLogLiveTests {
         let client = try broker.client()
         let listed = try client.request(.durable(.list), as: [DurableCursor].self)
         #expect(listed.count == 1 && listed.first?.name == "billing" && listed.first?.pattern == "order.>")
-        let reopened = try client.request(.durable(.open(DurableOpen(name: "billing", pattern: "order.>"))), as: DurableCursor.self)
+        let reopened = try client.request(
+            .durable(.open(DurableOpen(name: "billing", pattern: "order.>"))), as: DurableCursor.self)
         #expect(reopened.created == false && reopened.acked == listed.first?.acked && reopened.acked > 0)
         _ = try client.request(.durable(.delete(name: "billing")))
         #expect(try client.request(.durable(.list), as: [DurableCursor].self).isEmpty)

@@ -77,7 +77,9 @@ struct FloodTests {
             }
         }
         #expect(losses.isEmpty)
-        #expect(perTopic(received) == expectedPerTopic, "the SDK subscriber got \(received.count) of \(expected.count); \(Self.difference(received, expected))")
+        #expect(
+            perTopic(received) == expectedPerTopic,
+            "the SDK subscriber got \(received.count) of \(expected.count); \(Self.difference(received, expected))")
 
         func cliSeqs() -> [UInt64] {
             cli.stdout.split(separator: "\n").compactMap { line -> UInt64? in
@@ -90,7 +92,8 @@ struct FloodTests {
         #expect(waitUntil(timeout: 120, interval: 0.5) { cliSeqs().count >= expected.count || !cli.isRunning })
         #expect(
             perTopic(cliSeqs()) == expectedPerTopic,
-            "plexus subscribe got \(cliSeqs().count) of \(expected.count): \(Self.difference(cliSeqs(), expected)); stderr: \(cli.stderr.suffix(2000))")
+            "plexus subscribe got \(cliSeqs().count) of \(expected.count): \(Self.difference(cliSeqs(), expected)); stderr: \(cli.stderr.suffix(2000))"
+        )
         #expect(!cli.stdout.contains("\"lost\""))
 
         let stats = try client.stats()

@@ -6,7 +6,9 @@ import Testing
 struct DurableConfigTests {
     @Test("one object or a list; start, max_attempts and backoff read; bad entries named, not ignored silently")
     func declaredInConfig() throws {
-        let single = try JSONValue(any: ["durable": ["name": "billing", "pattern": "order.>", "max_attempts": 3, "backoff": 0.25]])
+        let single = try JSONValue(any: [
+            "durable": ["name": "billing", "pattern": "order.>", "max_attempts": 3, "backoff": 0.25]
+        ])
         let (one, none) = DurableSubscription.declared(in: single)
         #expect(none.isEmpty)
         #expect(one == [DurableSubscription(name: "billing", pattern: "order.>", maxAttempts: 3, backoffMilliseconds: 250)])

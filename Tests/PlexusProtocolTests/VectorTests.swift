@@ -97,8 +97,10 @@ struct VectorTests {
                         headersJSON: headersJSON))
             }
             if let heartbeat = meaning["heartbeat"] {
-                let decoded = try JSONCoding.decode(EventHeartbeat.self, from: try Frame.bytes(meaning["payload"]), what: "heartbeat")
-                #expect(decoded == (try JSONCoding.decode(EventHeartbeat.self, from: try VectorMeaning.json(heartbeat), what: "v")))
+                let decoded = try JSONCoding.decode(
+                    EventHeartbeat.self, from: try Frame.bytes(meaning["payload"]), what: "heartbeat")
+                #expect(
+                    decoded == (try JSONCoding.decode(EventHeartbeat.self, from: try VectorMeaning.json(heartbeat), what: "v")))
             }
             #expect(fast == meta, "\(vector.name): EventMetaEncoder and writeMeta differ")
             let topic = Array((meaning["topic"]?.stringValue ?? "").utf8)
