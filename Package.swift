@@ -118,7 +118,7 @@ let package = Package(
             path: "plugins/greeter"
         ),
         // A plugin with services that misbehave on request, for the live service tests.
-        .executableTarget(name: "plexus-test-plugin", dependencies: ["PlexusPlugin", "PlexusProtocol"], path: "Tests/PlexusTestPlugin"),
+        .executableTarget(name: "plexus-test-plugin", dependencies: ["PlexusPlugin", "PlexusProtocol", "PlexusClient"], path: "Tests/PlexusTestPlugin"),
         // libFuzzer targets over the decoders of untrusted input (control frames, events, task and topology YAML)
         // and the event log's recovery of damaged segments,
         // run for a bounded time by `make fuzz` (docs/FUZZING.md). A plain build replays inputs through the same code.

@@ -191,6 +191,7 @@ final class EventStore: @unchecked Sendable {
         let syncText =
             switch syncPolicy {
             case .always: "always"
+            case .interval(let milliseconds) where milliseconds % 1000 == 0: "interval \(milliseconds / 1000)s"
             case .interval(let milliseconds): "interval \(milliseconds)ms"
             }
         guard let log else {

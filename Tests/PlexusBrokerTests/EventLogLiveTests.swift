@@ -115,6 +115,19 @@ struct EventLogLiveTests {
         #expect(stored.allSatisfy { $0.meta.epoch == epoch })
         #expect(Set(stored.map(\.meta.seq)).count == stored.count)
         #expect(try Self.state(client).epoch == epoch)
+
+        // The CLI from the first seq: every acknowledged event exactly once, no seq twice.
+        let cli = try TestProcess.plexus(
+            ["subscribe", ">", "--from-seq", "1", "--json", "--timeout", "4", "--broker", second.control], name: "cli-replay")
+        defer { cli.stop() }
+        #expect(cli.waitForExit(timeout: 20) != nil)
+        let lines = cli.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let seqs = lines.compactMap { ($0["seq"] as? Int).map(UInt64.init) }
+        #expect(Set(seqs).count == seqs.count, "a seq printed twice")
+        let printed = lines.filter { $0["topic"] as? String == "t.a" }.compactMap { ($0["seq"] as? Int).map(UInt64.init) }
+        #expect(printed == acked + [next], "stderr: \(cli.stderr.suffix(1000))")
     }
 
     @Test("the event heartbeat comes about once a second with the head seq; it is not stored")

@@ -1,4 +1,5 @@
 import Foundation
+import PlexusClient
 import PlexusPlugin
 import PlexusProtocol
 
@@ -15,6 +16,8 @@ import PlexusProtocol
 /// - task `test.task`: the payload is JSON `{"sleep_ms": {INSTANCE: ms}, "fail": [INSTANCE, …]}`, so one
 ///   run can make one instance slow and another fail; it answers `INSTANCE ran RUN_ID (attempt N)`
 ///   and logs `task TASK RUN_ID ATTEMPT SCHEDULED_MS` on stdout.
+/// - durable subscriptions from its config (`durable:`): each event is appended to the file named by config
+///   `durable_out` as `SEQ TOPIC PAYLOAD`; an event whose payload is `fail` throws, every time.
 /// Each request is logged on stdout as `serving SERVICE`, so tests can count what was started.
 struct TestPlugin: Plugin {
     let name = "testplugin"
@@ -43,6 +46,17 @@ struct TestPlugin: Plugin {
     }
     /// Requests handled at once (`TEST_CONCURRENCY`, default 1): the benchmark runs 8 in flight.
     var concurrency: Int { Int(ProcessInfo.processInfo.environment["TEST_CONCURRENCY"] ?? "") ?? 1 }
+
+    func handleDurable(_ event: ReceivedEvent, subscription: String, context: PluginContext) async throws {
+        if event.payload == Array("fail".utf8) { throw ServiceError(500, "refused", "payload 'fail' always fails") }
+        guard let path = context.config["durable_out"]?.stringValue else { return }
+        // One write per event, before the SDK acknowledges it: a SIGKILL loses nothing already handled.
+        let line = Data("\(event.meta.seq) \(event.topic) \(event.text ?? "")\n".utf8)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    }
 
     func serve(_ request: ServiceRequest, context: PluginContext) async throws -> [UInt8] {
         // One write per line: the broker reads it at once (print() would sit in stdio's buffer).
