@@ -46,6 +46,8 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     public var lastExit: String?
     /// Supervised only: 0, then 1, 2, … for each upgrade.
     public var generation: Int?
+    /// Its health: the plugin's report and the broker's probe (nil for an instance not running).
+    public var health: InstanceHealth?
 
     public init(
         registration: Registration, state: InstanceState, attached: Bool, registeredAt: Int64,
@@ -73,7 +75,7 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, type, version, instance, pid, state, services, subscriptions, language, attached, reason
-        case restarts, generation
+        case restarts, generation, health
         case lastExit = "last_exit"
         case registeredAt = "registered_at"
         case lastHeartbeat = "last_heartbeat"

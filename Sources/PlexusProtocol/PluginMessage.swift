@@ -10,6 +10,8 @@ public enum PluginMessage: Sendable, Equatable {
     case reply(rid: String, body: [UInt8])
     /// The request `rid` failed.
     case fail(rid: String, error: ProtocolError)
+    /// The plugin's own health (docs/PROTOCOL.md section 4, "Health").
+    case health(HealthReport)
 
     /// The command's name on the wire.
     public var name: String {
@@ -21,6 +23,7 @@ public enum PluginMessage: Sendable, Equatable {
         case .ready: "READY"
         case .heartbeat: "HEARTBEAT"
         case .goodbye: "GOODBYE"
+        case .health: "HEALTH"
         }
     }
 
@@ -32,6 +35,7 @@ public enum PluginMessage: Sendable, Equatable {
         case .goodbye(let reason?): frames.append(JSONCoding.encode(Reason(reason: reason)))
         case .partial(let rid, let body), .reply(let rid, let body): frames += [Array(rid.utf8), body]
         case .fail(let rid, let error): frames += [Array(rid.utf8), JSONCoding.encode(error)]
+        case .health(let report): frames.append(JSONCoding.encode(report))
         case .ready, .heartbeat, .goodbye(nil): break
         }
         return frames
@@ -52,6 +56,14 @@ public enum PluginMessage: Sendable, Equatable {
             let registration = try JSONCoding.decode(Registration.self, from: arguments[0], what: "registration")
             try registration.validate()
             return .register(registration)
+        case "HEALTH":
+            guard arguments.count == 1 else { throw .bad("HEALTH takes one JSON frame: the report") }
+            guard arguments[0].count <= HealthReport.maxFrameBytes else {
+                throw ProtocolError(.tooLarge, "HEALTH frame has \(arguments[0].count) bytes; the limit is \(HealthReport.maxFrameBytes)")
+            }
+            let report = try JSONCoding.decode(HealthReport.self, from: arguments[0], what: "HEALTH report")
+            try report.validate()
+            return .health(report)
         case "READY": return .ready
         case "HEARTBEAT": return .heartbeat
         case "GOODBYE":
