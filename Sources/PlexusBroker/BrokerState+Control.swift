@@ -149,7 +149,8 @@ extension BrokerState {
         case .publish:
             preconditionFailure("PUBLISH is answered by the event path")
         case .plugins:
-            return .ok(requestID: id, body: Page.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()), page))
+            return .ok(
+                requestID: id, body: Page.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()).map(withHealth), page))
         case .status:
             return .ok(requestID: id, body: Page.encode(status(), page))
         case .lifecycle(let verb, let plugin):
@@ -234,6 +235,8 @@ extension BrokerState {
         switch message {
         case .register: break
         case .heartbeat: break  // already counted as a sign of life
+        case .health(let report):
+            if let session = registry.session(route: envelope.routingID) { healthReported(report, instance: session.instance) }
         case .partial, .reply, .fail:
             if let session = registry.session(route: envelope.routingID) { serviceAnswer(message, from: session.instance) }
         case .ready:

@@ -75,6 +75,7 @@ extension BrokerState {
             supervisorSessionEnded(session.instance, lost: true)
             drain()
         }
+        healthTick(now: now)
         badInput.rollWindow(now: now, logger: logger)
         // Also records that the broker is alive, which bounds the downtime that misfire recovery assumes.
         flushTasks(force: true)

@@ -72,6 +72,8 @@ extension BrokerState {
 
     mutating func servicesLeft(_ instance: String) {
         enqueue(dispatcher.workerRemoved(instance, now: Clock.monotonicMilliseconds()))
+        // A new session (or process) starts passing; its old reports say nothing about it.
+        forgetHealth(instance)
     }
 
     /// A `REQUEST` the loop could not hand to its instance's connection (its queue in the broker was

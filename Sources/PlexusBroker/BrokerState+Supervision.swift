@@ -136,12 +136,13 @@ extension BrokerState {
                 name: instance.plugin, type: supervisor.topology.plugin(instance.plugin)?.type ?? "",
                 instance: instance.instanceID)
         registration.pid = instance.pid ?? 0
-        return InstanceInfo(
-            registration: registration, state: instance.state, attached: false,
-            registeredAt: session?.registeredAt ?? 0, lastHeartbeat: session?.lastSeenAt ?? 0,
-            uptimeSeconds: instance.runningSince.map { Double(max(0, now - $0)) / 1000 } ?? 0,
-            reason: instance.reason, restarts: instance.restarts, lastExit: instance.lastExit,
-            generation: instance.generation)
+        return withHealth(
+            InstanceInfo(
+                registration: registration, state: instance.state, attached: false,
+                registeredAt: session?.registeredAt ?? 0, lastHeartbeat: session?.lastSeenAt ?? 0,
+                uptimeSeconds: instance.runningSince.map { Double(max(0, now - $0)) / 1000 } ?? 0,
+                reason: instance.reason, restarts: instance.restarts, lastExit: instance.lastExit,
+                generation: instance.generation))
     }
 
     /// `STATUS`: supervised instances in start order, then attached sessions.
@@ -150,7 +151,7 @@ extension BrokerState {
         let supervised = supervisor.orderedInstances.filter { plugin == nil || $0.plugin == plugin }
             .map { supervisedInfo($0, now: now) }
         let attached = registry.snapshot(monotonic: now)
-            .filter { $0.attached && (plugin == nil || $0.name == plugin) }
+            .filter { $0.attached && (plugin == nil || $0.name == plugin) }.map(withHealth)
         return supervised + attached
     }
 

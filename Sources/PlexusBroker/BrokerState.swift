@@ -50,6 +50,8 @@ struct BrokerState {
     /// The event path's counters and caches (the loop's `forwardEvents` updates them per event).
     var events: EventPathState
     var badInput = BadInputLog()
+    /// Each instance's health: its reports and probe results (`BrokerState+Health.swift`).
+    var healthRecords: [String: HealthRecord] = [:]
     /// SDK subscribers' reports of gaps seen and repaired (section 10), for `STATS`.
     var subscribers = SubscriberReports()
     /// The event log's state as the loop last saw it, for `STATS` (the log itself lives in the loop).
@@ -103,7 +105,7 @@ struct BrokerState {
 
     /// Queues a `plexus.plugin.*` event about a session.
     mutating func publishLifecycle(_ topic: String, session: Registry.Session, reason: String? = nil) {
-        let info = session.info(nowMonotonic: Clock.monotonicMilliseconds(), reason: reason)
+        let info = withHealth(session.info(nowMonotonic: Clock.monotonicMilliseconds(), reason: reason))
         publish(topic: topic, payload: JSONCoding.encode(info), source: PlexusConstants.brokerSource, headersJSON: nil)
     }
 

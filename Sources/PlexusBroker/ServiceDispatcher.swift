@@ -61,6 +61,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         var requests: UInt64 = 0
         /// Stopping: no new requests.
         var draining = false
+        /// Out of rotation because its health is critical (the reason); calls in flight finish.
+        var isolated: String?
     }
 
     struct Service: Sendable {
@@ -112,6 +114,22 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
             entry.stats.recordRefused()
             services[name] = offered ? entry : nil
             return [.answer(caller, .error(.unknownService(name)), from: nil)]
+        }
+        let offering = workers.values.filter { $0.services.contains(name) && !$0.draining }
+        if !offering.isEmpty, offering.allSatisfy({ $0.isolated != nil }) {
+            // Waiting would not help the caller: every instance is out of rotation until it recovers.
+            entry.stats.recordRefused()
+            services[name] = entry
+            let reasons = offering.sorted { $0.instance < $1.instance }.map { "\($0.instance): \($0.isolated!)" }
+            return [
+                .answer(
+                    caller,
+                    .error(
+                        ProtocolError(
+                            .unavailable,
+                            "every instance of '\(name)' is critical and out of rotation (\(reasons.joined(separator: "; ")))")),
+                    from: nil)
+            ]
         }
         let (allowed, changed) = entry.breaker.admit(now: now)
         var actions: [Action] = []
@@ -181,8 +199,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
     private func leastRecentlyUsed(offering name: String, among allowed: Set<String>?) -> String? {
         var best: (sequence: UInt64, instance: String)?
         for worker in workers.values
-        where !worker.draining && worker.inFlight.count < worker.capacity && worker.services.contains(name)
-            && (allowed?.contains(worker.instance) ?? true)
+        where !worker.draining && worker.isolated == nil && worker.inFlight.count < worker.capacity
+            && worker.services.contains(name) && (allowed?.contains(worker.instance) ?? true)
         {
             if best == nil || (worker.lastDispatch, worker.instance) < (best!.sequence, best!.instance) {
                 best = (worker.lastDispatch, worker.instance)
@@ -252,6 +270,21 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
     }
 
     /// The instance is stopping: it finishes what it has and gets nothing new.
+    /// Takes `instance` out of rotation (a reason) or puts it back (nil): no new calls go to an isolated
+    /// instance; back in rotation, it gets the calls that waited for it.
+    mutating func setIsolated(_ instance: String, reason: String?, now: Int64) -> [Action] {
+        guard let worker = workers[instance], (worker.isolated == nil) != (reason == nil) else {
+            if reason != nil { workers[instance]?.isolated = reason }
+            return []
+        }
+        workers[instance]?.isolated = reason
+        guard reason == nil else { return [] }
+        return worker.services.flatMap { dispatch($0, now: now) }
+    }
+
+    /// Whether `instance` is out of rotation.
+    func isIsolated(_ instance: String) -> Bool { workers[instance]?.isolated != nil }
+
     mutating func workerDraining(_ instance: String) {
         workers[instance]?.draining = true
     }
@@ -317,7 +350,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
 
     /// Instances ready for requests to `name` (not draining), for a fan-out to all of them.
     func readyInstances(of name: String) -> [String] {
-        workers.values.filter { $0.services.contains(name) && !$0.draining }.map(\.instance).sorted()
+        // Isolated instances (critical health) get no task runs either, until they recover.
+        workers.values.filter { $0.services.contains(name) && !$0.draining && $0.isolated == nil }.map(\.instance).sorted()
     }
 
     /// The earliest call deadline (monotonic ms), for the loop's timer.

@@ -83,6 +83,19 @@ extension PluginSpec {
                 spec.stopTimeoutMilliseconds = milliseconds
             }
         }
+        if let value = entry["protocol"] {
+            guard let text = value as? String, ["plexus", "none"].contains(text) else {
+                throw fail("protocol", "must be plexus (the default) or none (a program that does not speak Plexus)")
+            }
+            spec.plainProcess = text == "none"
+            if spec.plainProcess, spec.command.isEmpty { throw fail("protocol", "none needs a command to launch") }
+        }
+        if let value = entry["start_seconds"] {
+            spec.startSecondsMilliseconds = try duration(value, "start_seconds", positive: false, fail: fail)
+        }
+        if let value = entry["health"] {
+            spec.health = try Self.health(value, fail: fail)
+        }
         return spec
     }
 

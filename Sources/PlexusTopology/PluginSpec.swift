@@ -21,6 +21,12 @@ public struct PluginSpec: Sendable, Equatable {
     public var restart: RestartPolicy
     public var startTimeoutMilliseconds: Int64
     public var stopTimeoutMilliseconds: Int64
+    /// `protocol: none`: a program that does not speak Plexus (docs/PROTOCOL.md section 4, "Plain processes").
+    public var plainProcess = false
+    /// A plain process counts as running once up this long (without a probe), supervisord's `startsecs`.
+    public var startSecondsMilliseconds: Int64 = 1_000
+    /// The `health:` block: a probe and what a critical health does.
+    public var health = HealthSpec()
 
     /// Whether the broker launches it (it has a command).
     public var isLaunched: Bool { !command.isEmpty }

@@ -80,7 +80,7 @@ public struct Topology: Sendable, Equatable {
     }
     static let pluginKeys: Set<String> = [
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
-        "restart", "start_timeout", "stop_timeout",
+        "restart", "start_timeout", "stop_timeout", "protocol", "start_seconds", "health",
     ]
 
     /// Reads and validates a topology file; relative paths in it resolve against its directory.
