@@ -65,6 +65,12 @@ extension BrokerState {
                 workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
             processes[pid] = instance
             registrationTokens[instance] = (pid, token)
+            if let probe = spec.health.probe {
+                environment[RegistrationToken.environmentVariable] = nil
+                probes.schedule(
+                    instance: instance, probe: probe,
+                    workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory, environment: environment)
+            }
             return supervisor.spawned(instance, pid: pid, now: now)
         } catch {
             return supervisor.spawnFailed(instance, message: error.description, now: now)
@@ -91,11 +97,17 @@ extension BrokerState {
         case .process(.exited(let pid, let status)):
             if let instance = processes.removeValue(forKey: pid) {
                 if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
+                probes.cancel(instance: instance)
                 // The process is gone, so is its session: fail over its requests now, not at eviction.
                 servicesLeft(instance)
                 if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
             }
             enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
+        case .probe(let instance, let check):
+            // A verdict about a process that is gone (or replaced) says nothing about the next one.
+            guard supervisor.instances[instance]?.pid != nil else { return }
+            probeReported(check, instance: instance)
+            if check.status == .passing { enqueue(supervisor.probePassed(instance, now: Clock.monotonicMilliseconds())) }
         case .controlReply(let envelope, let frames):
             // Normally sent by the loop directly; handled here too so the core accepts every input.
             sendControl(envelope, frames)

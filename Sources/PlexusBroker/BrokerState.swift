@@ -31,6 +31,8 @@ struct BrokerState {
     let endpoints: BoundEndpoints
     let logger: Logger
     let processControl: any ProcessControl
+    /// Runs the probes of supervised instances (docs/PROTOCOL.md section 4, "Health").
+    let probes: any ProbeControl
     let startedMonotonic = Clock.monotonicMilliseconds()
     /// Who may do what: every request passes `authorize` (docs/ARCHITECTURE.md).
     let policy: any BrokerPolicy
@@ -73,8 +75,9 @@ struct BrokerState {
     init(
         configuration: BrokerConfiguration, brokerID: String, endpoints: BoundEndpoints, tasks: BrokerTasks,
         processes: any ProcessControl, policy: any BrokerPolicy = AllowEverything(),
-        events: EventPathState? = nil, logger: Logger
+        events: EventPathState? = nil, probes: any ProbeControl = NoProbes(), logger: Logger
     ) {
+        self.probes = probes
         self.configuration = configuration
         self.brokerID = brokerID
         self.endpoints = endpoints

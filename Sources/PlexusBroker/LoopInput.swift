@@ -9,4 +9,6 @@ enum LoopInput: Sendable {
     case reloadTopologyFile
     /// An answer prepared on another thread (the replay worker) for a control peer.
     case controlReply(ControlEnvelope, [[UInt8]])
+    /// A probe's verdict changed (from the probe thread).
+    case probe(instance: String, check: HealthCheck)
 }

@@ -19,7 +19,14 @@ extension Supervisor {
         instance.spawnedAt = now
         instance.runningSince = nil
         instance.reason = nil
-        instance.deadline = now + (spec(instance.plugin)?.startTimeoutMilliseconds ?? 10_000)
+        let spec = spec(instance.plugin)
+        // A plain process (protocol: none) has no READY: it counts as running once up `start_seconds`, or
+        // when its probe first passes (`probePassed`), within start_timeout.
+        if let spec, spec.plainProcess, spec.health.probe == nil {
+            instance.deadline = now + spec.startSecondsMilliseconds
+        } else {
+            instance.deadline = now + (spec?.startTimeoutMilliseconds ?? 10_000)
+        }
         instances[id] = instance
         return [
             .publish(topic: "plexus.plugin.starting", instance: id),
@@ -127,7 +134,15 @@ extension Supervisor {
             guard var instance = instances[id], let deadline = instance.deadline, deadline <= now else { continue }
             instance.deadline = nil
             switch instance.phase {
-            case .starting:
+            case .starting(let killed):
+                if killed == nil, let spec = spec(instance.plugin), spec.plainProcess, spec.health.probe == nil,
+                    instance.pid != nil
+                {
+                    instances[id] = instance
+                    actions += ready(id, now: now)
+                    actions.append(.log(.info, "plain process up for start_seconds: running", instance: id))
+                    continue
+                }
                 if let pid = instance.pid {
                     instance.phase = .starting(killed: .startTimeout)
                     actions.append(.signal(pid: pid, signal: SIGKILL))

@@ -47,6 +47,14 @@ extension Supervisor {
         return actions + evaluate(now: now)
     }
 
+    /// A plain process's probe passed: the first time, it counts as running (its `READY`).
+    public mutating func probePassed(_ id: String, now: Int64) -> [SupervisorAction] {
+        guard let instance = instances[id], case .starting(nil) = instance.phase,
+            spec(instance.plugin)?.plainProcess == true
+        else { return [] }
+        return ready(id, now: now) + [.log(.info, "plain process probe passed: running", instance: id)]
+    }
+
     /// A session ended: goodbye, or evicted after missing heartbeats (`lost`).
     public mutating func sessionEnded(_ id: String, lost: Bool, now: Int64) -> [SupervisorAction] {
         guard var instance = instances[id] else {
