@@ -285,4 +285,47 @@ struct BrokerStateTests {
         }
         #expect(id == Array("c".utf8) && error.code == 503 && error.message.contains("w-1"))
     }
+
+    @Test("a critical instance leaves rotation: calls go to the other, all critical is 503, recovery brings it back")
+    func criticalHealthIsolates() throws {
+        var state = try makeState()
+        _ = state.start()
+        attach(&state, route: "a", instance: "a-1", services: ["svc.h"])
+        attach(&state, route: "b", instance: "b-1", services: ["svc.h"])
+        let report = HealthReport(
+            status: .warning, message: "slow disk", checks: ["db": HealthCheck(status: .critical, message: "connection refused")])
+        let reported = state.control([Self.route("a"), []] + PluginMessage.health(report).encode())
+        let event = try #require(published("plexus.plugin.health", in: reported).first, "\(reported)")
+        let info = try JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "health event")
+        #expect(info.instance == "a-1" && info.health?.status == .critical && info.health?.isolated == true)
+        #expect(info.health?.message.contains("db: connection refused") == true)
+
+        for id in 1...4 {
+            let called = command(&state, .call(service: "svc.h", body: [], options: CallOptions()), id: "c\(id)")
+            #expect(requests(to: "a", in: called).isEmpty, "a critical instance got a call")
+            if let request = requests(to: "b", in: called).first {
+                _ = state.control([Self.route("b"), []] + PluginMessage.reply(rid: request.rid, body: []).encode())
+            }
+        }
+        _ = state.control([Self.route("b"), []] + PluginMessage.health(HealthReport(status: .critical, message: "full")).encode())
+        let refused = command(&state, .call(service: "svc.h", body: [], options: CallOptions()), id: "all")
+        guard case .error(_, let error)? = replies(to: "client", in: refused).first else {
+            Issue.record("a call to a service whose every instance is critical was not refused: \(refused)")
+            return
+        }
+        #expect(error.code == 503 && error.message.contains("a-1") && error.message.contains("full"))
+
+        let recovered = state.control([Self.route("a"), []] + PluginMessage.health(HealthReport(status: .passing)).encode())
+        #expect(!published("plexus.plugin.health", in: recovered).isEmpty)
+        let again = command(&state, .call(service: "svc.h", body: [], options: CallOptions()), id: "back")
+        #expect(requests(to: "a", in: again).count == 1, "a recovered instance got no call")
+        let plugins = command(&state, .plugins, id: "p")
+        guard case .ok(_, let body)? = replies(to: "client", in: plugins).first else {
+            Issue.record("\(plugins)")
+            return
+        }
+        let listed = try JSONCoding.decode([InstanceInfo].self, from: body[0], what: "plugins")
+        #expect(listed.first { $0.instance == "a-1" }?.health?.status == .passing)
+        #expect(listed.first { $0.instance == "b-1" }?.health?.isolated == true)
+    }
 }
