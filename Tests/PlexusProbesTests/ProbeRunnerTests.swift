@@ -62,6 +62,27 @@ struct ProbeRunnerTests {
         #expect(outcome.milliseconds >= 300)
     }
 
+    @Test("exec: on timeout the command's own children die too")
+    func execTimeoutKillsGroup() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "probe-pid-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let outcome = run(.exec(["/bin/sh", "-c", "sleep 5 & echo $! > '\(pidFile)'; wait"]), timeout: 300)
+        #expect(outcome.message == "timed out after 300 ms")
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Gone, or a zombie waiting for its new parent to reap it.
+        let deadline = Date().addingTimeInterval(2)
+        var alive = true
+        while alive && Date() < deadline {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            alive = !stat.isEmpty && !stat.contains(") Z ")
+            if alive { usleep(10_000) }
+        }
+        #expect(!alive, "sleep \(pid) outlived the probe")
+    }
+
     @Test("tcp: a listening socket passes, a closed port is refused")
     func tcp() throws {
         let listener = try Listener()
