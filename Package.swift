@@ -10,6 +10,8 @@ import PackageDescription
 /// - Decisions without I/O: `PlexusSchedule` ← `PlexusTasks` ← `PlexusTopology` (+ Yams) ←
 ///   `PlexusSupervisor` (+ swift-log); `PlexusMajordomo` on its own.
 /// - Processes: `CSpawn`, `PlexusProtocol` (for `LogLine`) ← `PlexusProcess`.
+/// - Health probes: `CSpawn`, `PlexusProtocol` (for `HealthCheck`), `PlexusTopology` (for `ProbeSpec`) ←
+///   `PlexusProbes` (exec, tcp and http checks, thresholds, a scheduler thread).
 /// - Storage: `CZlib` (zlib's crc32) ← `PlexusEventLog` (the durable event log, segment files, no ZeroMQ).
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
@@ -67,6 +69,9 @@ let package = Package(
         .target(name: "PlexusEventLog", dependencies: ["CZlib"]),
         // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
         .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol"]),
+        // Health probes of supervised instances (exec, tcp, http over plain sockets), Kubernetes' thresholds,
+        // and the thread that runs them.
+        .target(name: "PlexusProbes", dependencies: ["CSpawn", "PlexusProtocol", "PlexusTopology"]),
         // The supervisor state machine (start order, restarts, stops, upgrades, APPLY) as a value type, no I/O.
         .target(
             name: "PlexusSupervisor",
@@ -134,6 +139,7 @@ let package = Package(
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
         .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
+        .testTarget(name: "PlexusProbesTests", dependencies: ["PlexusProbes", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
         .testTarget(name: "PlexusClientTests", dependencies: ["PlexusClient", "PlexusProtocol"]),
