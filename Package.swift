@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "PlexusBroker",
             dependencies: [
-                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn", "PlexusEventLog",
+                "ZeroMQ", "PlexusProtocol", "PlexusClient", "PlexusTopology", "PlexusSupervisor", "PlexusProcess", "PlexusMajordomo", "PlexusTasks", "CSpawn", "PlexusEventLog", "PlexusProbes",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

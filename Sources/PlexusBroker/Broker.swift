@@ -109,12 +109,13 @@ public final class Broker: @unchecked Sendable {
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
         // The watcher reports from its own thread; `post` hands the events to the loop.
         let relay = ProcessEventRelay()
+        let probes = ScheduledProbes { instance, check in relay.broker?.post(.probe(instance: instance, check: check)) }
         var events = EventPathState(
             maxTrackedTopics: configuration.maxTrackedTopics, epoch: store.epoch, firstSeq: store.firstSeqOfRun)
         events.statistics.seed(lastSeqs: store.recoveredTopics)
         state = BrokerState(
             configuration: configuration, brokerID: brokerID, endpoints: endpoints, tasks: tasks,
-            processes: SystemProcesses { relay.deliver($0) }, events: events, logger: logger)
+            processes: SystemProcesses { relay.deliver($0) }, events: events, probes: probes, logger: logger)
         policyAllowsEveryEvent = state.policy is AllowEverything
         relay.broker = self
         if let log = store.log {
@@ -234,6 +235,7 @@ public final class Broker: @unchecked Sendable {
             }
         }
         execute(state.finish())
+        state.probes.stop()
         store.log?.flush()
         replayWorker?.stop()
         store.close()

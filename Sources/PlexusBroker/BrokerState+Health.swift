@@ -29,9 +29,25 @@ extension BrokerState {
         updateHealth(instance) { $0.probe = check }
     }
 
-    /// The instance is gone: its health goes with it (and it leaves rotation with its session).
+    /// The instance's process is gone: its health goes with it (it left rotation with its session).
     mutating func forgetHealth(_ instance: String) {
         healthRecords[instance] = nil
+    }
+
+    /// Its session ended: what the plugin reported goes, the probe's verdict (about the process) stays.
+    mutating func sessionHealthEnded(_ instance: String) {
+        guard let record = healthRecords[instance] else { return }
+        guard record.probe != nil else {
+            healthRecords[instance] = nil
+            return
+        }
+        healthRecords[instance]?.reported = nil
+        var health = record.health
+        health.reported = nil
+        health.checks = [:]
+        health.status = record.probe?.status ?? .passing
+        health.message = health.status == .passing ? "" : "probe: \(record.probe?.message ?? "")"
+        healthRecords[instance]?.health = health
     }
 
     /// The instance's health, for instance objects.

@@ -72,8 +72,9 @@ extension BrokerState {
 
     mutating func servicesLeft(_ instance: String) {
         enqueue(dispatcher.workerRemoved(instance, now: Clock.monotonicMilliseconds()))
-        // A new session (or process) starts passing; its old reports say nothing about it.
-        forgetHealth(instance)
+        // A new session starts passing: its old reports say nothing about it (the probe's verdict stays,
+        // since it is about the process, which may still run).
+        sessionHealthEnded(instance)
     }
 
     /// A `REQUEST` the loop could not hand to its instance's connection (its queue in the broker was

@@ -98,6 +98,7 @@ extension BrokerState {
             if let instance = processes.removeValue(forKey: pid) {
                 if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
                 probes.cancel(instance: instance)
+                forgetHealth(instance)
                 // The process is gone, so is its session: fail over its requests now, not at eviction.
                 servicesLeft(instance)
                 if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
