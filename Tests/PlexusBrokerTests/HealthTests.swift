@@ -102,4 +102,38 @@ struct HealthTests {
         #expect(try broker.status(of: "svc").allSatisfy { $0.health?.status == .passing && $0.health?.isolated == false })
         #expect(Self.server(try broker.call("test.echo", text: "after")).hasPrefix("svc-"))
     }
+
+    @Test("after a broker restart, an attached plugin sends its critical report again on the new session")
+    func resentAfterBrokerRestart() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        let first = try TestBroker(directory: directory)
+        let control = first.control
+        let plugin = try TestProcess(
+            Paths.testPlugin, [], name: "testplugin", environment: ["PLEXUS_BROKER": control], directory: directory)
+        defer { plugin.stop() }
+        try first.waitForPlugin("testplugin")
+        let answer = try first.call("test.health", text: #"{"status": "critical", "message": "disk full"}"#)
+        #expect(answer.hasSuffix(": critical"))
+        try first.waitForPluginEvent("plexus.plugin.health", plugin: "testplugin") { $0.health?.status == .critical }
+
+        first.process.signal(SIGTERM)
+        #expect(first.process.waitForExit(timeout: 10) == 0)
+        #expect(plugin.isRunning)
+        let second = try TestBroker(control: control, directory: directory)
+        defer { second.stop() }
+        // A new session starts passing on the broker's side; the SDK sends its report again right after
+        // READY (not at the hook's next call, 10 s after start without health_interval_ms).
+        try second.waitForPlugin("testplugin", timeout: 15)
+        let health = try #require(
+            waitFor(timeout: 3) { () -> InstanceHealth? in
+                let info = try? second.plugins().first { $0.name == "testplugin" }
+                return info?.health.flatMap { $0.status == .critical ? $0 : nil }
+            }, "no critical report on the new session: \(plugin.stderr.suffix(2000))")
+        #expect(health.isolated && health.message == "disk full")
+        let refused = rejection { _ = try second.call("test.echo", text: "x") }
+        #expect(refused?.code == 503)
+        let table = try runPlexus(["plugins", "--broker", control])
+        #expect(table.stdout.contains("HEALTH") && table.stdout.contains("critical (isolated)"))
+    }
 }
