@@ -66,6 +66,14 @@ public protocol Plugin: Sendable {
     /// Handles one event of a durable subscription, at least once and in seq order. Throwing retries it
     /// with backoff; after `maxAttempts` it goes to `plexus.deadletter.NAME` and the consumer moves on.
     func handleDurable(_ event: ReceivedEvent, subscription: String, context: PluginContext) async throws
+    /// Says whether the plugin can do its work (docs/PROTOCOL.md section 4, "Health"): called every
+    /// `healthInterval` once `start` returned, from a task of its own, so a slow check holds up neither
+    /// events nor heartbeats; it is not called again before it returns. What changed goes to the broker,
+    /// which takes a `critical` instance out of rotation. The report sent is the worse of this answer and
+    /// the last `context.setHealth`. By default: passing.
+    func health(context: PluginContext) async -> HealthReport
+    /// How often `health` is called (10 s by default); read again before each wait.
+    var healthInterval: Duration { get }
 
     /// The `@main` entry point needs a way to build the plugin.
     init()
@@ -91,6 +99,8 @@ extension Plugin {
     public func handleDurable(_ event: ReceivedEvent, subscription: String, context: PluginContext) async throws {
         throw ServiceError(501, "not_implemented", "\(name) does not implement handleDurable(_:subscription:context:)")
     }
+    public func health(context: PluginContext) async -> HealthReport { HealthReport(status: .passing) }
+    public var healthInterval: Duration { .seconds(10) }
     public func eventsLost(_ loss: EventLoss, context: PluginContext) async {
         context.logger.warning(
             "events lost",

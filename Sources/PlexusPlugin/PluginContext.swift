@@ -21,6 +21,9 @@ public final class PluginContext: Sendable {
         var config: JSONValue = .object([:])
         var publisher: Socket?
         var eventsIn: String?
+        /// Where `setHealth` reports go (the session loop), and the report set before there was one.
+        var healthSink: (@Sendable (HealthReport) -> Void)?
+        var pendingHealth: HealthReport?
     }
 
     init(instance: String, logger: Logger, controlEndpoint: String) {
@@ -84,7 +87,36 @@ public final class PluginContext: Sendable {
         }
     }
 
+    /// Sets the plugin's health (docs/PROTOCOL.md section 4, "Health"), from any thread or task. The SDK
+    /// sends `HEALTH` when this changes what the broker holds, and again on every new session; the
+    /// report the broker gets is the worse of this one and the `health()` hook's latest answer. An
+    /// invalid report (too long a message, more than 64 checks) is logged and ignored.
+    ///
+    /// ```swift
+    /// context.setHealth(HealthReport(status: .critical, message: "database unreachable"))
+    /// context.setHealth(HealthReport(status: .passing))  // back in rotation
+    /// ```
+    public func setHealth(_ report: HealthReport) {
+        // Handed on under the lock, so that the latest of two concurrent calls is the one that stands.
+        state.withLock { state in
+            if let sink = state.healthSink {
+                sink(report)
+            } else {
+                state.pendingHealth = report
+            }
+        }
+    }
+
     // MARK: Runtime side
+
+    /// Sends `setHealth` reports to `sink` from now on, starting with one set before.
+    func connectHealth(_ sink: @escaping @Sendable (HealthReport) -> Void) {
+        state.withLock { state in
+            state.healthSink = sink
+            if let pending = state.pendingHealth { sink(pending) }
+            state.pendingHealth = nil
+        }
+    }
 
     func setConfig(_ config: JSONValue) -> Bool {
         state.withLock { state in

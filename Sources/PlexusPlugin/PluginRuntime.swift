@@ -72,6 +72,23 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         }
     }
 
+    /// Calls the plugin's `health()` hook every `healthInterval` (at least 10 ms apart), in a task of its
+    /// own: a hook slower than the interval is called again as soon as it returns, never twice at once,
+    /// and the session loop's thread (heartbeats, events) never waits for it.
+    private func checkHealth(loop: SessionLoop, context: PluginContext) -> Task<Void, Never> {
+        let plugin = self.plugin
+        return Task {
+            let clock = ContinuousClock()
+            while !Task.isCancelled {
+                let due = clock.now.advanced(by: max(plugin.healthInterval, .milliseconds(10)))
+                let report = await plugin.health(context: context)
+                guard !Task.isCancelled else { return }
+                loop.send(.health(report, from: .hook))
+                try? await clock.sleep(until: due)
+            }
+        }
+    }
+
     /// Runs until stopped; returns the process exit code (0 after a clean stop).
     public func run() async -> Int32 {
         let instance = options.instance ?? "\(plugin.name)-\(getpid())"
@@ -96,6 +113,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
             return 2
         }
 
+        context.connectHealth { report in loop.send(.health(report, from: .context)) }
         let signals = Self.watchSignals { name in loop.send(.stop(reason: name)) }
         defer { signals.forEach { $0.cancel() } }
         let thread = Thread { loop.run() }
@@ -105,6 +123,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
         var exitCode: Int32 = 0
         var started = false
         var durables: [DurableRunner] = []
+        var healthChecks: Task<Void, Never>?
         var stopReason = "stopped"
         reports: for await report in loop.reports {
             switch report {
@@ -115,6 +134,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                         try await plugin.start(context: context)
                         started = true
                         durables = startDurables(context: context)
+                        healthChecks = checkHealth(loop: loop, context: context)
                     } else if changed {
                         try await plugin.reload(config: welcome.config, context: context)
                     }
@@ -155,6 +175,7 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                 break reports
             }
         }
+        healthChecks?.cancel()
         for runner in durables { runner.stop() }
         if started { await plugin.stop(context: context) }
         loop.send(.goodbye(reason: stopReason))

@@ -11,6 +11,8 @@ extension PluginSession {
         switch message {
         case .welcome(let welcome):
             retryDelay = 0
+            // A new session: the broker holds `passing` once READY goes out (PluginSession+Health.swift).
+            brokerHealth = nil
             // Clamped to the ranges topology.yaml allows, so that no broker can make the product overflow.
             heartbeatMilliseconds = Int64(min(max(10, welcome.heartbeatMilliseconds), 600_000))
             liveness = Int64(min(max(1, welcome.liveness), 100))

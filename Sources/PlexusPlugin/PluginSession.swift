@@ -63,7 +63,7 @@ struct PluginSession: Sendable {
     let syncTopic: String
     let maxReconnectDelayMilliseconds: Int64
 
-    // Set only by the methods here and in PluginSession+Inbound.swift.
+    // Set only by the methods here, in PluginSession+Inbound.swift and in PluginSession+Health.swift.
     var state: State = .disconnected
     var heartbeatMilliseconds = Int64(PlexusConstants.heartbeatIntervalMilliseconds)
     var liveness = Int64(PlexusConstants.heartbeatLiveness)
@@ -75,6 +75,11 @@ struct PluginSession: Sendable {
     var welcomes = 0
     /// Events that arrived while the plugin must not see them yet (`start()` sees none before it runs).
     var heldEvents: [ReceivedEvent] = []
+    /// The latest report of the `health()` hook, and of `PluginContext.setHealth`.
+    var hookHealth = PluginSession.initialHealth
+    var contextHealth = PluginSession.initialHealth
+    /// What this session's broker holds: nil until READY went out on it.
+    var brokerHealth: HealthReport?
     private var lastSent: Int64 = 0
     private var lastHeard: Int64 = 0
     private var lastProbe: Int64 = 0
@@ -179,6 +184,7 @@ struct PluginSession: Sendable {
     mutating func goodbye(reason: String) -> [Action] {
         let registered = isRegistered
         state = .stopped
+        brokerHealth = nil
         return registered ? [.send(.goodbye(reason: reason))] : []
     }
 
@@ -186,6 +192,7 @@ struct PluginSession: Sendable {
 
     /// The broker no longer holds our session.
     mutating func lose() {
+        brokerHealth = nil
         state = isStopping ? .stopping(registered: false) : .disconnected
     }
 

@@ -7,7 +7,7 @@ import ZeroMQ
 
 /// The SDK's I/O thread: owns the session DEALER and the events SUB, and reports to the async runtime
 /// through a stream. What to do when (register, heartbeats, liveness, reconnect with backoff, the
-/// subscription probe, holding events, stopping) is `PluginSession`'s to decide; the loop polls and
+/// subscription probe, holding events, health reports, stopping) is `PluginSession`'s to decide; the loop polls and
 /// carries out its actions.
 final class SessionLoop: @unchecked Sendable {
     /// What the loop reports to the runtime.
@@ -35,7 +35,11 @@ final class SessionLoop: @unchecked Sendable {
     enum Command: Sendable {
         /// Send a session message (service answers).
         case message(PluginMessage)
+        /// The plugin started (or reloaded): READY, then its health if the broker does not hold it yet.
         case ready
+        /// A health report from the `health()` hook or `PluginContext.setHealth`; sent if it changes
+        /// what the broker holds.
+        case health(HealthReport, from: PluginSession.HealthSource)
         case stop(reason: String)
         case goodbye(reason: String)
     }
@@ -192,7 +196,9 @@ final class SessionLoop: @unchecked Sendable {
             case .message(let message):
                 sendSession(message)
             case .ready:
-                sendSession(.ready)
+                perform(session.ready())
+            case .health(let report, let source):
+                perform(session.healthReported(report, from: source))
             case .stop(let reason):
                 perform(session.stop(reason: reason))
             case .goodbye(let reason):

@@ -18,10 +18,11 @@ struct PluginsCommand: ParsableCommand {
                 emit(String(decoding: JSONCoding.encode(plugins), as: UTF8.self))
                 return
             }
-            let header = ["NAME", "TYPE", "VERSION", "INSTANCE", "PID", "STATE", "UPTIME", "LANGUAGE"]
+            let header = ["NAME", "TYPE", "VERSION", "INSTANCE", "PID", "STATE", "HEALTH", "UPTIME", "LANGUAGE"]
             let rows = plugins.map {
                 [
                     $0.name, $0.type, $0.version, $0.instance, String($0.pid), $0.state.rawValue,
+                    HealthColumn.describe($0.health),
                     String(format: "%.1fs", $0.uptimeSeconds), $0.language,
                 ]
             }

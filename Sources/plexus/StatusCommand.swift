@@ -26,14 +26,23 @@ struct StatusCommand: ParsableCommand {
 /// The status table shared by `status` and the lifecycle commands.
 enum StatusTable {
     static func render(_ instances: [InstanceInfo]) -> String {
-        let header = ["NAME", "INSTANCE", "STATE", "PID", "RESTARTS", "UPTIME", "LAST EXIT", "REASON"]
+        let header = ["NAME", "INSTANCE", "STATE", "HEALTH", "PID", "RESTARTS", "UPTIME", "LAST EXIT", "REASON"]
         let rows = instances.map {
             [
-                $0.name, $0.instance, $0.state.rawValue, $0.pid == 0 ? "-" : String($0.pid),
+                $0.name, $0.instance, $0.state.rawValue, HealthColumn.describe($0.health), $0.pid == 0 ? "-" : String($0.pid),
                 $0.restarts.map(String.init) ?? "attached", String(format: "%.1fs", $0.uptimeSeconds),
                 ($0.lastExit ?? "").isEmpty ? "-" : $0.lastExit!, $0.reason ?? "",
             ]
         }
         return instances.isEmpty ? "(no plugins)" : Table(header: header, rows: rows).render()
+    }
+}
+
+/// The HEALTH column of `status` and `plugins`: the status, `(isolated)` when the instance is out of
+/// rotation, `-` when the broker reports none (an instance that is not running).
+enum HealthColumn {
+    static func describe(_ health: InstanceHealth?) -> String {
+        guard let health else { return "-" }
+        return health.isolated ? "\(health.status.rawValue) (isolated)" : health.status.rawValue
     }
 }

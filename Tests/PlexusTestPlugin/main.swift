@@ -2,6 +2,7 @@ import Foundation
 import PlexusClient
 import PlexusPlugin
 import PlexusProtocol
+import Synchronization
 
 /// A plugin for the service tests. Every answer starts with the instance id, so tests see who served.
 ///
@@ -12,6 +13,11 @@ import PlexusProtocol
 /// - `test.fail`: fails with 418 `teapot`.
 /// - `test.flaky`: fails with 500 while the file named by config `fail_flag` exists, else answers.
 /// - `test.stream`: three partial answers, then the final one.
+/// - `test.health`: the body is a health report (JSON), set with `context.setHealth`; answers
+///   `INSTANCE: STATUS`. With header `for_ms`, it sets `passing` again that much later, from a task of its
+///   own (an isolated instance gets no call that could heal it).
+/// - `health()` hook: `critical` while the file named by config `health_flag` exists, else passing; called
+///   every config `health_interval_ms` (default 10 s).
 /// - `test.relay`: calls the service named in the body through the broker and answers with its answer.
 /// - task `test.task`: the payload is JSON `{"sleep_ms": {INSTANCE: ms}, "fail": [INSTANCE, …]}`, so one
 ///   run can make one instance slow and another fail; it answers `INSTANCE ran RUN_ID (attempt N)`
@@ -23,7 +29,9 @@ struct TestPlugin: Plugin {
     let name = "testplugin"
     let type = "test"
     let version = "1.0.0"
-    let services = ["test.echo", "test.slow", "test.block", "test.fail", "test.flaky", "test.stream", "test.relay"]
+    let services = [
+        "test.echo", "test.slow", "test.block", "test.fail", "test.flaky", "test.stream", "test.relay", "test.health",
+    ]
     let tasks = ["test.task"]
 
     struct TaskOrders: Decodable {
@@ -46,6 +54,23 @@ struct TestPlugin: Plugin {
     }
     /// Requests handled at once (`TEST_CONCURRENCY`, default 1): the benchmark runs 8 in flight.
     var concurrency: Int { Int(ProcessInfo.processInfo.environment["TEST_CONCURRENCY"] ?? "") ?? 1 }
+
+    func start(context: PluginContext) async throws {
+        if let milliseconds = context.config["health_interval_ms"]?.intValue {
+            Self.healthIntervalSetting.withLock { $0 = .milliseconds(milliseconds) }
+        }
+    }
+
+    /// The health hook's interval, from config `health_interval_ms` once the plugin started.
+    static let healthIntervalSetting = Mutex<Duration>(.seconds(10))
+    var healthInterval: Duration { Self.healthIntervalSetting.withLock { $0 } }
+
+    func health(context: PluginContext) async -> HealthReport {
+        guard let flag = context.config["health_flag"]?.stringValue, FileManager.default.fileExists(atPath: flag) else {
+            return HealthReport(status: .passing)
+        }
+        return HealthReport(status: .critical, message: "the health flag file exists")
+    }
 
     func handleDurable(_ event: ReceivedEvent, subscription: String, context: PluginContext) async throws {
         if event.payload == Array("fail".utf8) { throw ServiceError(500, "refused", "payload 'fail' always fails") }
@@ -84,6 +109,16 @@ struct TestPlugin: Plugin {
             // Calls the service named in the body, through the broker, with the SDK's client.
             let target = request.text ?? ""
             return Array("\(me) relayed: ".utf8) + (try await context.call(target, body: Array("from \(me)".utf8)))
+        case "test.health":
+            let report = try JSONCoding.decode(HealthReport.self, from: request.body, what: "health report")
+            context.setHealth(report)
+            if let milliseconds = Int(request.headers["for_ms"] ?? "") {
+                Task {
+                    try await Task.sleep(for: .milliseconds(milliseconds))
+                    context.setHealth(HealthReport(status: .passing))
+                }
+            }
+            return Array("\(me): \(report.status.rawValue)".utf8)
         case "test.stream":
             for part in 1...3 { try request.partial(Array("part \(part)".utf8)) }
             return Array("\(me): done".utf8)
