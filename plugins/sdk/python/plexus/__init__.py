@@ -3,7 +3,10 @@
 Needs only pyzmq. The main types:
 
 - :class:`Plugin`: subclass or instantiate, subscribe to patterns, offer services, ``run()``; hooks
-  ``on_start``, ``on_event``, ``on_reload``, ``on_mesh_ready``, ``on_stop``.
+  ``on_start``, ``on_event``, ``on_reload``, ``on_mesh_ready``, ``on_stop``, and ``health`` (every
+  ``health_interval`` seconds) with ``set_health`` (any time) to report the plugin's health (section 4):
+  :class:`HealthStatus`, :class:`HealthReport`, :class:`HealthCheck`; the broker's view of an instance's
+  health, in instance objects, is :class:`InstanceHealth` (:func:`instance_health`).
 - :func:`service` / ``Plugin.serve``: offer a service (section 6); handlers get a :class:`Request` and
   may raise :class:`ServiceError`.
 - :func:`task` / ``Plugin.serve_task``: handle the runs of a scheduled task (section 9), a service whose
@@ -32,6 +35,7 @@ from .events_codec import (DurableCursor, DurableInfo, EventsState, Heartbeat, L
                            SubscriberCounts)
 from .context import PluginContext
 from .errors import PlexusError, PlexusTimeout, ProtocolError
+from .health import HealthCheck, HealthReport, HealthStatus, InstanceHealth, instance_health
 from .event import Event
 from .patterns import Pattern, compile_pattern
 from .plugin import Plugin, handler
@@ -53,4 +57,5 @@ __all__ = [
     "ReliableSubscriber", "ReplayBatch", "ReplayRequest", "SubscriberCounts", "durable",
     "DEADLETTER_PREFIX", "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "ENV_TOKEN",
     "EVENTS_HEARTBEAT", "MESH_READY", "PROTOCOL_VERSION", "SYNC_PREFIX",
+    "HealthCheck", "HealthReport", "HealthStatus", "InstanceHealth", "instance_health",
 ]

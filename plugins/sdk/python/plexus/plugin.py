@@ -54,6 +54,8 @@ from .repair import Loss
 from .plugin_io import (_ACTIVE, _REGISTERING, _WAITING, BACKLOG_MAX, EVENT_BATCH, LINGER_MS,  # noqa: F401
                         MAX_BACKOFF, PUB_OUTBOX_MAX, SUB_RCVHWM, Handler)
 from .plugin_durable import DurableSupport, invoke_on
+from .plugin_health import HealthSupport
+from .health import HealthResult
 from .plugin_services import Offer, ServiceSupport
 from .plugin_session import SessionProtocol
 from .service import F
@@ -86,7 +88,7 @@ def handler(pattern: str) -> Callable[[F], F]:
     return mark
 
 
-class Plugin(ServiceSupport, DurableSupport, SessionProtocol):
+class Plugin(ServiceSupport, DurableSupport, HealthSupport, SessionProtocol):
     """A Plexus plugin: subclass it (override the ``on_*`` hooks) or instantiate it and pass hooks.
 
     ``name`` (``[A-Za-z0-9_.-]{1,128}``), ``type`` and ``version`` describe the plugin; ``instance``
@@ -99,7 +101,13 @@ class Plugin(ServiceSupport, DurableSupport, SessionProtocol):
     when ``concurrency`` > 1 and on the handler thread otherwise. ``broker`` is the control endpoint (default
     ``$PLEXUS_BROKER``, else ``tcp://127.0.0.1:7700``). All but ``instance`` and ``broker`` may also be
     class attributes. The keyword-only ``on_start``/``on_event``/``on_stop``/``on_reload``/
-    ``on_mesh_ready`` replace the hooks of an instance.
+    ``on_mesh_ready``/``health`` replace the hooks of an instance; ``health_interval`` (seconds, default 10,
+    also a class attribute) is how often :meth:`health` is called.
+
+    Health (section 4): override :meth:`health` (called every ``health_interval`` seconds on a thread of its
+    own) or call :meth:`set_health` from anywhere; the SDK sends ``HEALTH`` when the report changes, and
+    again after each new session's ``READY`` while it is not passing. A ``critical`` instance gets no new
+    service calls or task runs from the broker (``on_critical: isolate``, the default) until it recovers.
 
     After :meth:`run` received ``WELCOME``: ``config`` (dict, the current config: updated by ``RELOAD``),
     ``welcome`` (the decoded body of the latest ``WELCOME``).
@@ -124,7 +132,9 @@ class Plugin(ServiceSupport, DurableSupport, SessionProtocol):
                  on_event: Optional[Handler] = None,
                  on_stop: Optional[Callable[[], Any]] = None,
                  on_reload: Optional[Callable[[Dict[str, Any]], Any]] = None,
-                 on_mesh_ready: Optional[Callable[[List[str]], Any]] = None) -> None:
+                 on_mesh_ready: Optional[Callable[[List[str]], Any]] = None,
+                 health: Optional[Callable[[], HealthResult]] = None,
+                 health_interval: Optional[float] = None) -> None:
         self.name = P.validate_name(name if name is not None else self.name, "plugin name")
         self.type = str(type if type is not None else self.type)
         self.version = str(version if version is not None else self.version)
@@ -146,6 +156,7 @@ class Plugin(ServiceSupport, DurableSupport, SessionProtocol):
         self._init_durable()
         self._init_io()
         self._init_session()
+        self._init_health(health, health_interval, self._on_sockets, lambda frames: self._send_frames(frames))
         self._start_done = False  # on_start returned (handler thread); on_stop runs only then
         self._init_services(_PluginServiceHost(self), services if services is not None else self.services,
                             threaded)
@@ -285,6 +296,7 @@ class Plugin(ServiceSupport, DurableSupport, SessionProtocol):
         self._backlog.clear()
         self._started = self._start_done = self._ready_due = False  # on_start runs once per run()
         self._hooks_pending = 0
+        self._health_reset()  # the hook's calls start at this run's first READY
         self._thread_id = threading.get_ident()
         self._services.accepting = True
         self._handoff = HandlerQueue(HANDLER_QUEUE_MAX, on_room=self._wake)

@@ -153,6 +153,20 @@ class SessionIO:
         """On the handler thread: the plugin's ``on_event_loss`` hook (plexus.plugin)."""
         raise NotImplementedError
 
+    # -- health (plexus.plugin_health.HealthSupport) ------------------------------------------------
+
+    def _health_tick(self, now: float) -> None:
+        """Each turn of the loop: the ``health()`` hook's schedule."""
+        raise NotImplementedError
+
+    def _health_deadline(self) -> float:
+        """When :meth:`_health_tick` has something to do next (monotonic seconds)."""
+        raise NotImplementedError
+
+    def _health_session_lost(self) -> None:
+        """The session is gone (a new DEALER, a new REGISTER): no ``HEALTH`` until the next ``READY``."""
+        raise NotImplementedError
+
     # -- threads --------------------------------------------------------------------------------
 
     def _on_socket_thread(self) -> bool:
@@ -275,6 +289,7 @@ class SessionIO:
 
             if self._state == _ACTIVE and now >= self._next_report:
                 self._report_subscriber()
+            self._health_tick(now)
             self._flush_backlog()
             self._poll_sub(self._wants_events())
             timeout = max(0.0, min(self._next_deadline() - time.monotonic(), 1.0))
@@ -303,8 +318,8 @@ class SessionIO:
             deadline = min(self._last_send + self._interval, self._last_recv + self._interval * self._liveness)
             if self._pending is not None:
                 deadline = min(deadline, self._probe_deadline())
-            return deadline
-        return self._retry_at
+            return min(deadline, self._health_deadline())
+        return min(self._retry_at, self._health_deadline())
 
     def _tick(self) -> None:
         """Sends HEARTBEAT when nothing else went to the broker for an interval (section 4)."""
@@ -491,6 +506,7 @@ class SessionIO:
 
     def _close_dealer(self) -> None:
         self._services.reset("connection to the broker closed")
+        self._health_session_lost()
         if self._dealer is not None:
             self._poller.unregister(self._dealer)
             # LINGER 0: a REGISTER queued for a dead broker must not reach a later one.

@@ -10,6 +10,8 @@ each ``PLXP01`` message, on the I/O thread.
   :meth:`~SessionProtocol._finish_welcome`), or gives up after ``PROBE_TIMEOUT_S`` with a warning.
 - **READY** goes out once the probe is done and the hook that the WELCOME handed to the handler thread
   (``on_start`` the first time, ``on_reload`` for a changed config after a re-registration) returned.
+  Then ``HEALTH``, when the plugin is not passing (the new session starts from ``passing``; see
+  :mod:`plexus.plugin_health`).
 - **STOP, DISCONNECT, RELOAD, REQUEST, CANCEL**: a stop to drain, a reconnect after one interval, a new
   config for the handler thread, and requests for the service dispatcher.
 
@@ -73,6 +75,11 @@ class SessionProtocol(SessionIO):
     def _session_config(self, config: Dict[str, Any]) -> Work:
         """A new config (``RELOAD``, or a re-registration's changed config): the work that applies it on
         the handler thread (``on_reload``)."""
+        raise NotImplementedError
+
+    def _health_session_ready(self) -> None:
+        """``READY`` went out: ``HEALTH`` is due again when the plugin is not passing
+        (plexus.plugin_health)."""
         raise NotImplementedError
 
     # -- messages ---------------------------------------------------------------------------------
@@ -212,6 +219,7 @@ class SessionProtocol(SessionIO):
         if self._ready_due and self._hooks_pending == 0 and self._session:
             self._ready_due = False
             self._send(P.READY)
+            self._health_session_ready()  # a new session holds "passing": tell it otherwise if need be
 
     def _on_reload(self, args: List[bytes]) -> None:
         try:
@@ -257,6 +265,7 @@ class SessionProtocol(SessionIO):
     def _register(self) -> None:
         # A new session: requests of the old one are the broker's to fail or re-queue (section 6).
         self._services.reset("registering again")
+        self._health_session_lost()
         self._send(P.REGISTER, P.encode_json(self._registration()))
         self._session = False
         self._pending = None  # a probe belongs to one WELCOME; the next WELCOME starts its own

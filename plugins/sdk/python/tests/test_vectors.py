@@ -17,6 +17,7 @@ from plexus import Client, Event, Pattern, PlexusError, Plugin, ProtocolError, v
 from plexus import protocol as P
 from plexus import service_codec as S
 from plexus.events_codec import Heartbeat, ReplayBatch, SubscriberCounts
+from plexus.health import HealthReport, decode_health, encode_health, health_error_code
 from plexus.session import RegistrationToken
 
 VECTORS = Path(__file__).resolve().parents[4] / "Tests" / "Fixtures" / "vectors"
@@ -201,6 +202,8 @@ def send_as_plugin(m: Dict[str, Any]) -> List[bytes]:
     if command == "FAIL":
         e = m["error"]
         return without_delimiter(S.encode_fail(frame(m["rid"]), e["code"], e["error"], e["message"]))
+    if command == "HEALTH":
+        return without_delimiter(encode_health(HealthReport.decode(m["report"])))
     raise AssertionError(f"the SDK does not send {command}")
 
 
@@ -289,6 +292,28 @@ class CodecVectorTest(unittest.TestCase):
                 if encodes(vector):
                     frames = send_as_plugin(vector["decoded"])
                     self.assertTrue(matches_any(frames, vector), frames)
+
+    def test_health_reports_decode(self) -> None:
+        # The SDK sends HEALTH; it also decodes it (with the broker's limits), so that what it sends can be
+        # checked and tools can read a report.
+        seen = 0
+        for vector, spec in self.encodings("plugin_messages"):
+            if vector["decoded"]["command"] != "HEALTH":
+                continue
+            seen += 1
+            with self.subTest(vector=vector["name"], frames=spec):
+                msg = P.decode_control([frame(s) for s in spec])
+                self.assertEqual(decode_health(msg.args).to_json(), vector["decoded"]["report"])
+        self.assertGreaterEqual(seen, 3)
+
+    def test_invalid_health_reports_are_refused(self) -> None:
+        vectors = [v for v in self.codec["invalid"]["plugin_messages"] if v["frames"][1:2] == ["HEALTH"]]
+        self.assertTrue(vectors)
+        for vector in vectors:
+            with self.subTest(vector=vector["name"]), self.assertRaises(ProtocolError):
+                args = P.decode_control([frame(s) for s in vector["frames"]]).args
+                self.assertEqual(health_error_code(args), vector["code"])
+                decode_health(args)
 
     def test_broker_messages_decode(self) -> None:
         for vector, spec in self.encodings("broker_messages"):
