@@ -418,6 +418,8 @@ enum VectorMeaning {
                     token: fields["token"]?.stringValue))
         case "READY": return .ready
         case "HEARTBEAT": return .heartbeat
+        case "HEALTH":
+            return .health(try JSONCoding.decode(HealthReport.self, from: try json(meaning["report"]), what: "health report"))
         case "GOODBYE": return .goodbye(reason: reason(meaning["reason"]))
         case "PARTIAL": return .partial(rid: try string(meaning["rid"]), body: try Frame.bytes(meaning["body"]))
         case "REPLY": return .reply(rid: try string(meaning["rid"]), body: try Frame.bytes(meaning["body"]))
