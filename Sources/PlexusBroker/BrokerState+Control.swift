@@ -150,7 +150,8 @@ extension BrokerState {
             preconditionFailure("PUBLISH is answered by the event path")
         case .plugins:
             return .ok(
-                requestID: id, body: Page.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()).map(withHealth), page))
+                requestID: id,
+                body: Page.encode(registry.snapshot(monotonic: Clock.monotonicMilliseconds()).map(withHealth), page))
         case .status:
             return .ok(requestID: id, body: Page.encode(status(), page))
         case .lifecycle(let verb, let plugin):

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Logging
 import PlexusProtocol
 import PlexusTopology
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Health (docs/PROTOCOL.md section 4, "Health"): what plugins report and probes find, combined
 /// (the worse wins), and what a critical instance gets: out of rotation, restarted, or only reported,

@@ -73,7 +73,9 @@ public struct HealthReport: Codable, Sendable, Equatable {
         guard checks.count <= Self.maxChecks else { throw .bad("HEALTH takes at most \(Self.maxChecks) checks") }
         for (name, check) in checks {
             guard !name.isEmpty, name.utf8.count <= 64 else { throw .bad("HEALTH check names must be 1–64 bytes") }
-            guard check.message.utf8.count <= 1024 else { throw .bad("HEALTH check '\(name)' message must be at most 1024 bytes") }
+            guard check.message.utf8.count <= 1024 else {
+                throw .bad("HEALTH check '\(name)' message must be at most 1024 bytes")
+            }
         }
     }
 }

@@ -59,7 +59,8 @@ public enum PluginMessage: Sendable, Equatable {
         case "HEALTH":
             guard arguments.count == 1 else { throw .bad("HEALTH takes one JSON frame: the report") }
             guard arguments[0].count <= HealthReport.maxFrameBytes else {
-                throw ProtocolError(.tooLarge, "HEALTH frame has \(arguments[0].count) bytes; the limit is \(HealthReport.maxFrameBytes)")
+                throw ProtocolError(
+                    .tooLarge, "HEALTH frame has \(arguments[0].count) bytes; the limit is \(HealthReport.maxFrameBytes)")
             }
             let report = try JSONCoding.decode(HealthReport.self, from: arguments[0], what: "HEALTH report")
             try report.validate()

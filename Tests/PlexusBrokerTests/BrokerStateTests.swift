@@ -307,7 +307,8 @@ struct BrokerStateTests {
                 _ = state.control([Self.route("b"), []] + PluginMessage.reply(rid: request.rid, body: []).encode())
             }
         }
-        _ = state.control([Self.route("b"), []] + PluginMessage.health(HealthReport(status: .critical, message: "full")).encode())
+        _ = state.control(
+            [Self.route("b"), []] + PluginMessage.health(HealthReport(status: .critical, message: "full")).encode())
         let refused = command(&state, .call(service: "svc.h", body: [], options: CallOptions()), id: "all")
         guard case .error(_, let error)? = replies(to: "client", in: refused).first else {
             Issue.record("a call to a service whose every instance is critical was not refused: \(refused)")

@@ -286,7 +286,9 @@ struct ExampleTaskTests {
             // The plain web server on a free port, serving this test's directory.
             .replacingOccurrences(of: "7780", with: String(try ProbeTests.freePort()))
             .replacingOccurrences(of: "--directory, docs", with: "--directory, .")
-            .replacingOccurrences(of: "[python3, -m, http.server", with: "[\(Paths.pythonArguments.isEmpty ? Paths.python : "python3"), -m, http.server")
+            .replacingOccurrences(
+                of: "[python3, -m, http.server",
+                with: "[\(Paths.pythonArguments.isEmpty ? Paths.python : "python3"), -m, http.server")
         #expect(text.contains(Paths.greeter) && text.contains(Paths.auditPlugin) && text.contains("*/2 * * * * *"))
         let broker = try TestBroker(topology: text)
         defer { broker.stop() }

@@ -67,7 +67,8 @@ struct PlainProcessTests {
         #expect(h.run(h.supervisor.probePassed("db-1", now: h.now)).isEmpty, "a later pass is no second READY")
 
         var slow = try Harness(
-            "plugins:\n  db:\n    protocol: none\n    command: [db]\n    start_timeout: 5s\n    health: { probe: { tcp: 5432 } }\n")
+            "plugins:\n  db:\n    protocol: none\n    command: [db]\n    start_timeout: 5s\n    health: { probe: { tcp: 5432 } }\n"
+        )
         slow.start()
         let pid = try #require(slow.supervisor.instances["db-1"]?.pid)
         #expect(slow.advance(5_000).contains(.signal(pid: pid, signal: SIGKILL)))
