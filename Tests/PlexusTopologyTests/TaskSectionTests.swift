@@ -120,6 +120,8 @@ struct TaskSectionTests {
         let topology = try Topology.load(path: root.appendingPathComponent("topology.yaml").path)
         let task = try #require(topology.tasks.first { $0.id == "housekeeping" })
         #expect(task.target == .service("housekeeping", fanOut: "all", plugin: "example"))
-        #expect(topology.plugins.allSatisfy { $0.type == "example" })
+        // Every plugin that speaks Plexus is an example plugin; the plain web server is not one.
+        #expect(topology.plugins.filter { !$0.plainProcess }.allSatisfy { $0.type == "example" })
+        #expect(topology.plugins.contains { $0.plainProcess && $0.health.probe != nil })
     }
 }
