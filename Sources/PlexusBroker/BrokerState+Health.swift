@@ -2,10 +2,6 @@ import Logging
 import PlexusProtocol
 import PlexusTopology
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Health (docs/PROTOCOL.md section 4, "Health"): what plugins report and probes find, combined
 /// (the worse wins), and what a critical instance gets: out of rotation, restarted, or only reported,
 /// by its plugin's `health.on_critical`.
@@ -79,7 +75,7 @@ extension BrokerState {
             logger.warning(
                 "health: critical for \(Duration.milliseconds(now - since)); restarting the instance (on_critical: restart)",
                 metadata: ["instance": "\(instance)", "pid": "\(pid)", "reason": "\(record.health.message)"])
-            processControl.signal(pid, SIGTERM)
+            enqueue(supervisor.unhealthy(instance, now: now))
         }
     }
 

@@ -102,11 +102,14 @@ extension SupervisedInstance {
         case startTimeout
         /// Its session was evicted for missed heartbeats: a hung process cannot be asked to stop.
         case missedHeartbeats
+        /// Critical for `health.for` with `on_critical: restart`.
+        case unhealthy
 
         public var description: String {
             switch self {
             case .startTimeout: "not ready within start_timeout; killed"
             case .missedHeartbeats: "missed heartbeats; killed"
+            case .unhealthy: "critical for health.for (on_critical: restart); terminated"
             }
         }
     }

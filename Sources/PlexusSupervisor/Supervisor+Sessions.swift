@@ -55,6 +55,18 @@ extension Supervisor {
         return ready(id, now: now) + [.log(.info, "plain process probe passed: running", instance: id)]
     }
 
+    /// Critical too long (`on_critical: restart`): SIGTERM, and the exit counts as a crash whatever its
+    /// status, so that the restart policy restarts it with its backoff (a graceful exit 0 included).
+    public mutating func unhealthy(_ id: String, now: Int64) -> [SupervisorAction] {
+        guard var instance = instances[id], let pid = instance.pid, !instance.isStopping else { return [] }
+        instance.phase.markKilled(.unhealthy)
+        instances[id] = instance
+        return [
+            .signal(pid: pid, signal: SIGTERM),
+            .log(.warning, "plugin critical too long; terminating it to restart", instance: id),
+        ]
+    }
+
     /// A session ended: goodbye, or evicted after missing heartbeats (`lost`).
     public mutating func sessionEnded(_ id: String, lost: Bool, now: Int64) -> [SupervisorAction] {
         guard var instance = instances[id] else {

@@ -83,7 +83,8 @@ struct ProbeTests {
             plugins:
               probed:
                 command: [\(Paths.testPlugin)]
-                restart: { policy: always, initial: 100ms }
+                # on-failure: the SDK exits 0 on SIGTERM, and the restart must happen all the same.
+                restart: { policy: on-failure, initial: 100ms }
                 health:
                   probe: { exec: [test, -f, \(flag)], interval: 200ms, timeout: 2s, failure_threshold: 2, success_threshold: 1 }
                   on_critical: restart
