@@ -132,7 +132,7 @@ extension BrokerState {
                     JSONCoding.encode(
                         PingReply(
                             time: Clock.wallMicroseconds(), broker: brokerID, version: PlexusConstants.version,
-                            uptimeSeconds: uptime))
+                            uptimeSeconds: uptime, ready: readiness.isEmpty, notReady: readiness))
                 ])
         case .discover:
             return .ok(

@@ -63,6 +63,21 @@ extension BrokerState {
         return plugin.flatMap { supervisor.topology.plugin($0)?.health } ?? HealthSpec()
     }
 
+    /// Why the broker is not ready (empty when it is): each enabled supervised instance that is not
+    /// running, or is critical. For `PING` now, and the HTTP API's `/readyz` later.
+    var readiness: [String] {
+        supervisor.orderedInstances.compactMap { instance in
+            guard supervisor.topology.plugin(instance.plugin)?.enabled ?? false else { return nil }
+            if instance.state != .running {
+                return "\(instance.instanceID) is \(instance.state.rawValue)\(instance.reason.map { " (\($0))" } ?? "")"
+            }
+            if let health = healthRecords[instance.instanceID]?.health, health.status == .critical {
+                return "\(instance.instanceID) is critical: \(health.message)"
+            }
+            return nil
+        }
+    }
+
     /// `on_critical: restart`: an instance critical for `health.for` is restarted (SIGTERM; its exit
     /// restarts it with the restart policy's backoff). Called every heartbeat tick.
     mutating func healthTick(now: Int64) {

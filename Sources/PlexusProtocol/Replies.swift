@@ -6,18 +6,28 @@ public struct PingReply: Codable, Sendable, Equatable {
     public var broker: String
     public var version: String
     public var uptimeSeconds: Double
+    /// Whether the broker is ready: every enabled supervised plugin running and not critical (nil from
+    /// brokers before health).
+    public var ready: Bool?
+    /// Why not, one reason per plugin instance (empty when ready).
+    public var notReady: [String]?
 
-    public init(time: Int64, broker: String, version: String, uptimeSeconds: Double) {
+    public init(
+        time: Int64, broker: String, version: String, uptimeSeconds: Double, ready: Bool? = nil, notReady: [String]? = nil
+    ) {
         self.pong = true
         self.time = time
         self.broker = broker
         self.version = version
         self.uptimeSeconds = uptimeSeconds
+        self.ready = ready
+        self.notReady = notReady
     }
 
     enum CodingKeys: String, CodingKey {
-        case pong, time, broker, version
+        case pong, time, broker, version, ready
         case uptimeSeconds = "uptime_s"
+        case notReady = "not_ready"
     }
 }
 

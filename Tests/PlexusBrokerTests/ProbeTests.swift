@@ -47,6 +47,8 @@ struct ProbeTests {
         #expect(web.pid > 0 && web.health?.status == .passing)
         let app = try #require(try broker.waitForRunning("app", timeout: 30).first)
         #expect(app.state == .running)
+        // Every supervised instance running and not critical: the broker says it is ready.
+        #expect(waitUntil(timeout: 10) { (try? broker.client().ping().0.ready) == true })
         // The dependent started only once web was running.
         let webRunning = try broker.waitForPluginEvent("plexus.plugin.running", plugin: "web", timeout: 5)
         let appStarting = try broker.waitForPluginEvent("plexus.plugin.starting", plugin: "app", timeout: 5)
@@ -66,10 +68,12 @@ struct ProbeTests {
         let again = try broker.waitForInstances("web", timeout: 30) { $0.state == .running && $0.pid != web.pid }
         #expect(again.first?.restarts == 1)
 
-        // Stop: SIGTERM (no session to ask), then stopped.
+        // Stop: SIGTERM (no session to ask), then stopped; the broker is not ready without it.
         _ = try broker.client().request(.lifecycle(.stop, plugin: "web"))
         let stopped = try broker.waitForInstances("web", timeout: 15) { $0.state == .stopped }
         #expect(stopped.first?.lastExit?.isEmpty == false)
+        let ping = try broker.client().ping().0
+        #expect(ping.ready == false && ping.notReady?.contains { $0.hasPrefix("web-1 is stopped") } == true, "\(ping)")
     }
 
     @Test("an exec probe turns critical and passing; on_critical: restart restarts the instance after `for`")
