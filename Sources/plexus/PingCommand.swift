@@ -14,6 +14,12 @@ struct PingCommand: ParsableCommand {
                 String(
                     format: "pong from %@ (broker %@, version %@) in %.3f ms", options.endpoint, pong.broker, pong.version,
                     seconds * 1000))
+            // Readiness: every enabled supervised instance running and not critical.
+            if pong.ready == true {
+                emit("ready")
+            } else if let reasons = pong.notReady, !reasons.isEmpty {
+                emit("not ready: " + reasons.joined(separator: "; "))
+            }
         }
     }
 }
