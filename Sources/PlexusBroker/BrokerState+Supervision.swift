@@ -226,7 +226,7 @@ extension BrokerState {
         } catch {
             throw ProtocolError(.badRequest, "\(error)")
         }
-        return applyTopology(new)
+        return try applyTopology(new)
     }
 
     /// SIGHUP: re-reads the topology file and applies it.
@@ -234,14 +234,24 @@ extension BrokerState {
         guard let path = configuration.topologyPath else {
             throw ProtocolError(.conflict, "the broker was started without a topology file")
         }
+        let topology: Topology
         do {
-            return applyTopology(try Topology.load(path: path))
+            topology = try Topology.load(path: path)
         } catch {
             throw ProtocolError(.badRequest, "\(error)")
         }
+        return try applyTopology(topology)
     }
 
-    private mutating func applyTopology(_ new: Topology) -> ApplyPlan {
+    private mutating func applyTopology(_ new: Topology) throws(ProtocolError) -> ApplyPlan {
+        // Before anything is stopped: a plan that would leave a plugin unlaunchable is refused whole.
+        let problems = new.launchProblems()
+        guard problems.isEmpty else {
+            throw ProtocolError(
+                .badRequest,
+                "not applied, nothing changed: "
+                    + problems.map { "plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "; "))
+        }
         let (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
         enqueue(actions)
         reconcileTasks(with: new, now: Date())

@@ -11,8 +11,13 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         do {
             let topology = try Topology.load(path: file)
+            // A command that cannot be launched is an error here, before a broker stops anything for it.
+            let problems = topology.launchProblems()
+            guard problems.isEmpty else {
+                throw fail(problems.map { "\(file): plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "\n"))
+            }
             emit("\(file): OK (\(topology.plugins.count) plugins, \(topology.tasks.count) tasks)")
-        } catch {
+        } catch let error as TopologyError {
             throw fail("\(error)")
         }
     }
