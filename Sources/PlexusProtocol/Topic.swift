@@ -41,6 +41,10 @@ public enum Topic {
         topic.hasPrefix("plexus.") && !topic.hasPrefix("plexus.sync.")
     }
 
+    /// Whether a topic is one of the SDKs' subscription probes (`plexus.sync.…`), which subscribers of
+    /// everything (`>`) receive but people rarely want to see.
+    public static func isProbe(_ topic: String) -> Bool { topic.hasPrefix("plexus.sync.") }
+
     /// Checks a topic given as a string.
     public static func validationError(_ topic: String) -> String? {
         var topic = topic

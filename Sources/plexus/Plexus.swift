@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlexusProtocol
 
 /// `plexus`: run the broker and talk to it.
 @main
@@ -7,6 +8,7 @@ struct Plexus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "A message-bus plugin mesh over ZeroMQ.",
+        version: PlexusConstants.version,
         subcommands: [
             BrokerCommand.self, PublishCommand.self, SubscribeCommand.self, PluginsCommand.self, PingCommand.self,
             StatsCommand.self, CheckCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self,

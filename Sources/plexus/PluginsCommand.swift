@@ -23,7 +23,7 @@ struct PluginsCommand: ParsableCommand {
                 [
                     $0.name, $0.type, $0.version, $0.instance, String($0.pid), $0.state.rawValue,
                     HealthColumn.describe($0.health),
-                    String(format: "%.1fs", $0.uptimeSeconds), $0.language,
+                    HumanDuration.format(seconds: $0.uptimeSeconds), $0.language,
                 ]
             }
             emit(Table(header: header, rows: rows).render())

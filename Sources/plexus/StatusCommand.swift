@@ -30,8 +30,11 @@ enum StatusTable {
         let rows = instances.map {
             [
                 $0.name, $0.instance, $0.state.rawValue, HealthColumn.describe($0.health), $0.pid == 0 ? "-" : String($0.pid),
-                $0.restarts.map(String.init) ?? "attached", String(format: "%.1fs", $0.uptimeSeconds),
-                ($0.lastExit ?? "").isEmpty ? "-" : $0.lastExit!, $0.reason ?? "",
+                $0.restarts.map(String.init) ?? "-",
+                // Uptime means something only while the instance runs.
+                $0.state == .running ? HumanDuration.format(seconds: $0.uptimeSeconds) : "-",
+                ($0.lastExit ?? "").isEmpty ? "-" : $0.lastExit!,
+                [$0.attached ? "attached" : nil, $0.reason].compactMap { $0 }.joined(separator: "; "),
             ]
         }
         return instances.isEmpty ? "(no plugins)" : Table(header: header, rows: rows).render()

@@ -38,6 +38,9 @@ struct SubscribeCommand: ParsableCommand {
     @Option(help: "First print the last N stored events of each pattern.")
     var last: Int?
 
+    @Flag(help: "Also print the SDKs' subscription probes (plexus.sync.…), hidden by default.")
+    var probes = false
+
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
@@ -90,6 +93,7 @@ struct SubscribeCommand: ParsableCommand {
                 guard let delivery = try subscriber.next(timeout: wait) else { continue }
                 switch delivery {
                 case .event(let event):
+                    if !probes, Topic.isProbe(event.topic) { continue }
                     emit(json ? EventLine(event).json() : EventLine(event).text())
                     received += 1
                 case .lost(let loss):
