@@ -21,6 +21,10 @@ struct Plexus: AsyncParsableCommand {
     /// the broker before it could stop its plugins. Writes then fail with EPIPE instead.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        if let suggestion = Suggestion.forMistypedSubcommand(CommandLine.arguments.dropFirst().first) {
+            FileHandle.standardError.write(Data((suggestion + "\n").utf8))
+            Foundation.exit(64)  // EX_USAGE
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -15,6 +15,14 @@ struct CLIOutputTests {
         #expect(result.status == 0 && result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == PlexusConstants.version)
     }
 
+    @Test("a mistyped subcommand gets 'did you mean', with exit code 64; a word like no command gets the help hint")
+    func didYouMean() throws {
+        let typo = try runPlexus(["stauts"])
+        #expect(typo.status == 64 && typo.stderr.contains("did you mean 'status'?"), "\(typo.stderr)")
+        let other = try runPlexus(["frobnicate"])
+        #expect(other.status == 64 && other.stderr.contains("plexus --help"), "\(other.stderr)")
+    }
+
     @Test("status shows uptime for running instances only, in human units; attached is said in REASON, not RESTARTS")
     func uptimeColumn() throws {
         let broker = try TestBroker(topology: "plugins:\n  app:\n    command: [\(Paths.testPlugin)]\n")
