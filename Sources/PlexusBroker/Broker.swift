@@ -211,13 +211,7 @@ public final class Broker: @unchecked Sendable {
                     defer { list.removeAll() }
                     return list
                 }
-                for input in inputs {
-                    if case .controlReply(let envelope, let frames) = input {
-                        sendControl(envelope, frames)
-                    } else {
-                        execute(state.input(input))
-                    }
-                }
+                for input in inputs { execute(state.input(input)) }
             }
             // What this turn stamped goes to the log's writer; publishes it has stored get their answers.
             store.log?.flush()

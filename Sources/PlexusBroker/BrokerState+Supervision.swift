@@ -110,7 +110,6 @@ extension BrokerState {
             probeReported(check, instance: instance)
             if check.status == .passing { enqueue(supervisor.probePassed(instance, now: Clock.monotonicMilliseconds())) }
         case .controlReply(let envelope, let frames):
-            // Normally sent by the loop directly; handled here too so the core accepts every input.
             sendControl(envelope, frames)
         case .reloadTopologyFile:
             do {

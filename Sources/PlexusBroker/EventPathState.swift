@@ -1,3 +1,4 @@
+import PlexusEventLog
 import PlexusProtocol
 
 /// The event path's tables: per-topic counters, the topic cache and the sequence number. Part of the
@@ -12,7 +13,7 @@ struct EventPathState {
     let metaEncoder: EventMetaEncoder
 
     /// `firstSeq` is the first number this run may stamp (above every number used before, section 10).
-    init(maxTrackedTopics: Int, epoch: String = EventStore.randomEpoch(), firstSeq: UInt64 = 1) {
+    init(maxTrackedTopics: Int, epoch: String = SequenceReservation.newEpoch(), firstSeq: UInt64 = 1) {
         statistics = EventStatistics(maxTrackedTopics: maxTrackedTopics)
         self.epoch = epoch
         metaEncoder = EventMetaEncoder(epoch: epoch)

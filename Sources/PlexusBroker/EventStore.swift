@@ -73,7 +73,7 @@ final class EventStore: @unchecked Sendable {
 
         guard let data = configuration.dataDirectory else {
             // No data directory: nothing survives the run, so each run is its own epoch.
-            epoch = Self.randomEpoch()
+            epoch = SequenceReservation.newEpoch()
             firstSeqOfRun = 1
             log = nil
             directory = nil
@@ -121,10 +121,6 @@ final class EventStore: @unchecked Sendable {
     /// The memory the log's writer queue may hold (docs/LIMITS.md): about a quarter of a second of the
     /// broker's full forwarding rate at 64 B on the reference machine, and a bound on what it adds to RSS.
     static let writerQueueBytes = 32 << 20
-
-    static func randomEpoch() -> String {
-        String(UInt64.random(in: 1...UInt64.max), radix: 16)
-    }
 
     /// The last seq each topic had in the log, to continue `prev` after a restart.
     var recoveredTopics: [String: UInt64] { log?.recovery.lastSeqPerTopic ?? [:] }

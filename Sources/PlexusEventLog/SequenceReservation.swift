@@ -25,6 +25,12 @@ public struct SequenceReservation {
     /// The highest number that may be used without writing the file again.
     private var reserved: UInt64
 
+    /// A fresh epoch: 64 random bits in hex, unique enough to tell sequences apart and short, since
+    /// every META carries it. Also the epoch of a broker without a data directory (one per run).
+    public static func newEpoch() -> String {
+        String(UInt64.random(in: 1...UInt64.max), radix: 16)
+    }
+
     /// Reads or creates `<directory>/sequence.json` (`{"epoch": "...", "reserved": N}`).
     public init(directory: String, blockSize: UInt64 = 1_000_000) throws {
         try FileIO.makeDirectory(directory)
@@ -38,8 +44,7 @@ public struct SequenceReservation {
             epoch = file.epoch
             reserved = file.reserved
         } else {
-            // 64 random bits in hex: unique enough to tell sequences apart, and short, since every META carries it.
-            epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+            epoch = Self.newEpoch()
             reserved = 0
             try save()
         }

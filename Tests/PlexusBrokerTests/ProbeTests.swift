@@ -31,7 +31,7 @@ struct ProbeTests {
             plugins:
               web:
                 protocol: none
-                command: [\((Paths.pythonArguments.isEmpty ? [Paths.python] : ["python3"]).joined()), -u, -m, http.server, "\(port)", --bind, 127.0.0.1]
+                command: [\(Paths.pythonCommand), -u, -m, http.server, "\(port)", --bind, 127.0.0.1]
                 restart: { policy: always, initial: 100ms }
                 start_timeout: 20s
                 stop_timeout: 2s
@@ -49,10 +49,13 @@ struct ProbeTests {
         #expect(app.state == .running)
         // Every supervised instance running and not critical: the broker says it is ready.
         #expect(waitUntil(timeout: 10) { (try? broker.client().ping().0.ready) == true })
-        // The dependent started only once web was running.
-        let webRunning = try broker.waitForPluginEvent("plexus.plugin.running", plugin: "web", timeout: 5)
-        let appStarting = try broker.waitForPluginEvent("plexus.plugin.starting", plugin: "app", timeout: 5)
-        #expect(appStarting.uptimeSeconds >= 0 && webRunning.name == "web")
+        // The dependent started only once web was running: the broker stamped the two events in that order.
+        func named(_ plugin: String) -> (ReceivedEvent) throws -> Bool {
+            { try JSONCoding.decode(InstanceInfo.self, from: $0.payload, what: "lifecycle").name == plugin }
+        }
+        let webRunning = try broker.waitForEvent(topic: "plexus.plugin.running", timeout: 5, where: named("web"))
+        let appStarting = try broker.waitForEvent(topic: "plexus.plugin.starting", timeout: 5, where: named("app"))
+        #expect(appStarting.meta.seq > webRunning.meta.seq)
         #expect(try broker.plugins().allSatisfy { $0.name != "web" }, "a plain process has no session")
 
         // Its output is captured: http.server logs each probe's GET on stderr.

@@ -4,6 +4,7 @@ import PlexusProtocol
 import PlexusTesting
 import Synchronization
 import Testing
+import ZeroMQ
 
 /// Section 10 end to end: a real broker with an event log, the CLI and `ReliableSubscriber`.
 @Suite("Reliable events: replay, gap repair, the log's state", .serialized)
@@ -77,15 +78,34 @@ struct ReliableEventsTests {
         let published = Mutex<[String: [UInt64]]>([:])
         let control = broker.control
         let publisher = JoinableThread(name: "flood") {
-            guard let client = try? ControlClient(endpoint: control, timeout: 10) else { return }
-            for index in 0..<total {
-                let topic = index % 2 == 0 ? "flood.a" : "flood.b"
-                // Large events, so that the kernel's socket buffers cannot hide the slowness.
-                let payload = Array("\(index) ".utf8) + [UInt8](repeating: 120, count: 16_384)
-                let event = PublishRequest(topic: topic, payload: payload, headers: [:])
-                guard let seq = try? client.publish(event) else { return }
-                published.withLock { $0[topic, default: []].append(seq) }
+            // Acknowledged publishes, 64 in flight: one at a time, a loaded machine could publish no faster
+            // than the slow subscriber reads, and nothing would ever be dropped to repair.
+            guard let context = try? ZMQContext(), let dealer = try? context.socket(.dealer) else { return }
+            defer { dealer.close() }
+            try? dealer.setLinger(milliseconds: 0)
+            try? dealer.setReceiveTimeout(milliseconds: 10_000)
+            guard (try? dealer.connect(control)) != nil else { return }
+            func topic(_ index: Int) -> String { index % 2 == 0 ? "flood.a" : "flood.b" }
+            var sent = 0
+            var answered = 0
+            while answered < total {
+                while sent < total, sent - answered < 64 {
+                    // Large events, so that the kernel's socket buffers cannot hide the slowness.
+                    let payload = Array("\(sent) ".utf8) + [UInt8](repeating: 120, count: 16_384)
+                    let request = ClientRequest(
+                        requestID: Array(String(sent).utf8),
+                        command: .publish(PublishRequest(topic: topic(sent), payload: payload, headers: [:])))
+                    guard (try? dealer.send(multipart: [[]] + request.encode())) != nil else { return }
+                    sent += 1
+                }
+                guard let frames = try? dealer.receiveMultipart(), let reply = try? ClientReply.decode(frames.dropFirst()),
+                    case .ok(let id, let body) = reply, let index = Int(String(decoding: id, as: UTF8.self)),
+                    let seq = try? JSONCoding.decode(PublishReply.self, from: body.first ?? [], what: "reply").seq
+                else { return }
+                published.withLock { $0[topic(index), default: []].append(seq) }
+                answered += 1
             }
+            published.withLock { table in for key in table.keys { table[key]?.sort() } }
         }
         var received: [String: [UInt64]] = [:]
         var losses: [EventLoss] = []

@@ -288,7 +288,7 @@ struct ExampleTaskTests {
             .replacingOccurrences(of: "--directory, docs", with: "--directory, .")
             .replacingOccurrences(
                 of: "[python3, -m, http.server",
-                with: "[\(Paths.pythonArguments.isEmpty ? Paths.python : "python3"), -m, http.server")
+                with: "[\(Paths.pythonCommand), -m, http.server")
         #expect(text.contains(Paths.greeter) && text.contains(Paths.auditPlugin) && text.contains("*/2 * * * * *"))
         let broker = try TestBroker(topology: text)
         defer { broker.stop() }

@@ -17,6 +17,8 @@ enum Paths {
     /// `python3` with pyzmq (`PLEXUS_PYTHON` overrides).
     static var python: String { ProcessInfo.processInfo.environment["PLEXUS_PYTHON"] ?? "/usr/bin/env" }
     static var pythonArguments: [String] { ProcessInfo.processInfo.environment["PLEXUS_PYTHON"] == nil ? ["python3"] : [] }
+    /// The Python to name in a topology's `command:`: `PLEXUS_PYTHON`, else `python3` from `PATH`.
+    static var pythonCommand: String { ProcessInfo.processInfo.environment["PLEXUS_PYTHON"] ?? "python3" }
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 }
