@@ -115,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
-                           "PlexusTesting", .product(name: "Logging", package: "swift-log")]
+                           "PlexusTesting", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "greeter",
