@@ -60,9 +60,7 @@ extension BrokerState {
         environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
         do {
-            let pid = try processControl.launch(
-                command: spec.command, environment: environment,
-                workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
+            let pid = try processControl.launch(launchRequest(spec, environment: environment))
             processes[pid] = instance
             registrationTokens[instance] = (pid, token)
             if let probe = spec.health.probe {
