@@ -18,6 +18,7 @@ extension Supervisor {
                     addInstances(of: spec, from: 1)
                     if spec.enabled {
                         wanted.insert(spec.name); plan.start.append(spec.name)
+                        plan.changes.append(PlanChange(kind: "plugin", name: spec.name, action: "start", fields: ["added"]))
                     } else {
                         plan.unchanged.append(spec.name)
                     }
@@ -28,13 +29,21 @@ extension Supervisor {
             }
             if previous == spec {
                 plan.unchanged.append(spec.name)
-            } else if spec.differsOnlyInConfig(from: previous) {
+                continue
+            }
+            let fields = spec.changedFields(from: previous)
+            func change(_ action: String) {
+                plan.changes.append(PlanChange(kind: "plugin", name: spec.name, action: action, fields: fields))
+            }
+            if spec.differsOnlyInConfig(from: previous) {
                 plan.reload.append(spec.name)
+                change("reload")
                 if let reload = try? reloadPlugin(spec.name, config: spec.config) { actions += reload }
             } else if !spec.enabled || !spec.isLaunched {
                 wanted.remove(spec.name)
                 requestStop(of: spec.name, reason: "disabled by apply", remove: !spec.isLaunched)
                 plan.stop.append(spec.name)
+                change("stop")
             } else if !previous.enabled || !previous.isLaunched {
                 addInstances(of: spec, from: 1)
                 wanted.insert(spec.name)
@@ -43,6 +52,7 @@ extension Supervisor {
                     instances[instance.instanceID]?.reason = nil
                 }
                 plan.start.append(spec.name)
+                change("start")
             } else {
                 // Any other change (command, env, instances, dependencies, policy): restart with the new spec.
                 wanted.insert(spec.name)
@@ -52,12 +62,14 @@ extension Supervisor {
                 }
                 addInstances(of: spec, from: previous.instances + 1)
                 plan.restart.append(spec.name)
+                change("restart")
             }
         }
         for previous in old.plugins where new.plugin(previous.name) == nil {
             wanted.remove(previous.name)
             requestStop(of: previous.name, reason: "removed by apply", remove: true)
             plan.stop.append(previous.name)
+            plan.changes.append(PlanChange(kind: "plugin", name: previous.name, action: "stop", fields: ["removed"]))
         }
         return (plan, actions + evaluate(now: now))
     }
