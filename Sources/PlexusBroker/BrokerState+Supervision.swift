@@ -27,6 +27,8 @@ extension BrokerState {
             if let supervised = supervisor.instances[instance] {
                 publishInfo(topic, supervisedInfo(supervised, now: Clock.monotonicMilliseconds()))
             }
+        case .publishRemoved(let topic, let record):
+            publishInfo(topic, supervisedInfo(record, now: Clock.monotonicMilliseconds()))
         case .reload(let instance, let config):
             if let session = registry.session(instance: instance) {
                 sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.reload(config: config).encode())
