@@ -188,7 +188,7 @@ public final class Broker: @unchecked Sendable {
         var shutdownDeadline: Int64?
 
         while true {
-            if stopRequested.load(ordering: .acquiring), shutdownDeadline == nil {
+            if stopRequested.load(ordering: .acquiring) || state.shutdownRequested, shutdownDeadline == nil {
                 let (effects, deadline) = state.beginShutdown()
                 execute(effects)
                 shutdownDeadline = deadline

@@ -171,9 +171,11 @@ extension BrokerState {
             } catch {
                 return .error(requestID: id, error)
             }
-        case .apply(let yaml, let baseDirectory):
+        case .apply(let yaml, let baseDirectory, let dryRun):
             do throws(ProtocolError) {
-                return .ok(requestID: id, body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory))])
+                return .ok(
+                    requestID: id,
+                    body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory, dryRun: dryRun))])
             } catch {
                 return .error(requestID: id, error)
             }
@@ -194,6 +196,16 @@ extension BrokerState {
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
             return .ok(requestID: id, body: stats(page))
+        case .shutdown:
+            // The loop sees the flag after this turn's effects, so the answer leaves first.
+            shutdownRequested = true
+            logger.notice("shutdown requested by a client")
+            return .ok(
+                requestID: id,
+                body: [
+                    JSONCoding.encode(
+                        ShutdownReply(broker: brokerID, instances: supervisor.instances.values.filter(\.hasProcess).count))
+                ])
         case .subscriber(let report):
             subscribers.record(report, now: Clock.wallMicroseconds())
             return .ok(requestID: id, body: [Array("{}".utf8)])

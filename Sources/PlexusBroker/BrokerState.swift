@@ -60,6 +60,8 @@ struct BrokerState {
     var subscribers = SubscriberReports()
     /// The event log's state as the loop last saw it, for `STATS` (the log itself lives in the loop).
     var eventLogState: EventLogState?
+    /// Set by `SHUTDOWN`: the loop then stops the mesh as it does for SIGTERM.
+    var shutdownRequested = false
 
     /// Effects produced so far by the current input; `takeEffects()` hands them over.
     private var outbox: [BrokerEffect] = []
