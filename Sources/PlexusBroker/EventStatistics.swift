@@ -12,6 +12,8 @@ struct EventStatistics {
     private(set) var eventsIn: UInt64 = 0
     private(set) var eventsOut: UInt64 = 0
     private(set) var dropped: UInt64 = 0
+    /// Events on `events_in` that the policy refused.
+    private(set) var denied: UInt64 = 0
     /// Subscription prefixes with how many subscribers hold each, for at most `maxTrackedTopics` prefixes.
     private(set) var subscriptions: [[UInt8]: Int] = [:]
     /// Subscriptions to prefixes past the table's limit: counted, without their prefix.
@@ -45,6 +47,7 @@ struct EventStatistics {
     mutating func recordAccepted() { eventsIn &+= 1 }
     mutating func recordForwarded() { eventsOut &+= 1 }
     mutating func recordDropped() { dropped &+= 1 }
+    mutating func recordDenied() { denied &+= 1 }
 
     /// Per-topic counters as reported by `STATS`.
     var topics: [String: TopicStats] { counters.mapValues(\.snapshot) }
