@@ -233,7 +233,7 @@ public final class Broker: @unchecked Sendable {
                 publishEventHeartbeat()
                 store.logWriterDrops()
                 state.eventLogState = store.state(headSeq: state.events.sequence)
-                metrics.apply(state.metricsSnapshot())
+                metrics.offer(state.metricsSnapshot())
                 resourceSampler.watch(Set(state.processes.keys))
                 nextTick = now + interval
             }
@@ -300,7 +300,7 @@ public final class Broker: @unchecked Sendable {
             case .sendRequest(let envelope, let frames, let instance, let rid):
                 if !sendControl(envelope, frames) { execute(state.requestUndeliverable(instance: instance, rid: rid)) }
             case .metrics(let envelope, let requestID, let snapshot):
-                metrics.apply(snapshot)
+                metrics.offer(snapshot)
                 if state.hasObservations { metrics.record(state.takeObservations()) }
                 sendControl(envelope, ClientReply.ok(requestID: requestID, body: [Array(metrics.exposition().utf8)]).encode())
             }

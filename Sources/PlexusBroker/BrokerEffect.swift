@@ -15,7 +15,7 @@ enum BrokerEffect: Sendable, Equatable {
     /// A service `REQUEST` to an instance: like `send`, but a request that cannot be queued for the
     /// instance is reported back to the core (`requestUndeliverable`), so that the call fails at once.
     case sendRequest(ControlEnvelope, [[UInt8]], instance: String, rid: String)
-    /// `METRICS`: the loop applies the core's figures to the broker's registry, then answers with the
+    /// `METRICS`: the loop hands the core's figures to the broker's registry, then answers with the
     /// exposition text.
     case metrics(to: ControlEnvelope, requestID: [UInt8], snapshot: MetricsSnapshot)
 }

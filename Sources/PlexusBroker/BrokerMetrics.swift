@@ -7,9 +7,9 @@ import Synchronization
 /// so that several brokers in one process (tests, embedders) keep their figures apart.
 ///
 /// Two kinds of figures land in the registry:
-/// - gauges and totals derived from the core's state (`MetricsSnapshot`): the loop applies a snapshot
-///   on every heartbeat tick (1 s by default) and for each `METRICS` request, so `exposition()` is at
-///   most one tick behind and `METRICS` is current;
+/// - gauges and totals derived from the core's state (`MetricsSnapshot`): the loop offers a snapshot on
+///   every heartbeat tick (1 s by default) and for each `METRICS` request, and `exposition()` applies the
+///   latest one on the caller's thread, so it is at most one tick behind and `METRICS` is current;
 /// - histograms, recorded as the loop hands over what the core observed (`record(_:)`), and the loop's
 ///   own lag.
 ///
@@ -31,6 +31,9 @@ public final class BrokerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// What turning snapshots into series needs to remember; `apply` may run on any thread.
     private let applied: Mutex<AppliedSeries>
+    /// The loop's latest snapshot, not applied yet: applying costs more than taking it, so it is done by
+    /// whoever asks for the exposition, off the loop.
+    private let pending = Mutex<MetricsSnapshot?>(nil)
 
     private let loopLag: ValueHistogram
     private let taskRunDuration: ValueHistogram
@@ -71,7 +74,13 @@ public final class BrokerMetrics: Sendable {
     /// Every metric in the Prometheus text exposition format (version 0.0.4), ready for `GET /metrics`.
     /// Safe to call from any thread while the broker runs.
     public func exposition() -> String {
-        registry.emitToString()
+        if let snapshot = pending.withLock({ $0.take() }) { apply(snapshot) }
+        return registry.emitToString()
+    }
+
+    /// Hands over the loop's latest snapshot, applied at the next `exposition()` (a newer one replaces it).
+    func offer(_ snapshot: MetricsSnapshot) {
+        pending.withLock { $0 = snapshot }
     }
 
     /// The loop's periodic tick ran `seconds` late.

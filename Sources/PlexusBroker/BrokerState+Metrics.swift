@@ -37,13 +37,9 @@ extension BrokerState {
         snapshot.eventsOut = statistics.eventsOut
         snapshot.eventsDropped = statistics.dropped
         snapshot.eventsRejected = ["invalid": badInput.counts["events"] ?? 0, "denied": statistics.denied]
-        for (topic, counter) in statistics.counters {
-            let group = counter.isShared ? LabelCap.other : Self.topicGroup(topic)
-            var figures = snapshot.topicGroups[group] ?? MetricsSnapshot.TopicGroup()
-            figures.events &+= counter.count
-            figures.bytes &+= counter.bytes
-            figures.dropped &+= counter.dropped
-            snapshot.topicGroups[group] = figures
+        for counter in statistics.counters.values {
+            // In place: no copy of the group's figures per topic.
+            snapshot.topicGroups[counter.group, default: MetricsSnapshot.TopicGroup()].add(counter)
         }
         snapshot.subscriptions = statistics.subscriptionCount
 
@@ -66,7 +62,7 @@ extension BrokerState {
         return snapshot
     }
 
-    /// A topic's group: its first token (`user` for `user.created.eu`).
+    /// A topic's group: its first token (`user` for `user.created.eu`); `TopicCounter.group` holds it.
     static func topicGroup(_ topic: String) -> String {
         topic.firstIndex(of: ".").map { String(topic[..<$0]) } ?? topic
     }

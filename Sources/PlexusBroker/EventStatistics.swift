@@ -31,7 +31,7 @@ struct EventStatistics {
         if let counter = counters[topic] { return counter }
         let key = counters.count < maxTrackedTopics ? topic : Self.overflowTopic
         if let overflow = counters[key] { return overflow }
-        let counter = TopicCounter(isShared: key == Self.overflowTopic)
+        let counter = TopicCounter(isShared: key == Self.overflowTopic, topic: key)
         counters[key] = counter
         return counter
     }
@@ -40,7 +40,7 @@ struct EventStatistics {
     /// log knows, with their last seq (as many as the table holds).
     mutating func seed(lastSeqs: [String: UInt64]) {
         for (topic, seq) in lastSeqs.sorted(by: { $0.value > $1.value }) where counters.count < maxTrackedTopics - 1 {
-            if counters[topic] == nil { counters[topic] = TopicCounter(lastSeq: seq) }
+            if counters[topic] == nil { counters[topic] = TopicCounter(lastSeq: seq, topic: topic) }
         }
     }
 

@@ -23,6 +23,12 @@ struct MetricsSnapshot: Sendable, Equatable {
         var events: UInt64 = 0
         var bytes: UInt64 = 0
         var dropped: UInt64 = 0
+
+        mutating func add(_ counter: TopicCounter) {
+            events &+= counter.count
+            bytes &+= counter.bytes
+            dropped &+= counter.dropped
+        }
     }
 
     struct Service: Sendable, Equatable {
