@@ -41,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The scheduler's state in embedded SQLite (Debian's libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Metrics: the swift-metrics API and its Prometheus backend, for `GET /metrics` and `plexus metrics`.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Debian's libzmq3-dev. No pkgConfig: Debian's libzmq.pc makes every build warn.
@@ -105,6 +108,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -144,7 +149,7 @@ let package = Package(
         .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
-        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
+        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess", "PlexusProtocol"]),
         .testTarget(name: "PlexusProbesTests", dependencies: ["PlexusProbes", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),

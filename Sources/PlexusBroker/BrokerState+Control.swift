@@ -29,6 +29,7 @@ extension BrokerState {
         do throws(ControlDecodingError) {
             message = try ControlMessage.decode(body)
         } catch {
+            counters.controlRequest(BrokerCounters.invalidCommand)
             badInput.record(
                 "control", error.error.message, metadata: ["code": "\(error.error.code)"], now: monotonic, logger: logger)
             sendControl(envelope, error.reply)
@@ -36,6 +37,7 @@ extension BrokerState {
         }
         switch message {
         case .client(let request):
+            counters.controlRequest(request.command.name)
             guard
                 authorized(
                     .command(request.command.name), envelope: envelope,
@@ -59,6 +61,9 @@ extension BrokerState {
                 acknowledgedPublish(event, from: envelope, requestID: request.requestID)
             case .events, .replay, .durable:
                 emit(.eventStore(request.command, to: envelope, requestID: request.requestID))
+            case .metrics:
+                // The registry lives with the loop: it brings the figures up to date, then answers.
+                emit(.metrics(to: envelope, requestID: request.requestID, snapshot: metricsSnapshot()))
             default:
                 let reply = answer(request, from: envelope)
                 if case .error(_, let error) = reply { noteClientError(error, command: request.command.name) }
@@ -211,6 +216,8 @@ extension BrokerState {
             return .ok(requestID: id, body: [Array("{}".utf8)])
         case .events, .replay, .durable:
             preconditionFailure("\(request.command.name) is answered by the event store")
+        case .metrics:
+            preconditionFailure("METRICS is answered by the loop")
         }
     }
 

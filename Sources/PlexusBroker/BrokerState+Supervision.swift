@@ -95,6 +95,7 @@ extension BrokerState {
             logger.info(
                 "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
         case .process(.exited(let pid, let status)):
+            resources[pid] = nil
             if let instance = processes.removeValue(forKey: pid) {
                 if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
                 probes.cancel(instance: instance)
@@ -111,6 +112,8 @@ extension BrokerState {
             if check.status == .passing { enqueue(supervisor.probePassed(instance, now: Clock.monotonicMilliseconds())) }
         case .controlReply(let envelope, let frames):
             sendControl(envelope, frames)
+        case .resources(let samples):
+            resourcesSampled(samples)
         case .reloadTopologyFile:
             do {
                 let plan = try applyTopologyFile()

@@ -62,6 +62,10 @@ struct BrokerState {
     var eventLogState: EventLogState?
     /// Set by `SHUTDOWN`: the loop then stops the mesh as it does for SIGTERM.
     var shutdownRequested = false
+    /// Counts kept only for the metrics, and the histograms' observations not yet taken (docs/METRICS.md).
+    var counters = BrokerCounters()
+    /// The last resource sample of each supervised process, by pid (from the loop's sampler thread).
+    var resources: [Int32: ResourceUsage] = [:]
 
     /// Effects produced so far by the current input; `takeEffects()` hands them over.
     private var outbox: [BrokerEffect] = []
