@@ -46,8 +46,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // The broker's HTTP management API (PlexusHTTP).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Hummingbird's own: PlexusHTTP reads the bound port from NIOCore's Channel.
+        // Hummingbird's own: PlexusHTTP reads the bound port from NIOCore's Channel and names headers
+        // with HTTPTypes.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Debian's libzmq3-dev. No pkgConfig: Debian's libzmq.pc makes every build warn.
@@ -115,9 +117,10 @@ let package = Package(
         .target(
             name: "PlexusHTTP",
             dependencies: [
-                "PlexusProtocol", "PlexusClient", "PlexusBroker",
+                "PlexusProtocol", "PlexusClient", "PlexusBroker", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
