@@ -32,6 +32,8 @@ public final class Broker: @unchecked Sendable {
     public let brokerID: String
     /// The control endpoint inside this process (`inproc://`), for `client(timeout:)`.
     public let inprocControlEndpoint: String
+    /// This broker's Prometheus metrics (its own registry); `metrics.exposition()` is `GET /metrics`.
+    public let metrics = BrokerMetrics()
     let configuration: BrokerConfiguration
     let logger: Logger
 
