@@ -79,6 +79,9 @@ extension BrokerState {
             return supervisor.spawned(instance, pid: pid, now: now)
         } catch {
             cgroup?.remove()
+            if error.description.hasPrefix("integrity:") {
+                audit("integrity", target: instance, actor: .broker, decision: "denied", result: error.description, durable: true)
+            }
             return supervisor.spawnFailed(instance, message: error.description, now: now)
         }
     }
@@ -113,6 +116,11 @@ extension BrokerState {
             let cgroup = cgroups.removeValue(forKey: pid)
             let oomKilled = cgroup?.oomKilled() ?? false
             cgroup?.remove()
+            if oomKilled, let instance = supervisor.instances.values.first(where: { $0.pid == pid })?.instanceID {
+                audit(
+                    "oom", target: instance, actor: .broker, result: "killed by the kernel: over limits.memory_mb", durable: false
+                )
+            }
             enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds(), oomKilled: oomKilled))
         case .probe(let instance, let check):
             // A verdict about a process that is gone (or replaced) says nothing about the next one.

@@ -14,7 +14,7 @@ struct Plexus: AsyncParsableCommand {
             StatsCommand.self, CheckCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self,
             RestartCommand.self, ReloadCommand.self, UpgradeCommand.self, ApplyCommand.self, DiffCommand.self, LogsCommand.self,
             CallCommand.self, ServicesCommand.self, TasksCommand.self, EventsCommand.self, ShutdownCommand.self,
-            KeygenCommand.self, PinCommand.self, MetricsCommand.self,
+            KeygenCommand.self, PinCommand.self, MetricsCommand.self, AuditCommand.self,
         ]
     )
 
