@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import PlexusProtocol
 import PlexusTopology
 
 /// `plexus check FILE`: validate a topology without starting anything.
@@ -8,17 +10,40 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "The topology file.")
     var file: String
 
+    @OptionGroup var output: OutputOptions
+
+    /// What `check --json` prints: `problems` holds `plugins.NAME.command` launch problems as `APPLY`'s
+    /// plan does; `error` a parse or validation error.
+    struct Report: Encodable {
+        var file: String
+        var ok: Bool
+        var plugins: Int?
+        var tasks: Int?
+        var problems: [LaunchProblem] = []
+        var error: String?
+    }
+
     func run() throws {
+        var report = Report(file: file, ok: false)
         do {
             let topology = try Topology.load(path: file)
+            report.plugins = topology.plugins.count
+            report.tasks = topology.tasks.count
             // A command that cannot be launched is an error here, before a broker stops anything for it.
-            let problems = topology.launchProblems()
-            guard problems.isEmpty else {
-                throw fail(problems.map { "\(file): plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "\n"))
-            }
-            emit("\(file): OK (\(topology.plugins.count) plugins, \(topology.tasks.count) tasks)")
-        } catch let error as TopologyError {
-            throw fail("\(error)")
+            report.problems = topology.launchProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
+        } catch {
+            report.error = "\(error)"
         }
+        report.ok = report.error == nil && report.problems.isEmpty
+        if output.isJSON {
+            output.emitJSON(report)
+            if !report.ok { throw ExitCode(1) }
+            return
+        }
+        if let error = report.error { throw fail(error) }
+        guard report.problems.isEmpty else {
+            throw fail(report.problems.map { "\(file): plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "\n"))
+        }
+        emit("\(file): OK (\(report.plugins ?? 0) plugins, \(report.tasks ?? 0) tasks)")
     }
 }
