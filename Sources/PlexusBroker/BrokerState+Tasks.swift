@@ -146,6 +146,17 @@ extension BrokerState {
             logger.info("task run canceled", metadata: ["run": "\(runID)", "reason": "\(reason)"])
             enqueue(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
         case .publishEvent(let event):
+            // Routine runs are debug-level news; a failure is worth an operator's attention.
+            let metadata: Logger.Metadata = [
+                "task": "\(event.taskID)", "run": "\(event.runID ?? "-")", "reason": "\(event.reason ?? "")",
+            ]
+            switch event.topic {
+            case "plexus.task.failed": logger.warning("task run failed", metadata: metadata)
+            case "plexus.task.skipped": logger.info("task run skipped", metadata: metadata)
+            default:
+                logger.debug(
+                    "task run \(event.topic.dropFirst("plexus.task.".count))", metadata: metadata.filter { $0.key != "reason" })
+            }
             publish(
                 topic: event.topic, payload: TaskEventEncoder.encode(event), source: PlexusConstants.brokerSource,
                 headersJSON: nil)
