@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the CLI knows about its terminal: whether to colour (a TTY, `NO_COLOR` unset, `TERM` not
-/// `dumb`, see no-color.org) and the escape codes it uses. Plain ANSI only, so that tmux and any
+/// `dumb`, see no-color.org; `PLEXUS_FORCE_COLOR=1` colours a pipe too) and the escape codes it uses. Plain ANSI only, so that tmux and any
 /// terminal render it.
 enum Terminal {
     enum Style: String {
@@ -19,8 +19,8 @@ enum Terminal {
     static let colours: Bool = {
         let environment = ProcessInfo.processInfo.environment
         if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
-        if environment["TERM"] == "dumb" { return false }
-        return isTTY || environment["PLEXUS_FORCE_COLOR"].map { !$0.isEmpty } == true
+        if let force = environment["PLEXUS_FORCE_COLOR"], !force.isEmpty { return true }
+        return isTTY && environment["TERM"] != "dumb"
     }()
 
     static func paint(_ text: String, _ style: Style) -> String {
