@@ -41,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The scheduler's state in embedded SQLite (Debian's libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Metrics: the swift-metrics API and its Prometheus backend, for `GET /metrics` and `plexus metrics`.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Debian's libzmq3-dev. No pkgConfig: Debian's libzmq.pc makes every build warn.
@@ -67,8 +70,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The durable, crash-safe event log: append-only segment files with checksummed records, replay reads.
         .target(name: "PlexusEventLog", dependencies: ["CZlib"]),
+        // Debian's libsodium-dev (libzmq3-dev depends on it): SHA-256 and ed25519.
+        .systemLibrary(name: "CSodium", providers: [.apt(["libsodium-dev"])]),
+        // Executable integrity: a pinned file hashed while copied into a sealed memfd, ed25519 signatures.
+        .target(name: "PlexusIntegrity", dependencies: ["CSodium", "CSpawn"]),
         // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
-        .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol"]),
+        .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol", "PlexusTopology", "PlexusIntegrity"]),
         // Health probes of supervised instances (exec, tcp, http over plain sockets), Kubernetes' thresholds,
         // and the thread that runs them.
         .target(name: "PlexusProbes", dependencies: ["CSpawn", "PlexusProtocol", "PlexusTopology"]),
@@ -101,12 +108,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology", "ZeroMQ", "PlexusIntegrity",
+                "PlexusProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
-                           "PlexusTesting", .product(name: "Logging", package: "swift-log")]
+                           "PlexusTesting", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "greeter",
@@ -138,7 +149,7 @@ let package = Package(
         .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
-        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess"]),
+        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess", "PlexusProtocol"]),
         .testTarget(name: "PlexusProbesTests", dependencies: ["PlexusProbes", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
@@ -148,7 +159,7 @@ let package = Package(
             name: "PlexusBrokerTests",
             dependencies: [
                 "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor", "PlexusTasks", "PlexusTopology", "PlexusProcess",
-                "PlexusTesting", "ZeroMQ",
+                "PlexusTesting", "ZeroMQ", "PlexusIntegrity",
             ],
             exclude: ["Fixtures"]
         ),

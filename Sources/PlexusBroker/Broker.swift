@@ -32,6 +32,8 @@ public final class Broker: @unchecked Sendable {
     public let brokerID: String
     /// The control endpoint inside this process (`inproc://`), for `client(timeout:)`.
     public let inprocControlEndpoint: String
+    /// This broker's Prometheus metrics (its own registry); `metrics.exposition()` is `GET /metrics`.
+    public let metrics = BrokerMetrics()
     let configuration: BrokerConfiguration
     let logger: Logger
 
@@ -53,6 +55,8 @@ public final class Broker: @unchecked Sendable {
     let inbound = (topic: Message(), payload: Message(), headers: Message())
     /// Whether the policy lets every event through, so that the event path can skip asking it.
     let policyAllowsEveryEvent: Bool
+    /// Reads the supervised processes' resource use from /proc off the loop.
+    let resourceSampler: ResourceSampler
 
     // Shared with other threads.
     private let stopRequested = Atomic<Bool>(false)
@@ -110,6 +114,7 @@ public final class Broker: @unchecked Sendable {
         // The watcher reports from its own thread; `post` hands the events to the loop.
         let relay = ProcessEventRelay()
         let probes = ScheduledProbes { instance, check in relay.broker?.post(.probe(instance: instance, check: check)) }
+        resourceSampler = ResourceSampler { samples in relay.broker?.post(.resources(samples)) }
         var events = EventPathState(
             maxTrackedTopics: configuration.maxTrackedTopics, epoch: store.epoch, firstSeq: store.firstSeqOfRun)
         events.statistics.seed(lastSeqs: store.recoveredTopics)
@@ -173,6 +178,10 @@ public final class Broker: @unchecked Sendable {
                 "broker": "\(brokerID)", "control": "\(endpoints.control)",
                 "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
             ])
+        // For a newcomer whose first screen is this log: what to do next, in one line.
+        let brokerFlag = endpoints.control == "tcp://127.0.0.1:7700" ? "" : " --broker \(endpoints.control)"
+        logger.info(
+            "next, in another terminal: plexus status\(brokerFlag), plexus subscribe '>'\(brokerFlag), plexus --help")
         var poller = Poller()
         let controlIndex = poller.add(control)
         let eventsInIndex = poller.add(eventsIn)
@@ -213,6 +222,7 @@ public final class Broker: @unchecked Sendable {
                 }
                 for input in inputs { execute(state.input(input)) }
             }
+            if state.hasObservations { metrics.record(state.takeObservations()) }
             // What this turn stamped goes to the log's writer; publishes it has stored get their answers.
             store.log?.flush()
             if store.hasPendingAcks { answerStoredPublishes() }
@@ -221,15 +231,20 @@ public final class Broker: @unchecked Sendable {
             let now = Clock.monotonicMilliseconds()
             execute(state.timers(deadlines, now: now))
             if now >= nextTick {
+                // How late the tick runs is how long the loop was busy (or blocked) past its deadline.
+                metrics.recordLoopLag(seconds: Double(now - nextTick) / 1000)
                 execute(state.heartbeat(now: now))
                 publishEventHeartbeat()
                 store.logWriterDrops()
                 state.eventLogState = store.state(headSeq: state.events.sequence)
+                metrics.offer(state.metricsSnapshot())
+                resourceSampler.watch(Set(state.processes.keys))
                 nextTick = now + interval
             }
         }
         execute(state.finish())
         state.probes.stop()
+        resourceSampler.stop()
         store.log?.flush()
         replayWorker?.stop()
         store.close()
@@ -288,6 +303,10 @@ public final class Broker: @unchecked Sendable {
                 answerEventStore(command, to: envelope, requestID: requestID)
             case .sendRequest(let envelope, let frames, let instance, let rid):
                 if !sendControl(envelope, frames) { execute(state.requestUndeliverable(instance: instance, rid: rid)) }
+            case .metrics(let envelope, let requestID, let snapshot):
+                metrics.offer(snapshot)
+                if state.hasObservations { metrics.record(state.takeObservations()) }
+                sendControl(envelope, ClientReply.ok(requestID: requestID, body: [Array(metrics.exposition().utf8)]).encode())
             }
         }
     }

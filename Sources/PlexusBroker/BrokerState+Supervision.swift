@@ -62,9 +62,7 @@ extension BrokerState {
         environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
         do {
-            let pid = try processControl.launch(
-                command: spec.command, environment: environment,
-                workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
+            let pid = try processControl.launch(launchRequest(spec, environment: environment))
             processes[pid] = instance
             registrationTokens[instance] = (pid, token)
             if let probe = spec.health.probe {
@@ -97,6 +95,7 @@ extension BrokerState {
             logger.info(
                 "\(line)", metadata: ["plugin": "\(plugin)", "instance": "\(instance)", "stream": "\(stream.rawValue)"])
         case .process(.exited(let pid, let status)):
+            resources[pid] = nil
             if let instance = processes.removeValue(forKey: pid) {
                 if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
                 probes.cancel(instance: instance)
@@ -113,6 +112,8 @@ extension BrokerState {
             if check.status == .passing { enqueue(supervisor.probePassed(instance, now: Clock.monotonicMilliseconds())) }
         case .controlReply(let envelope, let frames):
             sendControl(envelope, frames)
+        case .resources(let samples):
+            resourcesSampled(samples)
         case .reloadTopologyFile:
             do {
                 let plan = try applyTopologyFile()

@@ -40,6 +40,8 @@ public enum ClientCommand: Sendable, Equatable {
     case durable(DurableCommand)
     /// A subscriber's counts of gaps seen and repaired (section 10).
     case subscriber(SubscriberReport)
+    /// The broker's metrics in the Prometheus text format (what `GET /metrics` serves; docs/METRICS.md).
+    case metrics
 
     /// Whether the command answers with a list that pages (`PageRequest`): its optional last frame.
     public var isPaged: Bool {
@@ -69,6 +71,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .replay: "REPLAY"
         case .durable: "DURABLE"
         case .subscriber: "SUBSCRIBER"
+        case .metrics: "METRICS"
         }
     }
 }
@@ -144,7 +147,7 @@ public struct ClientRequest: Sendable, Equatable {
             frames.append(JSONCoding.encode(report))
         case .plugins, .stats, .status, .services:
             if let frame = page?.frame { frames.append(frame) }
-        case .ping, .discover, .shutdown:
+        case .ping, .discover, .shutdown, .metrics:
             break
         }
         return frames
@@ -195,6 +198,7 @@ public struct ClientRequest: Sendable, Equatable {
         case "STATUS": return try noArguments(.status)
         case "SERVICES": return try noArguments(.services)
         case "SHUTDOWN": return try noArguments(.shutdown)
+        case "METRICS": return try noArguments(.metrics)
         case "CALL":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("CALL takes SERVICE, BODY and optional OPTIONS")
@@ -279,7 +283,7 @@ public struct ClientRequest: Sendable, Equatable {
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
                     + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES, TASKS, EVENTS, REPLAY, DURABLE, "
-                    + "SUBSCRIBER or SHUTDOWN)")
+                    + "SUBSCRIBER, METRICS or SHUTDOWN)")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlexusProcess
 import PlexusProtocol
 import PlexusTopology
 
@@ -13,13 +14,15 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     /// What `check --json` prints: `problems` holds `plugins.NAME.command` launch problems as `APPLY`'s
-    /// plan does; `error` a parse or validation error.
+    /// plan does, `integrity` the `plugins.NAME.sha256` pins that do not match; `error` a parse or
+    /// validation error.
     struct Report: Encodable {
         var file: String
         var ok: Bool
         var plugins: Int?
         var tasks: Int?
         var problems: [LaunchProblem] = []
+        var integrity: [LaunchProblem] = []
         var error: String?
     }
 
@@ -31,10 +34,14 @@ struct CheckCommand: ParsableCommand {
             report.tasks = topology.tasks.count
             // A command that cannot be launched is an error here, before a broker stops anything for it.
             report.problems = topology.launchProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
+            // A pinned file that does not match would not be launched: say so now (docs/SECURITY.md).
+            if report.problems.isEmpty {
+                report.integrity = topology.integrityProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
+            }
         } catch {
             report.error = "\(error)"
         }
-        report.ok = report.error == nil && report.problems.isEmpty
+        report.ok = report.error == nil && report.problems.isEmpty && report.integrity.isEmpty
         if output.isJSON {
             output.emitJSON(report)
             if !report.ok { throw ExitCode(1) }
@@ -43,6 +50,9 @@ struct CheckCommand: ParsableCommand {
         if let error = report.error { throw fail(error) }
         guard report.problems.isEmpty else {
             throw fail(report.problems.map { "\(file): plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "\n"))
+        }
+        guard report.integrity.isEmpty else {
+            throw fail(report.integrity.map { "\(file): plugins.\($0.plugin).sha256: \($0.problem)" }.joined(separator: "\n"))
         }
         emit("\(file): OK (\(report.plugins ?? 0) plugins, \(report.tasks ?? 0) tasks)")
     }

@@ -358,6 +358,7 @@ enum VectorMeaning {
         case "STATS": return .stats
         case "STATUS": return .status
         case "SERVICES": return .services
+        case "METRICS": return .metrics
         case "PUBLISH":
             return .publish(
                 PublishRequest(

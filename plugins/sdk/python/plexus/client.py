@@ -82,11 +82,18 @@ class Client:
         """``STATS``: counters of the broker."""
         return self._json(self.request(P.STATS, timeout=timeout), "STATS reply")
 
+    def metrics(self, timeout: Optional[float] = None) -> str:
+        """``METRICS``: the broker's metrics in the Prometheus text format (docs/METRICS.md), what
+        ``GET /metrics`` serves; ``prometheus_client.parser.text_string_to_metric_families`` reads it."""
+        body = self.request(P.METRICS, timeout=timeout)
+        return body[0].decode("utf-8") if body else ""
+
     # -- supervision (section 3): the broker starts and stops the plugins of its topology ------
 
     def status(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
         """``STATUS``: instance objects of every supervised instance (with ``state``, ``restarts``,
-        ``last_exit``, ``generation``, ``reason``), then of every attached one."""
+        ``last_exit``, ``generation``, ``reason``, and ``resources`` once sampled: ``rss_bytes``,
+        ``cpu_seconds``, ``open_fds``, ``threads``, ``sampled_at``), then of every attached one."""
         return self._json_list(self.request(P.STATUS, timeout=timeout), "STATUS reply")
 
     def start(self, name: str, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
@@ -176,8 +183,8 @@ class Client:
 
     def services(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
         """``SERVICES``: the service table, one object per service: ``name``, ``breaker`` (``closed``,
-        ``open``, ``half-open``), ``requests``, ``errors``, ``in_flight``, ``queued``, ``avg_ms``,
-        ``p99_ms`` and ``instances`` (``[{"instance", "in_flight", "requests"}]``)."""
+        ``open``, ``half-open``), ``requests``, ``errors``, ``in_flight``, ``queued``, ``avg_ms``, ``p50_ms``,
+        ``p99_ms`` (milliseconds to the microsecond) and ``instances`` (``[{"instance", "in_flight", "requests"}]``)."""
         return self._json_list(self.request(P.SERVICES, timeout=timeout), "SERVICES reply")
 
     # -- scheduled tasks (section 9) -----------------------------------------------------------

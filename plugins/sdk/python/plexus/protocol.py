@@ -88,6 +88,9 @@ REPLAY = b"REPLAY"          #: client: JSON request -> JSON batch, then TOPIC, P
 DURABLE = b"DURABLE"        #: client: VERB (OPEN, ACK, DEAD, LIST, DELETE), JSON?, PAYLOAD?
 SUBSCRIBER = b"SUBSCRIBER"  #: client: JSON report
 
+# Metrics (docs/METRICS.md): the Prometheus text exposition, what GET /metrics serves.
+METRICS = b"METRICS"  #: client: no arguments -> one text frame
+
 # Broker events (section 5).
 BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself
 MESH_READY = "plexus.mesh.ready"  #: published whenever every enabled supervised plugin is running
