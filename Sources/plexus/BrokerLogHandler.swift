@@ -68,14 +68,25 @@ struct BrokerLogHandler: LogHandler {
     }
 
     /// A plugin's line without the timestamp its own logger put first (ISO 8601, or Python's
-    /// `2026-12-01 18:23:30,067`): the broker's line already has one.
+    /// `2026-12-01 18:23:30,067`): the broker's line already has one. A line in swift-log's stream format
+    /// (`info plexus.plugin: instance=g-1 plugin=g k=v [Source] message`, what Swift plugins write) is
+    /// told as `info message k=v`: the instance and plugin are already in the broker's prefix.
     static func stripTimestamp(_ line: String) -> String {
-        guard let match = line.firstMatch(of: leadingTimestamp) else { return line }
-        return String(line[match.range.upperBound...])
+        var text = line
+        if let match = text.firstMatch(of: leadingTimestamp) { text = String(text[match.range.upperBound...]) }
+        guard let match = text.firstMatch(of: swiftLogLine) else { return text }
+        // Identifiers hold no spaces, so these two pairs come out whole whatever the other values hold.
+        let rest = String(match.output.2).replacing(#/(?:^| )(?:instance|plugin)=\S+/#, with: "")
+            .trimmingCharacters(in: .whitespaces)
+        return [String(match.output.1), String(match.output.3), rest].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     nonisolated(unsafe) private static let leadingTimestamp =
         #/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+/#
+
+    /// `LEVEL LABEL: METADATA [SOURCE] MESSAGE` (metadata `k=v …`, possibly none).
+    nonisolated(unsafe) private static let swiftLogLine =
+        #/^(trace|debug|info|notice|warning|error|critical) [^\s:]+: ((?:[^\s=\[]+=.*? )?)\[[^\]\s]+\] (.*)$/#
 
     private static func timestamp(_ date: Date) -> String {
         var style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

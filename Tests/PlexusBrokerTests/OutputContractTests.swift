@@ -164,8 +164,14 @@ struct OutputContractTests {
         let directory = try TestDirectory.make()
         defer { TestDirectory.remove(directory) }
         let script = directory.appendingPathComponent("stamp.sh")
-        try "#!/bin/sh\necho '2026-12-01 18:23:30,067 INFO plexus: hello from python'\nexec sleep 1000\n"
-            .write(to: script, atomically: true, encoding: .utf8)
+        try """
+        #!/bin/sh
+        echo '2026-12-01 18:23:30,067 INFO plexus: hello from python'
+        echo '2026-12-01T18:23:31+0000 info plexus.plugin: instance=stamp-1 plugin=stamp reason=a b [PlexusPlugin] hello from swift'
+        exec sleep 1000
+
+        """
+        .write(to: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
         let topology = "plugins:\n  stamp:\n    protocol: none\n    command: [\(script.path)]\n"
         for format in ["text", "json"] {
@@ -176,6 +182,8 @@ struct OutputContractTests {
             #expect(!line.contains("18:23:30"), "the plugin's own timestamp is dropped: \(line)")
             if format == "text" {
                 #expect(line.contains(" stamp-1 | INFO plexus: hello from python") && !line.contains("stream="), "\(line)")
+                // A Swift plugin's swift-log line: its level and message, then only the metadata the prefix lacks.
+                #expect(broker.log.contains(" stamp-1 | info hello from swift reason=a b\n"), "\(broker.log)")
                 let ready = try #require(broker.log.split(separator: "\n").first { $0.contains("broker ready") })
                 #expect(ready.contains("info   broker ready broker=") && !ready.contains("[PlexusBroker]"), "\(ready)")
             } else {
