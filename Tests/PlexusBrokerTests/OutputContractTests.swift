@@ -199,4 +199,30 @@ struct OutputContractTests {
             }
         }
     }
+
+    @Test("status --watch --json prints one array per lifecycle change; top --json one frame per interval")
+    func liveViewsAsJSON() throws {
+        let broker = try Self.broker()
+        defer { broker.stop() }
+        let watch = try TestProcess.plexus(["status", "--watch", "--json", "--broker", broker.control], name: "watch")
+        defer { watch.stop() }
+        func frames() -> [[InstanceInfo]] {
+            watch.stdoutLines.compactMap { try? JSONCoding.decode([InstanceInfo].self, from: Array($0.utf8), what: "frame") }
+        }
+        #expect(waitUntil(timeout: 10) { frames().count >= 1 }, "\(watch.stderr)")
+        #expect(try plexus(broker, ["stop", "ticker"]).status == 0)
+        #expect(
+            waitUntil(timeout: 10) { frames().last?.first { $0.name == "ticker" }?.state == .stopped },
+            "\(watch.stdout)\(watch.stderr)")
+
+        let top = try plexus(broker, ["top", "-n", "2", "--interval", "0.2", "--json"])
+        #expect(top.status == 0, "\(top.stderr)")
+        let objects = top.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(
+            objects.count == 2 && objects.allSatisfy { $0["topics"] is [Any] && $0["services"] is [Any] && $0["tasks"] is [Any] })
+        let tasks = objects.last?["tasks"] as? [[String: Any]] ?? []
+        #expect(Set(tasks.compactMap { $0["task"] as? String }).contains("hourly"), "\(top.stdout)")
+    }
 }
