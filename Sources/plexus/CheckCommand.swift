@@ -23,6 +23,8 @@ struct CheckCommand: ParsableCommand {
         var tasks: Int?
         var problems: [LaunchProblem] = []
         var integrity: [LaunchProblem] = []
+        /// Resource limits this host cannot apply (the plugin would run without them); not errors.
+        var warnings: [String] = []
         var error: String?
     }
 
@@ -34,6 +36,13 @@ struct CheckCommand: ParsableCommand {
             report.tasks = topology.tasks.count
             // A command that cannot be launched is an error here, before a broker stops anything for it.
             report.problems = topology.launchProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
+            // Limits this host cannot apply: the plugin would run without them, so say which.
+            for spec in topology.plugins where spec.enabled && spec.isLaunched {
+                for problem in CgroupPlacement.problems(for: spec.limits) {
+                    report.warnings.append("plugins.\(spec.name).\(problem)")
+                    if !output.isJSON { warn("\(file): warning: plugins.\(spec.name).\(problem)") }
+                }
+            }
             // A pinned file that does not match would not be launched: say so now (docs/SECURITY.md).
             if report.problems.isEmpty {
                 report.integrity = topology.integrityProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
