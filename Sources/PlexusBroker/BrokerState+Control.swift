@@ -191,13 +191,16 @@ extension BrokerState {
                 return .error(requestID: id, error)
             }
         case .logs(let plugin, let since, let limit):
-            guard supervisor.topology.plugin(plugin) != nil || !supervisor.instances(of: plugin).isEmpty else {
+            guard
+                plugin == "*" || supervisor.topology.plugin(plugin) != nil || !supervisor.instances(of: plugin).isEmpty
+                    || logs.holds(plugin: plugin)
+            else {
                 return .error(
                     requestID: id,
                     ProtocolError(
                         .notFound, "no supervised plugin named '\(plugin)' (only plugins the broker starts have captured logs)"))
             }
-            let (lines, next) = logs.read(plugin: plugin, since: since, limit: limit)
+            let (lines, next) = logs.read(plugin: plugin == "*" ? nil : plugin, since: since, limit: limit)
             return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
         case .services:
             return .ok(requestID: id, body: Page.encode(dispatcher.snapshot, page))

@@ -280,8 +280,12 @@ extension BrokerState {
                 "not applied, nothing changed: "
                     + problems.map { "plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "; "))
         }
+        let before = supervisor.topology.plugins.map(\.name)
         var (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
         addTaskPlan(to: &plan, new)
+        // A removed plugin's captured lines stay readable until newer removals need the room.
+        for name in before where new.plugin(name) == nil { logs.retire(plugin: name) }
+        for spec in new.plugins { logs.reinstate(plugin: spec.name) }
         enqueue(actions)
         reconcileTasks(with: new, now: Date())
         logger.info(

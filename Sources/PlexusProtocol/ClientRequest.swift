@@ -238,7 +238,9 @@ public struct ClientRequest: Sendable, Equatable {
             let since = arguments.count >= 2 ? try number(arguments[1], "SINCE") : 0
             let limit = arguments.count == 3 ? try number(arguments[2], "LIMIT") : 1000
             guard limit > 0 else { throw .bad("LIMIT must be at least 1") }
-            return .logs(plugin: try pluginName(arguments[0]), since: since, limit: Int(min(limit, 100_000)))
+            // `*` reads every plugin's lines, interleaved as captured.
+            let plugin = arguments[0] == [UInt8(ascii: "*")] ? "*" : try pluginName(arguments[0])
+            return .logs(plugin: plugin, since: since, limit: Int(min(limit, 100_000)))
         case "TASKS":
             guard let verbFrame = arguments.first,
                 let verb = TaskVerb(rawValue: String(decoding: verbFrame.prefix(16), as: UTF8.self))

@@ -48,15 +48,15 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("log-format"), help: "text (for people) or json (one object per line, for machines).")
+    var logFormat: BrokerLogHandler.Format = .text
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = logFormat
+        LoggingSystem.bootstrap { label in BrokerLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "plexus.broker")
 
         var configuration = BrokerConfiguration()
