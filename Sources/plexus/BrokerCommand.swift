@@ -109,7 +109,10 @@ struct BrokerCommand: AsyncParsableCommand {
         } catch {
             throw fail("cannot start the broker: \(error)")
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: BrokerService(broker: broker))]
+        // The broker ends by itself after SHUTDOWN: the group then stops the way SIGTERM stops it.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: BrokerService(broker: broker), successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
         if let httpConfiguration {
             // The ready file waits for the HTTP socket, so that whoever reads it can use the API at once.
             let endpoints = broker.endpoints
