@@ -16,9 +16,12 @@ import PackageDescription
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
 ///   swift-log and swift-service-lifecycle.
+/// - HTTP: `PlexusProtocol`, `PlexusClient`, `PlexusBroker` (metrics, ready state) ← `PlexusHTTP` (+ Hummingbird 2):
+///   the management API, SSE, health, the console's embedded assets; it talks to the broker only through
+///   the control endpoint.
 /// - Tests: `PlexusClient` ← `PlexusTesting` (live-test helpers for plugin authors; runs the `plexus`
 ///   executable, no test framework).
-/// - Executables on top: `plexus` (the CLI: broker, topology, client), `plexus-bench`, and the plugins
+/// - Executables on top: `plexus` (the CLI: broker, topology, client; + `PlexusHTTP`), `plexus-bench`, and the plugins
 ///   `greeter` and `plexus-test-plugin` (SDK only).
 let package = Package(
     name: "plexus",
@@ -41,6 +44,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The scheduler's state in embedded SQLite (Debian's libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The broker's HTTP management API (PlexusHTTP).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own: PlexusHTTP reads the bound port from NIOCore's Channel.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Debian's libzmq3-dev. No pkgConfig: Debian's libzmq.pc makes every build warn.
@@ -103,10 +110,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The HTTP management API (REST, SSE, health, console) on Hummingbird 2: every handler sends the
+        // CLI's control commands through PlexusClient, so it holds no command logic of its own.
+        .target(
+            name: "PlexusHTTP",
+            dependencies: [
+                "PlexusProtocol", "PlexusClient", "PlexusBroker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology", "PlexusHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,6 +161,7 @@ let package = Package(
         .testTarget(name: "PlexusProbesTests", dependencies: ["PlexusProbes", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
+        .testTarget(name: "PlexusHTTPTests", dependencies: ["PlexusHTTP", "PlexusProtocol"]),
         .testTarget(name: "PlexusClientTests", dependencies: ["PlexusClient", "PlexusProtocol"]),
         .testTarget(name: "PlexusPluginTests", dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"]),
         .testTarget(

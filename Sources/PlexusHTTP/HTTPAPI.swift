@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import Logging
+import PlexusBroker
+import PlexusClient
+import PlexusProtocol
+
+/// The routes of the HTTP API and what they share: the control pool, the sessions, the open streams.
+/// Each route file (`HTTPAPI+Plugins.swift`, ...) adds one group of routes; every handler maps its
+/// request to `ClientCommand`s, sends them through `pool`, and shapes the answer.
+final class HTTPAPI: Sendable {
+    let broker: Broker
+    let pool: ControlPool
+    let configuration: HTTPServerConfiguration
+    let logger: Logger
+    let policy: AccessPolicy
+    let sessions = SessionStore()
+    let streams = StreamRegistry()
+
+    init(broker: Broker, pool: ControlPool, configuration: HTTPServerConfiguration, logger: Logger) {
+        self.broker = broker
+        self.pool = pool
+        self.configuration = configuration
+        self.logger = logger
+        policy = AccessPolicy(tokens: configuration.tokens)
+    }
+
+    func makeRouter() -> Router<HTTPRequestContext> {
+        let router = Router(context: HTTPRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: AccessMiddleware(policy: policy, sessions: sessions, logger: logger))
+        addHealthRoutes(to: router)
+        addConsoleRoutes(to: router)
+        addBrokerRoutes(to: router)
+        addPluginRoutes(to: router)
+        return router
+    }
+
+    /// Sends a list command with the query's page, or (for `sort`/`name`) reads the whole list and
+    /// shapes it here.
+    func list(_ command: ClientCommand, _ query: ListQuery, nameField: String = "name") async throws -> Response {
+        if query.shapesLocally {
+            let all = try await pool.perform { client throws(ClientError) in try client.requestAll(command, as: JSONValue.self) }
+            let (items, info) = query.apply(to: all, nameField: nameField)
+            return JSONResponse.list(items, info)
+        }
+        let body = try await pool.request(command, page: query.page)
+        return JSONResponse.list(items: body.first ?? [], page: body.dropFirst().first)
+    }
+
+    /// The first body frame of a command's answer, as the response body.
+    func passThrough(_ command: ClientCommand, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let body = try await pool.request(command)
+        return JSONResponse.raw(body.first ?? Array("{}".utf8), status: status)
+    }
+}

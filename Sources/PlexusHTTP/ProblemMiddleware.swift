@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+
+/// Turns every error a handler throws into `application/problem+json`: a `Problem` as it is,
+/// Hummingbird's own `HTTPError`s (404 for an unknown route, 413 for a large body) with their status,
+/// anything else as a logged 500.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = HTTPRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let status = Int(error.status.code)
+            let problem: Problem
+            switch status {
+            case 404:
+                problem = .notFound(error.body ?? "no route for \(request.method) \(request.uri.path)")
+            case 413:
+                problem = Problem(
+                    status: 413, error: "too_large",
+                    detail: "the request body is larger than \(HTTPServerConfiguration.maxBodyBytes) bytes")
+            default:
+                problem = Problem(status: status, error: "http_\(status)", detail: error.body ?? error.status.reasonPhrase)
+            }
+            return try problem.response(from: request, context: context)
+        } catch {
+            context.logger.error(
+                "HTTP handler failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return try Problem(status: 500, error: "internal", detail: "\(error)").response(from: request, context: context)
+        }
+    }
+}
