@@ -75,11 +75,10 @@ def topology(workdir: Path) -> str:
 broker:
   heartbeat_ms: 500
   liveness: 3
-  http:
-    listen: 127.0.0.1:*
-    tokens:
-      - {{ name: console-admin, role: admin, file: {admin} }}
-      - {{ name: console-viewer, role: viewer, file: {viewer} }}
+  http: 127.0.0.1:*
+  http_tokens:
+    - {{ name: console-admin, role: admin, file: {admin} }}
+    - {{ name: console-viewer, role: viewer, file: {viewer} }}
 plugins:
   audit:
     type: example
@@ -172,6 +171,11 @@ def wait_until(predicate: Callable[[], Optional[T]], what: str, timeout: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not reached within {timeout:g} s")
         time.sleep(0.05)
+
+
+# In CI (.ci/run installs chromium) a missing browser is a failure, not a skip.
+if os.environ.get("CI") and not (HAVE_BROWSER and HAVE_SELENIUM):
+    raise SystemExit("CI is set but " + SKIP_REASON)
 
 
 @unittest.skipUnless(HAVE_BROWSER and HAVE_SELENIUM, SKIP_REASON)
