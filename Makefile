@@ -12,7 +12,7 @@ VENV_PYTHON := $(VENV)/bin/python
 # runs from it; the Swift live tests launch their Python plugins with $PLEXUS_PYTHON.
 WITH_VENV := PATH="$(VENV)/bin:$$PATH" PLEXUS_PYTHON="$(VENV_PYTHON)"
 
-.PHONY: run deps venv build test test-python test-console screenshots bench fuzz fuzz-build lint format clean
+.PHONY: run install deps venv build test test-python test-http test-console screenshots bench fuzz fuzz-build lint format clean
 
 ## Install libzmq and SQLite's headers when they are missing (Debian; run as root or with sudo), and the venv.
 deps: venv
@@ -39,28 +39,44 @@ $(VENV)/.test-deps: | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install -q pyzmq "majortomo==0.2.0" six
 	@touch $@
 
-# selenium drives the console's browser tests (with SE_OFFLINE=true: Debian's chromedriver, no download).
-$(VENV)/.browser-deps: | $(VENV_PYTHON)
-	$(VENV_PYTHON) -m pip install -q selenium
+## The HTTP API's live tests: requests, prometheus-client (the /metrics parser), schemathesis (the OpenAPI
+## contract test) and selenium (the console in Debian's headless chromium).
+$(VENV)/.http-test-deps: | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install -q requests prometheus-client schemathesis selenium
 	@touch $@
 
-$(VENV)/.sdk-installed: $(VENV)/.test-deps $(VENV)/.browser-deps $(SDK)/pyproject.toml $(SDK)/README.md $(SDK)/plexus/py.typed $(wildcard $(SDK)/plexus/*.py)
+$(VENV)/.sdk-installed: $(VENV)/.test-deps $(SDK)/pyproject.toml $(SDK)/README.md $(SDK)/plexus/py.typed $(wildcard $(SDK)/plexus/*.py)
 	$(VENV_PYTHON) -m pip install -q --force-reinstall --no-deps ./$(SDK)
 	@rm -rf $(SDK)/build $(SDK)/*.egg-info
 	@touch $@
 
+## The compiler's output goes to .build/build.log, so that a newcomer's first screen is the broker's, not
+## thousands of lines of a first build; a failed build prints its end.
 build: deps
-	swift build
+	@mkdir -p .build
+	@echo "building Plexus (a first build takes a few minutes; compiler output in .build/build.log)"
+	@swift build > .build/build.log 2>&1 || { tail -n 60 .build/build.log; echo "build failed: see .build/build.log"; exit 1; }
+	@grep -E "warning:" .build/build.log | sort -u | head -n 20 || true
 
-## Build, then start the broker with the example topology.yaml (Ctrl-C stops it).
+## Build, then start the broker with the example topology.yaml (Ctrl-C stops it). Flags for the broker go
+## in ARGS: `make run ARGS="--log-level debug"`.
+ARGS ?=
 run: build
-	$(WITH_VENV) .build/debug/plexus broker --topology topology.yaml
+	$(WITH_VENV) .build/debug/plexus broker --topology topology.yaml $(ARGS)
+
+## Puts `plexus` on the PATH (a link to this checkout's debug build, so it follows rebuilds).
+PREFIX ?= /usr/local
+install: build
+	@mkdir -p $(PREFIX)/bin
+	ln -sf $(CURDIR)/.build/debug/plexus $(PREFIX)/bin/plexus
+	@echo "plexus is $(PREFIX)/bin/plexus; try: plexus status"
 
 ## Every test: the Python SDK's unit tests, then all Swift tests (unit and live integration), then the
 ## fuzzers. Python runs from the venv, against the installed SDK.
 test: deps
 	swift build --build-tests
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-http
 	$(WITH_VENV) swift test --skip-build
 	$(MAKE) --no-print-directory fuzz
 
@@ -68,13 +84,18 @@ test: deps
 test-python: venv
 	$(WITH_VENV) PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(VENV_PYTHON) $(SDK)/tests/run.py
 
+## The HTTP API's live tests (Tests/HTTPTests): a real broker with --http on ephemeral ports, every route,
+## auth, SSE, and the OpenAPI contract (schemathesis).
+test-http: venv $(VENV)/.http-test-deps
+	$(WITH_VENV) PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(VENV_PYTHON) Tests/HTTPTests/run.py
+
 ## The web console in headless chromium against a real broker (part of the HTTP tests; this runs it alone).
-test-console: venv
+test-console: venv $(VENV)/.http-test-deps
 	swift build
 	$(WITH_VENV) SE_OFFLINE=true $(VENV_PYTHON) Tests/HTTPTests/test_console.py -v
 
 ## The console's screenshots for docs/CONSOLE.md and the README (the browser test, saving each main page).
-screenshots: venv
+screenshots: venv $(VENV)/.http-test-deps
 	swift build
 	$(WITH_VENV) SE_OFFLINE=true PLEXUS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV_PYTHON) Tests/HTTPTests/test_console.py
 
@@ -119,6 +140,7 @@ lint: venv
 	$(SWIFT_FORMAT) lint --strict --recursive Sources Tests plugins/greeter
 	@$(VENV_PYTHON) -c 'import mypy' 2>/dev/null || $(VENV_PYTHON) -m pip install -q mypy
 	cd $(SDK) && $(VENV_PYTHON) -m mypy --strict plexus ../../audit/audit.py
+	$(VENV_PYTHON) -m mypy --strict Tests/HTTPTests
 
 format:
 	$(SWIFT_FORMAT) format --in-place --recursive Sources Tests plugins/greeter

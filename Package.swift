@@ -46,8 +46,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // The broker's HTTP management API (PlexusHTTP).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Hummingbird's own: PlexusHTTP reads the bound port from NIOCore's Channel.
+        // Hummingbird's own: PlexusHTTP reads the bound port from NIOCore's Channel and names headers
+        // with HTTPTypes.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Metrics: the swift-metrics API and its Prometheus backend, for `GET /metrics` and `plexus metrics`.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Debian's libzmq3-dev. No pkgConfig: Debian's libzmq.pc makes every build warn.
@@ -108,6 +113,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The HTTP management API (REST, SSE, health, console) on Hummingbird 2: every handler sends the
@@ -115,9 +122,11 @@ let package = Package(
         .target(
             name: "PlexusHTTP",
             dependencies: [
-                "PlexusProtocol", "PlexusClient", "PlexusBroker",
+                "PlexusProtocol", "PlexusClient", "PlexusBroker", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -125,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology", "PlexusHTTP",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology", "ZeroMQ", "PlexusHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,7 +143,8 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
-                           "PlexusTesting", .product(name: "Logging", package: "swift-log")]
+                           "PlexusTesting", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "greeter",

@@ -32,6 +32,8 @@ public final class Broker: @unchecked Sendable {
     public let brokerID: String
     /// The control endpoint inside this process (`inproc://`), for `client(timeout:)`.
     public let inprocControlEndpoint: String
+    /// This broker's Prometheus metrics (its own registry); `metrics.exposition()` is `GET /metrics`.
+    public let metrics = BrokerMetrics()
     let configuration: BrokerConfiguration
     let logger: Logger
 
@@ -173,6 +175,10 @@ public final class Broker: @unchecked Sendable {
                 "broker": "\(brokerID)", "control": "\(endpoints.control)",
                 "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
             ])
+        // For a newcomer whose first screen is this log: what to do next, in one line.
+        let brokerFlag = endpoints.control == "tcp://127.0.0.1:7700" ? "" : " --broker \(endpoints.control)"
+        logger.info(
+            "next, in another terminal: plexus status\(brokerFlag), plexus subscribe '>'\(brokerFlag), plexus --help")
         var poller = Poller()
         let controlIndex = poller.add(control)
         let eventsInIndex = poller.add(eventsIn)

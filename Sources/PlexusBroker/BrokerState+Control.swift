@@ -60,7 +60,9 @@ extension BrokerState {
             case .events, .replay, .durable:
                 emit(.eventStore(request.command, to: envelope, requestID: request.requestID))
             default:
-                sendControl(envelope, answer(request, from: envelope).encode())
+                let reply = answer(request, from: envelope)
+                if case .error(_, let error) = reply { noteClientError(error, command: request.command.name) }
+                sendControl(envelope, reply.encode())
             }
         case .plugin(let pluginMessage):
             guard authorized(.session(pluginMessage.name), envelope: envelope, reply: { BrokerMessage.error($0).encode() })
@@ -80,6 +82,15 @@ extension BrokerState {
         badInput.record("denied", error.message, now: Clock.monotonicMilliseconds(), logger: logger)
         if let reply { sendControl(envelope, reply(error)) }
         return false
+    }
+
+    /// Counts an answer of 404 or 409, the errors a correct client meets in normal use (a plugin that is
+    /// not there, a task already paused). Malformed input is counted where it is decoded, as `malformed`.
+    private mutating func noteClientError(_ error: ProtocolError, command: String) {
+        guard error.code == ErrorCode.notFound.rawValue || error.code == ErrorCode.conflict.rawValue else { return }
+        clientErrors.record(
+            error.error, "\(command): \(error.message)", metadata: ["code": "\(error.code)"],
+            now: Clock.monotonicMilliseconds(), logger: logger, label: "client error")
     }
 
     /// The policy point for `events_in`: whether an event on `topic` from a plain publisher may go on.
@@ -201,7 +212,8 @@ extension BrokerState {
         let next = start + shown.count < names.count ? start + shown.count : nil
         let reply = StatsReply(
             eventsIn: events.statistics.eventsIn, eventsOut: events.statistics.eventsOut, dropped: events.statistics.dropped,
-            malformed: badInput.counts, topics: topics, subscriptions: events.statistics.subscriptionCount,
+            malformed: badInput.counts, clientErrors: clientErrors.counts, topics: topics,
+            subscriptions: events.statistics.subscriptionCount,
             taskJitter: StatsReply.TaskJitter(
                 runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5), p99Milliseconds: tasks.jitter.p99),
             taskStorage: taskStorageStats, topicCount: names.count,

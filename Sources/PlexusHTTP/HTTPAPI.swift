@@ -4,6 +4,7 @@ import Logging
 import PlexusBroker
 import PlexusClient
 import PlexusProtocol
+import ZeroMQ
 
 /// The routes of the HTTP API and what they share: the control pool, the sessions, the open streams.
 /// Each route file (`HTTPAPI+Plugins.swift`, ...) adds one group of routes; every handler maps its
@@ -16,6 +17,10 @@ final class HTTPAPI: Sendable {
     let policy: AccessPolicy
     let sessions = SessionStore()
     let streams = StreamRegistry()
+    /// The event streams' SUB sockets share one ZeroMQ context (its I/O thread).
+    let zmqContext: ZMQContext
+    /// Events dropped because an SSE client's queue was full, over every stream.
+    let streamOverflows = SharedCounter()
 
     init(broker: Broker, pool: ControlPool, configuration: HTTPServerConfiguration, logger: Logger) {
         self.broker = broker
@@ -23,6 +28,8 @@ final class HTTPAPI: Sendable {
         self.configuration = configuration
         self.logger = logger
         policy = AccessPolicy(tokens: configuration.tokens)
+        // Creating a context fails only when the process is out of file descriptors; then there is no API either.
+        zmqContext = try! ZMQContext()
     }
 
     func makeRouter() -> Router<HTTPRequestContext> {
@@ -33,6 +40,12 @@ final class HTTPAPI: Sendable {
         addConsoleRoutes(to: router)
         addBrokerRoutes(to: router)
         addPluginRoutes(to: router)
+        addLogRoutes(to: router)
+        addTopologyRoutes(to: router)
+        addEventRoutes(to: router)
+        addStreamRoutes(to: router)
+        addServiceRoutes(to: router)
+        addTaskRoutes(to: router)
         return router
     }
 

@@ -11,6 +11,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var controlTimeout: Double
     /// The most control clients (and so concurrent control calls).
     public var maxControlClients: Int
+    /// The topology file the broker runs, for `GET /api/v1/topology`.
+    public var topologyPath: String?
 
     /// The largest request body (1 MiB): past it, 413.
     public static let maxBodyBytes = 1 << 20

@@ -1,11 +1,15 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error a handler throws into `application/problem+json`: a `Problem` as it is,
 /// Hummingbird's own `HTTPError`s (404 for an unknown route, 413 for a large body) with their status,
 /// anything else as a logged 500.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = HTTPRequestContext
+
+    static let tooLarge = Problem(
+        status: 413, error: "too_large", detail: "the request body is larger than \(HTTPServerConfiguration.maxBodyBytes) bytes")
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -14,6 +18,8 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try Self.tooLarge.response(from: request, context: context)
         } catch let error as HTTPError {
             let status = Int(error.status.code)
             let problem: Problem
@@ -21,9 +27,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case 404:
                 problem = .notFound(error.body ?? "no route for \(request.method) \(request.uri.path)")
             case 413:
-                problem = Problem(
-                    status: 413, error: "too_large",
-                    detail: "the request body is larger than \(HTTPServerConfiguration.maxBodyBytes) bytes")
+                problem = Self.tooLarge
             default:
                 problem = Problem(status: status, error: "http_\(status)", detail: error.body ?? error.status.reasonPhrase)
             }

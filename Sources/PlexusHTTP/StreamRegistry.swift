@@ -17,14 +17,28 @@ final class StreamRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Registers a stream; nil once the server is closing.
-    func open() -> (id: Int, handle: Handle)? {
-        state.withLock { state in
-            guard !state.closing else { return nil }
+    /// The most streams open at once (each holds a thread or a poll loop and a socket).
+    let maxStreams: Int
+
+    init(maxStreams: Int = 64) {
+        self.maxStreams = maxStreams
+    }
+
+    /// Registers a stream: 503 once the server is closing, 429 past `maxStreams`.
+    func open() throws(Problem) -> (id: Int, handle: Handle) {
+        let opened: (Int, Handle)?? = state.withLock { state in
+            guard !state.closing else { return .some(nil) }
+            guard state.open.count < maxStreams else { return nil }
             state.next += 1
             let handle = Handle()
             state.open[state.next] = handle
             return (state.next, handle)
+        }
+        switch opened {
+        case .some(.some(let stream)): return stream
+        case .some(.none): throw Problem(status: 503, error: "unavailable", detail: "the HTTP API is shutting down")
+        case .none:
+            throw Problem(status: 429, error: "too_many_streams", detail: "\(maxStreams) streams are open, the most at once")
         }
     }
 

@@ -88,7 +88,8 @@ struct BrokerCommand: AsyncParsableCommand {
         let httpConfiguration: HTTPServerConfiguration?
         do {
             httpConfiguration = try BrokerHTTP.configuration(
-                flag: http, topology: configuration.topology, heartbeatMilliseconds: httpHeartbeatMilliseconds)
+                flag: http, topology: configuration.topology, topologyPath: configuration.topologyPath,
+                heartbeatMilliseconds: httpHeartbeatMilliseconds)
         } catch {
             throw fail("HTTP API: \(error.message)")
         }

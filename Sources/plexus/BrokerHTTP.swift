@@ -5,12 +5,14 @@ import PlexusTopology
 /// The glue between `plexus broker`'s options, the topology's `broker.http` settings and the HTTP API.
 enum BrokerHTTP {
     /// The API's configuration, or nil when it is off. `--http` wins over the file; neither means off.
-    static func configuration(flag: String?, topology: Topology?, heartbeatMilliseconds: Int?) throws(HTTPConfigurationError)
+    static func configuration(flag: String?, topology: Topology?, topologyPath: String?, heartbeatMilliseconds: Int?)
+        throws(HTTPConfigurationError)
         -> HTTPServerConfiguration?
     {
         guard let text = flag ?? topology?.broker.http else { return nil }
         guard let address = try HTTPListenAddress.parse(text) else { return nil }
         var configuration = HTTPServerConfiguration(address: address)
+        configuration.topologyPath = topologyPath
         configuration.tokens = try (topology?.broker.httpTokens ?? []).map { spec throws(HTTPConfigurationError) in
             try token(spec)
         }

@@ -13,7 +13,7 @@ struct Plexus: AsyncParsableCommand {
             BrokerCommand.self, PublishCommand.self, SubscribeCommand.self, PluginsCommand.self, PingCommand.self,
             StatsCommand.self, CheckCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self,
             RestartCommand.self, ReloadCommand.self, UpgradeCommand.self, ApplyCommand.self, LogsCommand.self,
-            CallCommand.self, ServicesCommand.self, TasksCommand.self, EventsCommand.self,
+            CallCommand.self, ServicesCommand.self, TasksCommand.self, EventsCommand.self, KeygenCommand.self,
         ]
     )
 
