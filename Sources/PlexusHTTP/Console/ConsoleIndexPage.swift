@@ -38,6 +38,7 @@ enum ConsoleIndexPage {
                 <a href="#/tasks" data-test="nav-tasks" data-page="tasks">Tasks</a>
               </nav>
               <span id="whoami" data-test="whoami"></span>
+              <button id="logout" data-test="logout" type="button" hidden>sign out</button>
               <span id="live" data-test="live" title="live updates">●</span>
             </header>
             <div id="notice" data-test="notice" hidden></div>

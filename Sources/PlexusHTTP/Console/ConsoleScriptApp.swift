@@ -16,6 +16,16 @@ enum ConsoleScriptApp {
           document.body.dataset.role = P.role;
           const who = identity && identity.name && identity.name !== 'open' ? identity.name + ' · ' : '';
           P.set(document.getElementById('whoami'), P.role === 'none' ? '' : who + P.role);
+          document.getElementById('logout').hidden = !(identity && identity.tokens);
+        };
+
+        /** Ends the session (DELETE /api/v1/session clears the cookie) and shows the login form. */
+        P.logout = async function () {
+          await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' });
+          P.auth = false;
+          document.getElementById('logout').hidden = true;
+          P.set(document.getElementById('whoami'), '');
+          P.showLogin();
         };
 
         /** Asks the broker who we are; false when a token is needed first. */
@@ -23,8 +33,8 @@ enum ConsoleScriptApp {
           const reply = await fetch('/api/v1/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
           if (reply.ok) {
             const identity = await reply.json().catch(() => ({}));
-            const role = identity.role || (identity.identity && identity.identity.role);
-            if (role) { P.setRole({ role, name: identity.name || (identity.identity && identity.identity.name) }); return true; }
+            const role = identity.role;
+            if (role) { P.setRole(identity); return true; }
           }
           // No usable answer: an API read tells whether a token is needed.
           const probe = await fetch('/api/v1/broker', { credentials: 'same-origin' });
@@ -81,6 +91,7 @@ enum ConsoleScriptApp {
 
         window.addEventListener('DOMContentLoaded', async () => {
           document.getElementById('login-form').addEventListener('submit', (ev) => P.login(ev).catch(P.report));
+          document.getElementById('logout').addEventListener('click', () => P.logout().catch(P.report));
           window.addEventListener('hashchange', P.route);
           try {
             if (await P.whoami()) P.route(); else P.showLogin();

@@ -80,9 +80,11 @@ enum ConsoleScriptCore {
           source.onopen = () => live.classList.add('on');
           source.onerror = () => live.classList.remove('on');
           source.onmessage = (m) => onEvent(m, 'message');
-          // Plugin, task and breaker changes come as named SSE events; the page decides what to show.
-          for (const name of ['event', 'plugin', 'task', 'breaker', 'overflow', 'lagged']) {
-            source.addEventListener(name, (m) => onEvent(m, name));
+          // Plugin, task and breaker changes come as named SSE events, and so do the stream's own notices
+          // (overflow, lost, epoch, error); the page decides what to show. A connection error is also an
+          // `error` event, without data: EventSource reconnects by itself (with Last-Event-ID).
+          for (const name of ['plugin', 'task', 'breaker', 'overflow', 'lost', 'epoch', 'error', 'log']) {
+            source.addEventListener(name, (m) => { if (m.data !== undefined) onEvent(m, name); });
           }
           P.scope.streams.push(source);
           return source;

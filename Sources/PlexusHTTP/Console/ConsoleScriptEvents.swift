@@ -5,16 +5,13 @@ enum ConsoleScriptEvents {
     /// `events.js`.
     static let source = #"""
         'use strict';
-        /** The event an SSE message carries: { topic, seq, payload, source, time }. */
+        /** The event an SSE message carries (the API's EventJSON: topic, seq, time, source, payload). */
         P.parseEvent = function (m) {
           let data;
           try { data = JSON.parse(m.data); } catch (_) { data = { payload: m.data }; }
           if (typeof data !== 'object' || data === null) data = { payload: data };
-          const meta = data.meta || {};
-          return {
-            topic: data.topic || m.type, seq: data.seq ?? meta.seq ?? m.lastEventId,
-            source: data.source ?? meta.source, payload: data.payload ?? data.data ?? data,
-          };
+          return { topic: data.topic || m.type, seq: data.seq ?? m.lastEventId, source: data.source,
+            payload: data.payload, encoding: data.payload_encoding };
         };
 
         P.pages.events = {
@@ -35,7 +32,7 @@ enum ConsoleScriptEvents {
               ],
             });
             refresh = async () => {
-              const q = Object.assign(pager.query(), { sort: 'count' });
+              const q = Object.assign(pager.query(), { sort: '-count' });
               const data = P.list(await P.api('GET', '/topics', undefined, q), 'topics');
               topics.update(data.items);
               pager.show(data.total, data.items.length);
@@ -63,8 +60,9 @@ enum ConsoleScriptEvents {
             const open = () => {
               if (stream) { stream.close(); P.scope.streams = P.scope.streams.filter((s) => s !== stream); }
               stream = P.stream('/events/stream', { pattern: pattern.value.trim() || '>' }, (m, kind) => {
-                if (kind === 'overflow' || kind === 'lagged') {
-                  add({ topic: '(stream)', payload: 'the stream dropped events: ' + m.data });
+                // The stream's notices go into the tail too: nothing it drops goes unsaid.
+                if (['overflow', 'lost', 'epoch', 'error'].includes(kind)) {
+                  add({ topic: '(stream ' + kind + ')', payload: m.data });
                   return;
                 }
                 if (paused) { missed++; P.set(status, `paused, ${missed} new`); return; }

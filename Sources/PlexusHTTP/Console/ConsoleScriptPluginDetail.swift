@@ -1,11 +1,36 @@
-/// `plugin-detail.js`: one plugin (`#/plugins/NAME`): its instances, its `config:` block and the
-/// definition the broker holds, and a live log tail. The tail asks for the last lines every two seconds
-/// and appends only lines with a higher `seq` than it has, keeping at most 2,000 in the page; the search
-/// box hides lines that do not match and marks the match.
+/// `plugin-detail.js`: one plugin (`#/plugins/NAME`): its instances, its entry in the topology file
+/// (its `config:` block among the rest), and a live log tail: `GET /api/v1/plugins/NAME/logs?follow=1`
+/// streams the last 500 lines and then each new one as SSE (`event: log`, `id:` the line's seq, so a
+/// reconnect does not repeat lines). The page keeps at most 2,000 lines; the search box hides lines that
+/// do not match and marks the match.
 enum ConsoleScriptPluginDetail {
     /// `plugin-detail.js`.
     static let source = #"""
         'use strict';
+        /**
+         * The lines of plugin `name`'s entry under `plugins:` in a block-style topology file (the API
+         * has no parsed form of it; the file is what the operator wrote, so showing it as written is the
+         * point).
+         */
+        P.topologyEntry = function (yaml, name) {
+          const lines = (yaml || '').split('\n');
+          const indent = (l) => l.length - l.trimStart().length;
+          let i = lines.findIndex((l) => /^plugins:\s*(#.*)?$/.test(l));
+          if (i < 0) return null;
+          const key = new RegExp('^\\s+' + name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ':\\s*(#.*)?$');
+          for (i++; i < lines.length; i++) {
+            if (lines[i].trim() && indent(lines[i]) === 0) return null;
+            if (!key.test(lines[i])) continue;
+            const level = indent(lines[i]);
+            const entry = [lines[i].trimStart()];
+            for (let j = i + 1; j < lines.length && (!lines[j].trim() || indent(lines[j]) > level); j++) {
+              entry.push(lines[j].slice(level));
+            }
+            return entry.join('\n').trimEnd();
+          }
+          return null;
+        };
+
         P.pages.plugin = {
           title: 'Plugin',
           mount(root, [name]) {
@@ -21,57 +46,64 @@ enum ConsoleScriptPluginDetail {
             root.append(P.h('h1', {}, P.h('a', { href: '#/plugins' }, 'Plugins'), ' / ', name), actions,
               P.h('div', { class: 'grid2' },
                 P.h('div', {}, P.h('h2', {}, 'Instances'), info),
-                P.h('div', {}, P.h('h2', {}, 'Configuration'), config)),
+                P.h('div', {}, P.h('h2', {}, 'In the topology'), config)),
               P.h('h2', {}, 'Log'),
               P.h('div', { class: 'toolbar' }, search, P.h('label', {}, follow, ' follow'),
                 P.h('span', { class: 'spacer' }), count),
               log);
             const maxLines = 2000;
             let lastSeq = -1;
-            const matches = (line) => {
-              const q = search.value.trim().toLowerCase();
-              return !q || line.toLowerCase().includes(q);
-            };
             const paint = (div) => {
               const text = div.dataset.line;
-              const q = search.value.trim();
-              div.hidden = !matches(text);
-              if (!q || div.hidden) { div.textContent = text; return; }
-              const at = text.toLowerCase().indexOf(q.toLowerCase());
+              const q = search.value.trim().toLowerCase();
+              const at = q ? text.toLowerCase().indexOf(q) : -1;
+              div.hidden = q !== '' && at < 0;
+              if (at < 0) { div.textContent = text; return; }
               div.replaceChildren(text.slice(0, at), P.h('mark', {}, text.slice(at, at + q.length)),
                 text.slice(at + q.length));
             };
-            search.addEventListener('input', () => {
-              for (const div of log.children) paint(div);
+            const counted = () =>
               P.set(count, `${log.querySelectorAll('div:not([hidden])').length} of ${log.children.length} lines`);
-            });
-            const load = async () => {
-              const detail = await P.api('GET', '/plugins/' + P.enc(name));
-              const { config: cfg, definition, ...rest } = detail;
-              P.set(info, JSON.stringify(rest.instances || rest, null, 2));
-              P.set(config, JSON.stringify(cfg ?? definition ?? (rest.instances && rest.instances[0]?.config) ?? {},
-                null, 2));
-            };
-            const tail = async () => {
-              const reply = await P.api('GET', `/plugins/${P.enc(name)}/logs`, undefined, { tail: 500 });
-              const lines = Array.isArray(reply) ? reply : reply.lines || [];
+            search.addEventListener('input', () => { for (const div of log.children) paint(div); counted(); });
+            let pending = [], scheduled = false;
+            // Lines arrive one SSE event each; they are drawn once per animation frame, in a batch.
+            const flush = () => {
+              scheduled = false;
               const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
-              for (const l of lines) {
-                const seq = l.seq ?? 0;
-                if (seq <= lastSeq) continue;
-                lastSeq = seq;
-                const text = (l.time ? new Date(l.time / 1000).toISOString().slice(11, 23) + ' ' : '') + l.line;
+              for (const l of pending) {
+                const time = l.time ? new Date(l.time / 1000).toISOString().slice(11, 23) + ' ' : '';
                 const div = P.h('div', { class: l.stream === 'stderr' ? 'stderr' : '', 'data-test': 'log-line' });
-                div.dataset.line = text;
+                div.dataset.line = time + l.line;
                 paint(div);
                 log.append(div);
               }
+              pending = [];
               while (log.children.length > maxLines) log.firstChild.remove();
-              P.set(count, `${log.querySelectorAll('div:not([hidden])').length} of ${log.children.length} lines`);
+              counted();
               if (follow.checked && atBottom) log.scrollTop = log.scrollHeight;
             };
+            P.stream(`/plugins/${P.enc(name)}/logs`, { follow: '1', tail: '500' }, (m, kind) => {
+              if (kind !== 'log') return;
+              const line = JSON.parse(m.data);
+              if ((line.seq ?? 0) <= lastSeq) return;
+              lastSeq = line.seq ?? lastSeq;
+              pending.push(line);
+              if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
+            });
+            const load = async () => {
+              const detail = await P.api('GET', '/plugins/' + P.enc(name));
+              P.set(info, JSON.stringify(detail.instances || detail, null, 2));
+              if (detail.config !== undefined) {
+                P.set(config, JSON.stringify(detail.config, null, 2));
+                return;
+              }
+              const topology = await P.api('GET', '/topology');
+              const entry = P.topologyEntry(topology.yaml, name);
+              P.set(config, entry || (topology.yaml ? `${name} is not in ${topology.path} (attached?)`
+                : 'the broker runs without a topology file'));
+            };
             load().catch(P.report);
-            P.every(2000, tail);
+            P.every(5000, load);
           },
         };
         """#

@@ -1,6 +1,6 @@
 /// `topology.js`: the Topology page: the broker's current topology file in a text area, a dry run that
 /// shows the plan (what would start, stop, reload or restart) without changing anything, and apply.
-/// Both send the edited YAML to `POST /api/v1/topology`; the broker validates it, so its error (with the
+/// Both send the edited YAML to `POST /api/v1/topology/apply`; the broker validates it, so its error (with the
 /// field and line) is what the page shows.
 enum ConsoleScriptTopology {
     /// `topology.js`.
@@ -29,7 +29,7 @@ enum ConsoleScriptTopology {
             const send = async (dryRun) => {
               try {
                 P.set(plan, dryRun ? 'planning…' : 'applying…', 'plan');
-                const reply = await P.api('POST', '/topology', editor.value, dryRun ? { dry_run: 'true' } : {});
+                const reply = await P.api('POST', '/topology/apply', editor.value, dryRun ? { dry_run: 'true' } : {});
                 P.set(plan, (dryRun ? 'Plan (nothing changed yet):\n' : 'Applied:\n') + P.planText(reply), 'plan');
                 if (!dryRun) P.notify('topology applied');
               } catch (e) {

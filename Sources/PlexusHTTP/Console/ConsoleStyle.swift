@@ -17,6 +17,8 @@ enum ConsoleStyle {
         #nav { display: flex; gap: 1rem; flex: 1; }
         #whoami { color: #cfd6e0; font-size: .85rem; }
         #live { color: #5f6b7a; }
+        #logout { background: transparent; color: #cfd6e0; border-color: #3a4458; font-size: .8rem; padding: .1rem .5rem; }
+        #logout[hidden] { display: none; }
         #live.on { color: #38c172; }
         main { padding: 1rem 1.2rem; max-width: 1400px; }
         h1 { font-size: 1.3rem; margin: .2rem 0 1rem; }
