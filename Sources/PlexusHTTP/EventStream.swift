@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import PlexusBroker
@@ -45,7 +46,7 @@ final class EventStream: Sendable {
     ///   - overflows: the count of every stream's dropped events, for metrics.
     init(
         broker: Broker, context: ZMQContext, patterns: [String], start: ReplayStart?, id: String, queueLimit: Int,
-        heartbeatSeconds: Double, controlTimeout: Double, handle: StreamRegistry.Handle, overflows: SharedCounter,
+        heartbeatSeconds: Double, controlTimeout: Double, handle: StreamRegistry.Handle, overflows: CoreMetrics.Counter,
         logger: Logger
     ) {
         (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(max(2, queueLimit)))
@@ -72,7 +73,7 @@ final class EventStream: Sendable {
     private static func produce(
         broker: Broker, context: ZMQContext, eventsOut: String, patterns: [String], start: ReplayStart?, id: String,
         heartbeatSeconds: Double, controlTimeout: Double, handle: StreamRegistry.Handle,
-        continuation: AsyncStream<Item>.Continuation, overflows: SharedCounter, logger: Logger
+        continuation: AsyncStream<Item>.Continuation, overflows: CoreMetrics.Counter, logger: Logger
     ) {
         defer { continuation.finish() }
         let subscriber: ReliableSubscriber
@@ -106,7 +107,7 @@ final class EventStream: Sendable {
                 }
                 pending += 1
                 total += 1
-                overflows.add(1)
+                overflows.increment()
             case .terminated:
                 return false
             @unknown default:
@@ -133,11 +134,4 @@ final class EventStream: Sendable {
             if !keepGoing { return }
         }
     }
-}
-
-/// A counter threads share.
-final class SharedCounter: Sendable {
-    private let value = Atomic<UInt64>(0)
-    func add(_ count: UInt64) { value.wrappingAdd(count, ordering: .relaxed) }
-    var current: UInt64 { value.load(ordering: .relaxed) }
 }

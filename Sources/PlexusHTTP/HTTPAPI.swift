@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -20,7 +21,7 @@ final class HTTPAPI: Sendable {
     /// The event streams' SUB sockets share one ZeroMQ context (its I/O thread).
     let zmqContext: ZMQContext
     /// Events dropped because an SSE client's queue was full, over every stream.
-    let streamOverflows = SharedCounter()
+    let streamOverflows: CoreMetrics.Counter
 
     init(broker: Broker, pool: ControlPool, configuration: HTTPServerConfiguration, logger: Logger) {
         self.broker = broker
@@ -28,12 +29,14 @@ final class HTTPAPI: Sendable {
         self.configuration = configuration
         self.logger = logger
         policy = AccessPolicy(tokens: configuration.tokens)
+        streamOverflows = CoreMetrics.Counter(label: "plexus_http_sse_dropped_total", factory: broker.metrics.factory)
         // Creating a context fails only when the process is out of file descriptors; then there is no API either.
         zmqContext = try! ZMQContext()
     }
 
     func makeRouter() -> Router<HTTPRequestContext> {
         let router = Router(context: HTTPRequestContext.self)
+        router.add(middleware: HTTPMetricsMiddleware(factory: broker.metrics.factory))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AccessMiddleware(policy: policy, sessions: sessions, logger: logger))
         addHealthRoutes(to: router)
@@ -46,6 +49,10 @@ final class HTTPAPI: Sendable {
         addStreamRoutes(to: router)
         addServiceRoutes(to: router)
         addTaskRoutes(to: router)
+        addSessionRoutes(to: router)
+        addMetricsRoutes(to: router)
+        addAliasRoutes(to: router)
+        addOpenAPIRoutes(to: router)
         return router
     }
 
