@@ -352,7 +352,18 @@ class ConsoleTests(unittest.TestCase):
         self.assertFalse(form.find_element(By.ID, "task-form-error").is_displayed())
         self.screenshot("tasks", lambda d: self.css("[data-test=task-row][data-id=housekeeping]") or True)
 
-    def test_5_viewer_has_no_buttons(self) -> None:
+    def test_5_topology_diff(self) -> None:
+        self.driver.get(self.broker.url + "/#/topology")
+        editor = self.wait(lambda d: next(iter(e for e in self.css("#topology-text")
+                                               if "greeter:" in (e.get_attribute("value") or "")), None),
+                           "the running topology file in the editor")
+        editor.send_keys("\n# edited in the console\n")
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=topology-diff]").click()
+        self.wait(lambda d: any(e.text == "+# edited in the console" for e in self.css("[data-test=diff-line]")),
+                  "the added line in the diff")
+        self.assertTrue(self.css("[data-test=topology-apply]"))
+
+    def test_6_viewer_has_no_buttons(self) -> None:
         self.sign_in(VIEWER_TOKEN, "plugins")
         self.assertEqual(self.driver.find_element(By.TAG_NAME, "body").get_attribute("data-role"), "viewer")
         row = self.plugin_row("greeter")
@@ -363,6 +374,9 @@ class ConsoleTests(unittest.TestCase):
         self.wait(lambda d: self.css("[data-test=task-row]"), "the tasks, for the viewer")
         self.assertEqual(self.css("#task-form"), [])
         self.assertEqual(self.css("[data-test=task-trigger]"), [])
+        self.driver.get(self.broker.url + "/#/topology")
+        self.wait(lambda d: self.css("[data-test=topology-diff]"), "the topology page, for the viewer")
+        self.assertEqual(self.css("[data-test=topology-apply]"), [])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-/// `topology.js`: the Topology page: the broker's current topology file in a text area, a dry run that
-/// shows the plan (what would start, stop, reload or restart) without changing anything, and apply.
+/// `topology.js`: the Topology page: the broker's current topology file in a text area, the diff of
+/// the edited text against it (a line diff with two lines of context), a dry run that shows the plan
+/// (what would start, stop, reload or restart) without changing anything, and apply.
 /// Both send the edited YAML to `POST /api/v1/topology/apply`; the broker validates it, so its error (with the
 /// field and line) is what the page shows.
 enum ConsoleScriptTopology {
@@ -18,6 +19,33 @@ enum ConsoleScriptTopology {
           return JSON.stringify(plan, null, 2);
         };
 
+        /** A line diff of a → b as ' '/'-'/'+' lines, changed hunks only (LCS; files are small). */
+        P.lineDiff = function (a, b, context = 2) {
+          const x = a.split('\n'), y = b.split('\n');
+          if (x.length * y.length > 4e6) return ['(too large to diff here)'];
+          const n = x.length, m = y.length;
+          const lcs = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
+          for (let i = n - 1; i >= 0; i--) {
+            for (let j = m - 1; j >= 0; j--) {
+              lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+            }
+          }
+          const ops = [];
+          let i = 0, j = 0;
+          while (i < n || j < m) {
+            if (i < n && j < m && x[i] === y[j]) { ops.push(' ' + x[i]); i++; j++; }
+            else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push('-' + x[i]); i++; }
+            else { ops.push('+' + y[j]); j++; }
+          }
+          const keep = ops.map((op, k) => ops.slice(Math.max(0, k - context), k + context + 1).some((o) => o[0] !== ' '));
+          const out = [];
+          ops.forEach((op, k) => {
+            if (keep[k]) out.push(op);
+            else if (out.length && out[out.length - 1] !== '…') out.push('…');
+          });
+          return out;
+        };
+
         P.pages.topology = {
           title: 'Topology',
           mount(root) {
@@ -26,6 +54,15 @@ enum ConsoleScriptTopology {
               spellcheck: 'false' });
             const plan = P.h('pre', { class: 'plan', id: 'topology-plan', 'data-test': 'topology-plan' },
               'Dry run to see what would change.');
+            let current = '';
+            const diff = () => {
+              const lines = P.lineDiff(current, editor.value);
+              const changed = lines.some((l) => l[0] === '+' || l[0] === '-');
+              plan.replaceChildren(P.h('div', { class: 'muted' }, changed ? 'Changes against the running file:'
+                : 'No change against the running file.'), ...(changed ? lines : []).map((l) =>
+                P.h('div', { class: l[0] === '+' ? 'ok' : l[0] === '-' ? 'error' : 'muted', 'data-test': 'diff-line' }, l)));
+              plan.className = 'plan';
+            };
             const send = async (dryRun) => {
               try {
                 P.set(plan, dryRun ? 'planning…' : 'applying…', 'plan');
@@ -36,8 +73,12 @@ enum ConsoleScriptTopology {
                 P.set(plan, e.message, 'plan error');
               }
             };
-            const buttons = [P.button('Dry run', 'topology-dry-run', () => send(true))];
-            if (P.canMutate()) buttons.push(P.button('Apply', 'topology-apply', () => send(false), 'primary'));
+            // Both are POSTs, which a viewer may not make: a viewer reads the file only.
+            const buttons = [P.button('Diff', 'topology-diff', diff)];
+            if (P.canMutate()) {
+              buttons.push(P.button('Dry run', 'topology-dry-run', () => send(true)),
+                P.button('Apply', 'topology-apply', () => send(false), 'primary'));
+            }
             buttons.push(P.button('Reload from broker', 'topology-reload', () => load()));
             root.append(P.h('h1', {}, 'Topology'), P.h('div', { class: 'toolbar' }, path),
               P.h('div', { class: 'grid2' },
@@ -45,11 +86,9 @@ enum ConsoleScriptTopology {
                 P.h('div', {}, P.h('h2', { style: 'margin-top:0' }, 'Plan'), plan)));
             const load = async () => {
               const t = await P.api('GET', '/topology');
-              if (typeof t === 'string') editor.value = t;
-              else {
-                editor.value = t.yaml ?? t.text ?? t.content ?? JSON.stringify(t, null, 2);
-                P.set(path, t.path || t.file || '');
-              }
+              current = t.yaml ?? '';
+              editor.value = current;
+              P.set(path, t.path ? 'running ' + t.path : 'the broker runs without a topology file');
             };
             load().catch(P.report);
           },

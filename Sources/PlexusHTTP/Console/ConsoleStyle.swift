@@ -62,10 +62,12 @@ enum ConsoleStyle {
         .log mark { background: #f0c674; color: #10141b; }
         .tail { height: 360px; overflow: auto; background: #fff; border: 1px solid var(--line);
           font: .8rem/1.4 ui-monospace, monospace; }
-        .tail div { padding: .1rem .5rem; border-bottom: 1px solid #f0f1f4; white-space: nowrap; }
+        .tail div { padding: .1rem .5rem; border-bottom: 1px solid #f0f1f4; white-space: nowrap;
+          overflow: hidden; text-overflow: ellipsis; }
         .tail .topic { color: var(--accent); font-weight: 600; margin-right: .6rem; }
         .tail .seq { color: var(--muted); margin-right: .6rem; }
-        .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+        .grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+        .grid2 > * { min-width: 0; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
         form.stack label { display: block; margin: .4rem 0 .15rem; font-size: .85rem; color: var(--muted); }
         form.stack input, form.stack select { width: 100%; }
