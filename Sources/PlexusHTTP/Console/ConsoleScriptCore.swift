@@ -89,6 +89,17 @@ enum ConsoleScriptCore {
           P.scope.streams.push(source);
           return source;
         };
+        /**
+         * Calls fn at once when events on `pattern` arrive (at most every 300 ms), so that a page that
+         * polls also follows plugin and task changes the moment the broker announces them.
+         */
+        P.onChange = function (pattern, fn) {
+          let timer = null;
+          P.stream('/events/stream', { pattern }, () => {
+            if (timer) return;
+            timer = setTimeout(() => { timer = null; fn().catch(P.report); }, 300);
+          });
+        };
         P.endScope = function () {
           if (!P.scope) return;
           P.scope.timers.forEach(clearInterval);

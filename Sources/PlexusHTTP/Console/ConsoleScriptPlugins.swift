@@ -1,5 +1,6 @@
 /// `plugins.js`: the Plugins page: one row per instance (state, pid, uptime, restarts, last exit, RSS
-/// and CPU when the API reports `resources`, health) refreshed every two seconds in place, a page of 50
+/// and CPU when the API reports `resources`, health) refreshed in place every two seconds and at once on a
+/// `plexus.plugin.*` event, a page of 50
 /// with a name filter on the server, and the lifecycle buttons, which a viewer does not get.
 enum ConsoleScriptPlugins {
     /// `plugins.js`.
@@ -62,6 +63,7 @@ enum ConsoleScriptPlugins {
               root.dataset.loaded = 'true';
             };
             P.every(2000, refresh);
+            P.onChange('plexus.plugin.>', refresh);
           },
         };
         """#

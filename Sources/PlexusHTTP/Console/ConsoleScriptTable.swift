@@ -17,7 +17,10 @@ enum ConsoleScriptTable {
           const rows = new Map();
           const emptyRow = P.h('tr', { 'data-test': test + '-empty' },
             P.h('td', { colspan: columns.length, class: 'muted' }, empty || 'nothing here'));
+          let refreshes = 0;
           function update(items) {
+            // Tests read this to know a refresh happened (and that it kept the rows it did not change).
+            table.dataset.refreshes = String(++refreshes);
             const seen = new Set();
             let previous = null;
             for (const item of items) {

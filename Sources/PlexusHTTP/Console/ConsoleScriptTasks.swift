@@ -80,6 +80,7 @@ enum ConsoleScriptTasks {
             root.append(P.h('h1', {}, 'Tasks'), pager.node, table.node);
             if (P.canMutate()) root.append(P.h('h2', {}, 'New task'), P.taskForm(() => refresh()));
             P.every(3000, refresh);
+            P.onChange('plexus.task.>', refresh);
             P.every(1000, async () => P.tickRelative(root));
           },
         };
@@ -127,6 +128,7 @@ enum ConsoleScriptTasks {
                     res.status), ` ${inst}${res.message ? ': ' + res.message : ''}`))))));
             };
             P.every(3000, load);
+            P.onChange('plexus.task.>', load);
             P.every(1000, async () => P.tickRelative(root));
           },
         };
