@@ -275,6 +275,8 @@ class ConsoleTests(unittest.TestCase):
             self.wait(lambda d: self.cell(row, "state").startswith("running"), f"{name} shown running")
         greeter = self.plugin_row("greeter")
         old_pid = self.cell(greeter, "pid")
+        if "resources" in self.broker.plugin("greeter"):  # a broker that samples /proc: RSS and CPU shown
+            self.wait(lambda d: self.cell(self.plugin_row("greeter"), "rss").endswith("B"), "greeter's RSS")
         self.assertEqual(str(self.broker.plugin("greeter")["pid"]), old_pid)
         self.screenshot("plugins", lambda d: self.cell(self.plugin_row("audit"), "uptime"))
 
