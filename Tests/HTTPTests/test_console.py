@@ -250,6 +250,20 @@ class ConsoleTests(unittest.TestCase):
         self.wait(lambda d: d.find_element(By.ID, "page").get_attribute("data-page") == page.split("/")[0]
                   and not form.is_displayed(), f"the {page} page after signing in")
 
+    def stream_ready(self, topic: str) -> None:
+        """Publishes probes on `topic` until the tail shows one: the stream's subscription reaches the bus a
+        moment after the browser sees the stream open (ZeroMQ's slow joiner). Bounded: 20 probes."""
+        for attempt in range(20):
+            marker = f"probe-{attempt}-{time.monotonic_ns()}"
+            self.broker.post("/events", {"topic": topic, "payload": {"probe": marker}})
+            try:
+                WebDriverWait(self.driver, 1.0).until(
+                    lambda d: any(marker in e.text for e in self.css("[data-test=tail-line]")))
+                return
+            except TimeoutException:
+                continue
+        raise AssertionError(f"no probe on {topic} reached the live tail")
+
     def plugin_row(self, name: str) -> "WebElement":
         return self.wait(lambda d: next(iter(self.css(f"[data-test=plugin-row][data-name={name}]")), None),
                          f"the row of plugin {name}")
@@ -316,6 +330,7 @@ class ConsoleTests(unittest.TestCase):
         self.driver.get(self.broker.url + "/#/events")
         # The stream is open once the live dot is on: an event published before would not be shown.
         self.wait(lambda d: "on" in (d.find_element(By.ID, "live").get_attribute("class") or ""), "the SSE stream open")
+        self.stream_ready("user.probe")
         topic = self.driver.find_element(By.ID, "publish-topic")
         topic.send_keys("user.created")
         payload = self.driver.find_element(By.ID, "publish-payload")
@@ -332,6 +347,34 @@ class ConsoleTests(unittest.TestCase):
         self.wait(lambda d: self.css("[data-test=tail-line][data-topic='user.welcome']"), "greeter's user.welcome")
         self.wait(lambda d: self.css("[data-test=topic-row][data-key='user.created']"), "the topic's counter row")
         self.screenshot("events", lambda d: True)
+
+        def tail_has(text: str) -> bool:
+            return any(text in e.text for e in self.css("[data-test=tail-line]"))
+
+        def status() -> str:
+            return str(self.driver.find_element(By.CSS_SELECTOR, "[data-test=tail-status]").text)
+
+        # Pause: what arrives is counted, not drawn; clear empties the tail; resume draws again.
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=tail-pause]").click()
+        self.broker.post("/events", {"topic": "user.created", "payload": {"name": "while-paused"}})
+        self.wait(lambda d: status().startswith("paused, ") and status().endswith(" new"), "arrivals counted while paused")
+        self.assertFalse(tail_has("while-paused"))
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=tail-clear]").click()
+        self.wait(lambda d: not tail_has("console-ada"), "the cleared tail")
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=tail-pause]").click()
+        self.assertEqual(status(), "live")
+
+        # A pattern: only its topics from now on.
+        pattern = self.driver.find_element(By.ID, "tail-pattern")
+        pattern.clear()
+        pattern.send_keys("user.>")
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=tail-watch]").click()
+        self.stream_ready("user.probe")
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=tail-clear]").click()
+        self.broker.post("/events", {"topic": "other.topic", "payload": {"name": "not-shown"}})
+        self.broker.post("/events", {"topic": "user.created", "payload": {"name": "patterned"}})
+        self.wait(lambda d: tail_has("patterned"), "the event matching the pattern")
+        self.assertFalse(tail_has("not-shown"))  # published before it, on the same ordered stream
 
     def test_4_task_form(self) -> None:
         self.driver.get(self.broker.url + "/#/tasks")

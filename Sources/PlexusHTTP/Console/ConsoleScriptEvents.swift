@@ -58,7 +58,11 @@ enum ConsoleScriptEvents {
               while (tail.children.length > 500) tail.lastChild.remove();
             };
             const open = () => {
-              if (stream) { stream.close(); P.scope.streams = P.scope.streams.filter((s) => s !== stream); }
+              if (stream) {
+                stream.close();
+                P.scope.streams = P.scope.streams.filter((s) => s !== stream);
+                document.getElementById('live').classList.remove('on');
+              }
               stream = P.stream('/events/stream', { pattern: pattern.value.trim() || '>' }, (m, kind) => {
                 // The stream's notices go into the tail too: nothing it drops goes unsaid.
                 if (['overflow', 'lost', 'epoch', 'error'].includes(kind)) {

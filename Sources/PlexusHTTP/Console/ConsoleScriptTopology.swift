@@ -7,16 +7,27 @@ enum ConsoleScriptTopology {
     /// `topology.js`.
     static let source = #"""
         'use strict';
+        /** APPLY's plan in words: each change with its fields, launch problems, notes, what stays. */
         P.planText = function (plan) {
           if (typeof plan === 'string') return plan;
-          const body = plan && (plan.plan || plan.actions || plan.changes || plan);
-          if (Array.isArray(body)) {
-            if (body.length === 0) return 'nothing to change';
-            return body.map((a) => (typeof a === 'string' ? a
-              : [a.action || a.verb || a.kind, a.plugin || a.name || a.task || '', a.reason ? `(${a.reason})` : '']
-                .join(' ').trim())).join('\n');
+          if (!plan || typeof plan !== 'object') return String(plan);
+          const lines = [];
+          for (const c of plan.changes || []) {
+            lines.push(`${c.action} ${c.kind} ${c.name}` + (c.fields && c.fields.length ? ': ' + c.fields.join('; ') : ''));
           }
-          return JSON.stringify(plan, null, 2);
+          if (!plan.changes) {
+            for (const verb of ['start', 'stop', 'restart', 'reload']) {
+              for (const name of plan[verb] || []) lines.push(`${verb} plugin ${name}`);
+            }
+            for (const [verb, ids] of Object.entries(plan.tasks || {})) {
+              if (verb !== 'unchanged') for (const id of ids) lines.push(`${verb} task ${id}`);
+            }
+          }
+          if (lines.length === 0) lines.push('nothing to change');
+          for (const p of plan.problems || []) lines.push(`PROBLEM ${p.plugin}: ${p.problem}`);
+          for (const n of plan.notes || []) lines.push('note: ' + n);
+          if ((plan.unchanged || []).length) lines.push('unchanged: ' + plan.unchanged.join(', '));
+          return lines.join('\n');
         };
 
         /** A line diff of a → b as ' '/'-'/'+' lines, changed hunks only (LCS; files are small). */
