@@ -97,6 +97,7 @@ extension Broker {
 
     /// The policy point refused an event on `topic`: counted and logged, never forwarded.
     private func denyEvent(_ topic: String) -> TopicCounter? {
+        state.events.statistics.recordDenied()
         state.badInput.record(
             "denied", "publishing on '\(topic)' is not allowed", now: Clock.monotonicMilliseconds(), logger: logger)
         return nil

@@ -55,6 +55,8 @@ public final class Broker: @unchecked Sendable {
     let inbound = (topic: Message(), payload: Message(), headers: Message())
     /// Whether the policy lets every event through, so that the event path can skip asking it.
     let policyAllowsEveryEvent: Bool
+    /// Reads the supervised processes' resource use from /proc off the loop.
+    let resourceSampler: ResourceSampler
 
     // Shared with other threads.
     private let stopRequested = Atomic<Bool>(false)
@@ -112,6 +114,7 @@ public final class Broker: @unchecked Sendable {
         // The watcher reports from its own thread; `post` hands the events to the loop.
         let relay = ProcessEventRelay()
         let probes = ScheduledProbes { instance, check in relay.broker?.post(.probe(instance: instance, check: check)) }
+        resourceSampler = ResourceSampler { samples in relay.broker?.post(.resources(samples)) }
         var events = EventPathState(
             maxTrackedTopics: configuration.maxTrackedTopics, epoch: store.epoch, firstSeq: store.firstSeqOfRun)
         events.statistics.seed(lastSeqs: store.recoveredTopics)
@@ -190,7 +193,7 @@ public final class Broker: @unchecked Sendable {
         var shutdownDeadline: Int64?
 
         while true {
-            if stopRequested.load(ordering: .acquiring), shutdownDeadline == nil {
+            if stopRequested.load(ordering: .acquiring) || state.shutdownRequested, shutdownDeadline == nil {
                 let (effects, deadline) = state.beginShutdown()
                 execute(effects)
                 shutdownDeadline = deadline
@@ -219,6 +222,7 @@ public final class Broker: @unchecked Sendable {
                 }
                 for input in inputs { execute(state.input(input)) }
             }
+            if state.hasObservations { metrics.record(state.takeObservations()) }
             // What this turn stamped goes to the log's writer; publishes it has stored get their answers.
             store.log?.flush()
             if store.hasPendingAcks { answerStoredPublishes() }
@@ -227,15 +231,20 @@ public final class Broker: @unchecked Sendable {
             let now = Clock.monotonicMilliseconds()
             execute(state.timers(deadlines, now: now))
             if now >= nextTick {
+                // How late the tick runs is how long the loop was busy (or blocked) past its deadline.
+                metrics.recordLoopLag(seconds: Double(now - nextTick) / 1000)
                 execute(state.heartbeat(now: now))
                 publishEventHeartbeat()
                 store.logWriterDrops()
                 state.eventLogState = store.state(headSeq: state.events.sequence)
+                metrics.offer(state.metricsSnapshot())
+                resourceSampler.watch(Set(state.processes.keys))
                 nextTick = now + interval
             }
         }
         execute(state.finish())
         state.probes.stop()
+        resourceSampler.stop()
         store.log?.flush()
         replayWorker?.stop()
         store.close()
@@ -294,6 +303,10 @@ public final class Broker: @unchecked Sendable {
                 answerEventStore(command, to: envelope, requestID: requestID)
             case .sendRequest(let envelope, let frames, let instance, let rid):
                 if !sendControl(envelope, frames) { execute(state.requestUndeliverable(instance: instance, rid: rid)) }
+            case .metrics(let envelope, let requestID, let snapshot):
+                metrics.offer(snapshot)
+                if state.hasObservations { metrics.record(state.takeObservations()) }
+                sendControl(envelope, ClientReply.ok(requestID: requestID, body: [Array(metrics.exposition().utf8)]).encode())
             }
         }
     }

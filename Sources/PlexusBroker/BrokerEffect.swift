@@ -15,6 +15,9 @@ enum BrokerEffect: Sendable, Equatable {
     /// A service `REQUEST` to an instance: like `send`, but a request that cannot be queued for the
     /// instance is reported back to the core (`requestUndeliverable`), so that the call fails at once.
     case sendRequest(ControlEnvelope, [[UInt8]], instance: String, rid: String)
+    /// `METRICS`: the loop hands the core's figures to the broker's registry, then answers with the
+    /// exposition text.
+    case metrics(to: ControlEnvelope, requestID: [UInt8], snapshot: MetricsSnapshot)
 }
 
 /// An event as the core hands it to the event path: not yet stamped.

@@ -29,6 +29,7 @@ extension BrokerState {
         do throws(ControlDecodingError) {
             message = try ControlMessage.decode(body)
         } catch {
+            counters.controlRequest(BrokerCounters.invalidCommand)
             badInput.record(
                 "control", error.error.message, metadata: ["code": "\(error.error.code)"], now: monotonic, logger: logger)
             sendControl(envelope, error.reply)
@@ -36,6 +37,7 @@ extension BrokerState {
         }
         switch message {
         case .client(let request):
+            counters.controlRequest(request.command.name)
             guard
                 authorized(
                     .command(request.command.name), envelope: envelope,
@@ -59,6 +61,9 @@ extension BrokerState {
                 acknowledgedPublish(event, from: envelope, requestID: request.requestID)
             case .events, .replay, .durable:
                 emit(.eventStore(request.command, to: envelope, requestID: request.requestID))
+            case .metrics:
+                // The registry lives with the loop: it brings the figures up to date, then answers.
+                emit(.metrics(to: envelope, requestID: request.requestID, snapshot: metricsSnapshot()))
             default:
                 let reply = answer(request, from: envelope)
                 if case .error(_, let error) = reply { noteClientError(error, command: request.command.name) }
@@ -171,9 +176,11 @@ extension BrokerState {
             } catch {
                 return .error(requestID: id, error)
             }
-        case .apply(let yaml, let baseDirectory):
+        case .apply(let yaml, let baseDirectory, let dryRun):
             do throws(ProtocolError) {
-                return .ok(requestID: id, body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory))])
+                return .ok(
+                    requestID: id,
+                    body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory, dryRun: dryRun))])
             } catch {
                 return .error(requestID: id, error)
             }
@@ -194,11 +201,23 @@ extension BrokerState {
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
             return .ok(requestID: id, body: stats(page))
+        case .shutdown:
+            // The loop sees the flag after this turn's effects, so the answer leaves first.
+            shutdownRequested = true
+            logger.notice("shutdown requested by a client")
+            return .ok(
+                requestID: id,
+                body: [
+                    JSONCoding.encode(
+                        ShutdownReply(broker: brokerID, instances: supervisor.instances.values.filter(\.hasProcess).count))
+                ])
         case .subscriber(let report):
             subscribers.record(report, now: Clock.wallMicroseconds())
             return .ok(requestID: id, body: [Array("{}".utf8)])
         case .events, .replay, .durable:
             preconditionFailure("\(request.command.name) is answered by the event store")
+        case .metrics:
+            preconditionFailure("METRICS is answered by the loop")
         }
     }
 

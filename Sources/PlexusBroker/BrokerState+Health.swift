@@ -54,7 +54,8 @@ extension BrokerState {
     func withHealth(_ info: InstanceInfo) -> InstanceInfo {
         var decorated = info
         decorated.health = healthRecords[info.instance]?.health ?? (info.state.isActive ? InstanceHealth() : nil)
-        return decorated
+        // Every report of an instance passes here, so its process's resource use joins it here too.
+        return withResources(decorated)
     }
 
     /// What its plugin's `health:` block says (the defaults for attached plugins and plugins without one).

@@ -35,7 +35,8 @@ extension BrokerState {
             enqueue(
                 dispatcher.call(
                     request.service, body: body, caller: .majordomo(routingID: routingID, request: request),
-                    callerName: "majordomo client", options: CallOptions(), now: monotonic, wall: wall))
+                    callerName: "majordomo client", options: CallOptions(), now: monotonic, wall: wall,
+                    nowMicroseconds: Clock.monotonicMicroseconds()))
         case .worker(let message):
             handleMajordomoWorker(routingID, message, wall: wall, monotonic: monotonic)
         }

@@ -56,11 +56,14 @@ extension BrokerState {
         enqueue(
             dispatcher.call(
                 service, body: body, caller: .plexus(envelope, requestID: requestID), callerName: callerName, options: options,
-                now: Clock.monotonicMilliseconds(), wall: Clock.wallMicroseconds()))
+                now: Clock.monotonicMilliseconds(), wall: Clock.wallMicroseconds(),
+                nowMicroseconds: Clock.monotonicMicroseconds()))
     }
 
     mutating func serviceAnswer(_ message: PluginMessage, from instance: String) {
-        enqueue(dispatcher.answer(message, from: instance, now: Clock.monotonicMilliseconds()))
+        enqueue(
+            dispatcher.answer(
+                message, from: instance, now: Clock.monotonicMilliseconds(), nowMicroseconds: Clock.monotonicMicroseconds()))
     }
 
     mutating func servicesJoined(_ registration: Registration) {

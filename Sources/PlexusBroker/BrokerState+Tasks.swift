@@ -144,11 +144,25 @@ extension BrokerState {
             startRun(order)
         case .cancelRun(_, let runID, let reason):
             logger.info("task run canceled", metadata: ["run": "\(runID)", "reason": "\(reason)"])
+            counters.runEnded(runID, outcome: "canceled", at: Clock.monotonicMicroseconds())
             enqueue(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
         case .publishEvent(let event):
+            countRun(event)
             publish(
                 topic: event.topic, payload: TaskEventEncoder.encode(event), source: PlexusConstants.brokerSource,
                 headersJSON: nil)
+        }
+    }
+
+    /// Counts a run's start and end for the metrics, from the scheduler's own events about it.
+    private mutating func countRun(_ event: TaskEvent) {
+        let now = Clock.monotonicMicroseconds()
+        switch event.topic {
+        case TaskEvent.started: if let runID = event.runID { counters.runStarted(runID, at: now) }
+        case TaskEvent.completed: counters.runEnded(event.runID, outcome: "succeeded", at: now)
+        case TaskEvent.failed: counters.runEnded(event.runID, outcome: "failed", at: now)
+        case TaskEvent.skipped: counters.runEnded(event.runID, outcome: "skipped", at: now)
+        default: break
         }
     }
 
@@ -157,7 +171,9 @@ extension BrokerState {
         let dispatchedAt = Date()
         // Retries are late on purpose (their fire time is the original one): only first attempts count.
         if order.attempt == 1 {
-            tasks.jitter.record(milliseconds: max(0, dispatchedAt.timeIntervalSince(order.scheduledAt) * 1000), failed: false)
+            let late = max(0, dispatchedAt.timeIntervalSince(order.scheduledAt))
+            tasks.jitter.record(milliseconds: late * 1000, failed: false)
+            counters.observe(.scheduleJitter(seconds: late))
         }
         let headers = TaskRun(
             taskID: order.taskID, runID: order.runID, scheduledAt: order.scheduledAt, attempt: order.attempt

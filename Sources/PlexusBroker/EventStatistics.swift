@@ -12,6 +12,8 @@ struct EventStatistics {
     private(set) var eventsIn: UInt64 = 0
     private(set) var eventsOut: UInt64 = 0
     private(set) var dropped: UInt64 = 0
+    /// Events on `events_in` that the policy refused.
+    private(set) var denied: UInt64 = 0
     /// Subscription prefixes with how many subscribers hold each, for at most `maxTrackedTopics` prefixes.
     private(set) var subscriptions: [[UInt8]: Int] = [:]
     /// Subscriptions to prefixes past the table's limit: counted, without their prefix.
@@ -29,7 +31,7 @@ struct EventStatistics {
         if let counter = counters[topic] { return counter }
         let key = counters.count < maxTrackedTopics ? topic : Self.overflowTopic
         if let overflow = counters[key] { return overflow }
-        let counter = TopicCounter(isShared: key == Self.overflowTopic)
+        let counter = TopicCounter(isShared: key == Self.overflowTopic, topic: key)
         counters[key] = counter
         return counter
     }
@@ -38,13 +40,14 @@ struct EventStatistics {
     /// log knows, with their last seq (as many as the table holds).
     mutating func seed(lastSeqs: [String: UInt64]) {
         for (topic, seq) in lastSeqs.sorted(by: { $0.value > $1.value }) where counters.count < maxTrackedTopics - 1 {
-            if counters[topic] == nil { counters[topic] = TopicCounter(lastSeq: seq) }
+            if counters[topic] == nil { counters[topic] = TopicCounter(lastSeq: seq, topic: topic) }
         }
     }
 
     mutating func recordAccepted() { eventsIn &+= 1 }
     mutating func recordForwarded() { eventsOut &+= 1 }
     mutating func recordDropped() { dropped &+= 1 }
+    mutating func recordDenied() { denied &+= 1 }
 
     /// Per-topic counters as reported by `STATS`.
     var topics: [String: TopicStats] { counters.mapValues(\.snapshot) }

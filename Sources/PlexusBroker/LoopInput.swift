@@ -11,4 +11,6 @@ enum LoopInput: Sendable {
     case controlReply(ControlEnvelope, [[UInt8]])
     /// A probe's verdict changed (from the probe thread).
     case probe(instance: String, check: HealthCheck)
+    /// New resource samples of supervised processes, by pid (from the resource sampler's thread).
+    case resources([Int32: ResourceUsage])
 }

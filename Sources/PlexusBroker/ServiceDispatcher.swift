@@ -1,5 +1,13 @@
 import PlexusProtocol
 
+/// One finished call, for `plexus_service_request_duration_seconds` (docs/METRICS.md).
+struct CallTiming: Sendable, Equatable {
+    var service: String
+    var outcome: CallOutcome
+    /// From acceptance (queueing included) to the answer.
+    var microseconds: Int64
+}
+
 /// What the broker sends a caller.
 enum ServiceAnswer: Sendable, Equatable {
     case partial([UInt8])
@@ -45,6 +53,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         /// µs since the epoch, for the plugin.
         var wallDeadline: Int64
         var acceptedAt: Int64
+        /// Monotonic µs, for the latency histogram.
+        var acceptedAtMicroseconds: Int64
         var instance: String?
         /// Only these instances may take the call (a task's fan-out or plugin filter); nil: any.
         var allowed: Set<String>?
@@ -74,6 +84,10 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
     private(set) var calls: [String: Call] = [:]
     private(set) var workers: [String: Worker] = [:]
     private(set) var services: [String: Service] = [:]
+    /// Finished calls not yet taken for the latency histogram (`takeTimings()`), at most `timingLimit`:
+    /// the loop takes them every turn, so only a core without a loop (a unit test) ever reaches it.
+    private(set) var timings: [CallTiming] = []
+    static var timingLimit: Int { 65_536 }
     var declared: [String: ServiceSettings] = [:]
     private var nextRID: UInt64 = 0
     private var dispatchSequence: UInt64 = 0
@@ -101,7 +115,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
     /// A caller asks for `name`.
     mutating func call(
         _ name: String, body: [UInt8], caller: Caller, callerName: String, options: CallOptions,
-        now: Int64, wall: Int64, only: Set<String>? = nil, queueIfUnknown: Bool = false
+        now: Int64, wall: Int64, only: Set<String>? = nil, queueIfUnknown: Bool = false,
+        nowMicroseconds: Int64? = nil
     ) -> [Action] {
         guard !closed else {
             return [.answer(caller, .error(ProtocolError(.unavailable, "the broker is shutting down")), from: nil)]
@@ -111,14 +126,14 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         // A task's run waits for an instance like a call to a declared service: at broker start, or
         // while a plugin restarts, nobody offers it yet.
         guard offered || declared[name] != nil || queueIfUnknown else {
-            entry.stats.recordRefused()
+            entry.stats.recordRefused(.unknownService)
             services[name] = offered ? entry : nil
             return [.answer(caller, .error(.unknownService(name)), from: nil)]
         }
         let offering = workers.values.filter { $0.services.contains(name) && !$0.draining }
         if !offering.isEmpty, offering.allSatisfy({ $0.isolated != nil }) {
             // Waiting would not help the caller: every instance is out of rotation until it recovers.
-            entry.stats.recordRefused()
+            entry.stats.recordRefused(.unavailable)
             services[name] = entry
             let reasons = offering.sorted { $0.instance < $1.instance }.map { "\($0.instance): \($0.isolated!)" }
             return [
@@ -137,12 +152,12 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
             actions.append(.breakerChanged(service: name, state: changed.rawValue, reason: "cooldown over; one trial call"))
         }
         guard allowed else {
-            entry.stats.recordRefused()
+            entry.stats.recordRefused(.breakerOpen)
             services[name] = entry
             return actions + [.answer(caller, .error(.circuitOpen(name)), from: nil)]
         }
         guard entry.queue.count < settings(name).queueLimit else {
-            entry.stats.recordRefused()
+            entry.stats.recordRefused(.queueFull)
             services[name] = entry
             return actions + [.answer(caller, .error(.queueFull(name, settings(name).queueLimit)), from: nil)]
         }
@@ -151,7 +166,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         calls[rid] = Call(
             rid: rid, service: name, body: body, caller: caller, callerName: callerName, options: options,
             deadline: now + Int64(options.timeoutMilliseconds),
-            wallDeadline: wall + Int64(options.timeoutMilliseconds) * 1000, acceptedAt: now, instance: nil, allowed: only)
+            wallDeadline: wall + Int64(options.timeoutMilliseconds) * 1000, acceptedAt: now,
+            acceptedAtMicroseconds: nowMicroseconds ?? now * 1000, instance: nil, allowed: only)
         entry.queue.append(rid)
         services[name] = entry
         return actions + dispatch(name, now: now)
@@ -212,7 +228,10 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
     // MARK: Answers from instances
 
     /// `PARTIAL`, `REPLY` or `FAIL` from `instance`. Late answers (after a timeout) are dropped.
-    mutating func answer(_ message: PluginMessage, from instance: String, now: Int64) -> [Action] {
+    /// `nowMicroseconds` (monotonic) times the call to the microsecond; without it, `now` does.
+    mutating func answer(_ message: PluginMessage, from instance: String, now: Int64, nowMicroseconds: Int64? = nil)
+        -> [Action]
+    {
         let rid: String
         switch message {
         case .partial(let id, _), .reply(let id, _), .fail(let id, _): rid = id
@@ -223,21 +242,29 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         case .partial(_, let body):
             return [.answer(call.caller, .partial(body), from: instance)]
         case .reply(_, let body):
-            return finish(rid, .final(body), failed: false, now: now)
+            return finish(rid, .final(body), outcome: .ok, now: now, nowMicroseconds: nowMicroseconds)
         case .fail(_, let error):
-            return finish(rid, .error(error), failed: true, now: now)
+            return finish(rid, .error(error), outcome: .error, now: now, nowMicroseconds: nowMicroseconds)
         default:
             return []
         }
     }
 
     /// Ends a call: answers the caller, frees the slot, counts, and dispatches what waits.
-    private mutating func finish(_ rid: String, _ answer: ServiceAnswer, failed: Bool, now: Int64) -> [Action] {
+    private mutating func finish(
+        _ rid: String, _ answer: ServiceAnswer, outcome: CallOutcome, now: Int64, nowMicroseconds: Int64? = nil
+    ) -> [Action] {
         guard let call = calls.removeValue(forKey: rid) else { return [] }
+        // Answered by the broker going away: not the service's failure.
+        let failed = outcome != .ok && outcome != .shutdown
         if let instance = call.instance { workers[instance]?.inFlight.remove(rid) }
         services[call.service]?.queue.removeAll { $0 == rid }
         var actions: [Action] = [.answer(call.caller, answer, from: call.instance)]
-        services[call.service]?.stats.record(milliseconds: Double(now - call.acceptedAt), failed: failed)
+        let microseconds = max(0, (nowMicroseconds ?? now * 1000) - call.acceptedAtMicroseconds)
+        services[call.service]?.stats.record(microseconds: microseconds, outcome: outcome)
+        if timings.count < Self.timingLimit {
+            timings.append(CallTiming(service: call.service, outcome: outcome, microseconds: microseconds))
+        }
         // A handler's 4xx is an answer (a bad request, a missing record), not a sign that the service is sick.
         var sick = failed
         if case .error(let error) = answer, error.code < 500 { sick = false }
@@ -300,7 +327,7 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
                 services[call.service]?.queue.insert(rid, at: 0)
             } else {
                 calls[rid]?.instance = nil
-                actions += finish(rid, .error(.instanceLost(call.service, instance)), failed: true, now: now)
+                actions += finish(rid, .error(.instanceLost(call.service, instance)), outcome: .instanceLost, now: now)
             }
         }
         for name in worker.services { actions += dispatch(name, now: now) }
@@ -314,7 +341,8 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         var actions: [Action] = []
         for (rid, call) in calls.sorted(by: { $0.key < $1.key }) where call.deadline <= now {
             if let instance = call.instance { actions.append(.cancel(instance: instance, rid: rid)) }
-            actions += finish(rid, .error(.deadline(call.service, call.options.timeoutMilliseconds)), failed: true, now: now)
+            actions += finish(
+                rid, .error(.deadline(call.service, call.options.timeoutMilliseconds)), outcome: .timeout, now: now)
         }
         return actions
     }
@@ -325,7 +353,7 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
         var actions: [Action] = []
         for (rid, call) in calls.sorted(by: { $0.key < $1.key }) {
             if let instance = call.instance { actions.append(.cancel(instance: instance, rid: rid)) }
-            actions += finish(rid, .error(error), failed: false, now: now)
+            actions += finish(rid, .error(error), outcome: .shutdown, now: now)
         }
         return actions
     }
@@ -359,6 +387,12 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
 
     // MARK: Reports
 
+    /// Hands over the timings of the calls finished since the last call, for the latency histogram.
+    mutating func takeTimings() -> [CallTiming] {
+        defer { timings.removeAll(keepingCapacity: true) }
+        return timings
+    }
+
     var snapshot: [ServiceInfo] {
         services.keys.sorted().compactMap { name -> ServiceInfo? in
             guard let service = services[name] else { return nil }
@@ -368,7 +402,7 @@ struct ServiceDispatcher<Caller: Hashable & Sendable>: Sendable {
                 name: name, breaker: service.breaker.state.rawValue, requests: service.stats.requests,
                 errors: service.stats.errors,
                 inFlight: inFlight, queued: service.queue.count, averageMilliseconds: service.stats.average,
-                p99Milliseconds: service.stats.p99,
+                p99Milliseconds: service.stats.p99, p50Milliseconds: service.stats.percentile(0.5),
                 instances: instances.map {
                     ServiceInfo.Instance(
                         instance: $0.instance, inFlight: $0.inFlight.count, requests: $0.requests, capacity: $0.capacity)

@@ -10,10 +10,14 @@ final class TopicCounter {
     var dropped: UInt64 = 0
     /// The `(other)` counter, shared by the topics past the table's limit: its `lastSeq` is no topic's `prev`.
     let isShared: Bool
+    /// The topic's first token (`user` for `user.created`), `_other` for the shared counter: the metrics'
+    /// topic group, worked out once here rather than on every scrape (docs/METRICS.md).
+    let group: String
 
-    init(isShared: Bool = false, lastSeq: UInt64 = 0) {
+    init(isShared: Bool = false, lastSeq: UInt64 = 0, topic: String = "") {
         self.isShared = isShared
         self.lastSeq = lastSeq
+        group = isShared ? LabelCap.other : BrokerState.topicGroup(topic)
     }
 
     @inline(__always)

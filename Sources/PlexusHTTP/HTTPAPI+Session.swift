@@ -16,10 +16,10 @@ extension HTTPAPI {
 
     func addSessionRoutes(to router: Router<HTTPRequestContext>) {
         router.post("/api/v1/session") { request, context -> Response in
+            let body = try Self.decode(SessionBody.self, try await Self.body(request, context), what: "session")
             guard !self.policy.isOpen else {
                 return JSONResponse.encode(SessionInfo(name: "open", role: "admin", via: "open", tokens: false))
             }
-            let body = try Self.decode(SessionBody.self, try await Self.body(request, context), what: "session")
             guard let token = self.policy.token(secret: body.token) else {
                 self.logger.notice("HTTP session refused: unknown token")
                 throw Problem(status: 401, error: "unauthorized", detail: "unknown token")

@@ -12,13 +12,15 @@ extension HTTPAPI {
 
     func addTopologyRoutes(to router: Router<HTTPRequestContext>) {
         router.get("/api/v1/topology") { request, _ -> Response in
+            let format = request.query["format"] ?? "json"
+            guard ["json", "yaml"].contains(format) else { throw Problem.badRequest("format: expected json or yaml") }
             guard let path = self.configuration.topologyPath else {
                 return JSONResponse.encode(TopologyFile(path: nil, yaml: nil))
             }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw Problem(status: 503, error: "unavailable", detail: "cannot read the topology file \(path)")
             }
-            if request.query["format"] == "yaml" {
+            if format == "yaml" {
                 return JSONResponse.text(text, contentType: "application/yaml; charset=utf-8")
             }
             return JSONResponse.encode(TopologyFile(path: path, yaml: text))

@@ -16,7 +16,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let response = try await next(request, context)
-        let route = context.endpointPath ?? "unmatched"
+        // Hummingbird names an unmatched request's endpoint "NotFound": anything not a template is unmatched.
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
         let method = Self.method(request.method.rawValue)
         Counter(
             label: "plexus_http_requests_total",

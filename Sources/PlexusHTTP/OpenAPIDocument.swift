@@ -1513,12 +1513,15 @@ enum OpenAPIDocument {
             ],
             "responses": {
              "200": {
-              "description": "path and YAML",
+              "description": "path and YAML (format=yaml: the file itself)",
               "content": {
                "application/json": {
                 "schema": {
                  "$ref": "#/components/schemas/TopologyFile"
                 }
+               },
+               "application/yaml": {
+                "schema": {}
                }
               }
              },
@@ -1685,9 +1688,7 @@ enum OpenAPIDocument {
              "required": true,
              "content": {
               "application/yaml": {
-               "schema": {
-                "type": "string"
-               }
+               "schema": {}
               }
              }
             }
@@ -2435,10 +2436,16 @@ enum OpenAPIDocument {
             ],
             "responses": {
              "200": {
-              "description": "the service's reply",
+              "description": "the service's reply, JSON when it is JSON",
               "content": {
                "application/json": {
                 "schema": {}
+               },
+               "application/octet-stream": {
+                "schema": {
+                 "type": "string",
+                 "format": "binary"
+                }
                }
               }
              },

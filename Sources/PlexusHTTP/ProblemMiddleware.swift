@@ -7,6 +7,7 @@ import NIOCore
 /// anything else as a logged 500.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = HTTPRequestContext
+    let routes: RouteTable
 
     static let tooLarge = Problem(
         status: 413, error: "too_large", detail: "the request body is larger than \(HTTPServerConfiguration.maxBodyBytes) bytes")
@@ -25,6 +26,15 @@ struct ProblemMiddleware: RouterMiddleware {
             let problem: Problem
             switch status {
             case 404:
+                if let methods = routes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
+                    let allowed = methods.sorted().joined(separator: ", ")
+                    var response = try Problem(
+                        status: 405, error: "method_not_allowed",
+                        detail: "\(request.method) is not allowed on \(request.uri.path) (allowed: \(allowed))"
+                    ).response(from: request, context: context)
+                    response.headers[.allow] = allowed
+                    return response
+                }
                 problem = .notFound(error.body ?? "no route for \(request.method) \(request.uri.path)")
             case 413:
                 problem = Self.tooLarge

@@ -48,6 +48,9 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     public var generation: Int?
     /// Its health: the plugin's report and the broker's probe (nil for an instance not running).
     public var health: InstanceHealth?
+    /// Supervised and running only: what its process uses, as last sampled (about every 2 s); nil
+    /// before the first sample, for attached instances and off Linux. Absent from older brokers' replies.
+    public var resources: ResourceUsage?
 
     public init(
         registration: Registration, state: InstanceState, attached: Bool, registeredAt: Int64,
@@ -75,7 +78,7 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, type, version, instance, pid, state, services, subscriptions, language, attached, reason
-        case restarts, generation, health
+        case restarts, generation, health, resources
         case lastExit = "last_exit"
         case registeredAt = "registered_at"
         case lastHeartbeat = "last_heartbeat"

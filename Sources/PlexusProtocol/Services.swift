@@ -117,11 +117,13 @@ public struct ServiceInfo: Codable, Sendable, Equatable {
     public var queued: Int
     public var averageMilliseconds: Double
     public var p99Milliseconds: Double
+    /// The median of the recent calls in milliseconds (to the microsecond); absent from older brokers' replies.
+    public var p50Milliseconds: Double?
     public var instances: [Instance]
 
     public init(
         name: String, breaker: String, requests: UInt64, errors: UInt64, inFlight: Int, queued: Int,
-        averageMilliseconds: Double, p99Milliseconds: Double, instances: [Instance]
+        averageMilliseconds: Double, p99Milliseconds: Double, p50Milliseconds: Double? = nil, instances: [Instance]
     ) {
         self.name = name
         self.breaker = breaker
@@ -131,6 +133,7 @@ public struct ServiceInfo: Codable, Sendable, Equatable {
         self.queued = queued
         self.averageMilliseconds = averageMilliseconds
         self.p99Milliseconds = p99Milliseconds
+        self.p50Milliseconds = p50Milliseconds
         self.instances = instances
     }
 
@@ -139,6 +142,7 @@ public struct ServiceInfo: Codable, Sendable, Equatable {
         case inFlight = "in_flight"
         case averageMilliseconds = "avg_ms"
         case p99Milliseconds = "p99_ms"
+        case p50Milliseconds = "p50_ms"
     }
 }
 

@@ -45,6 +45,10 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-heartbeat-ms"), help: .hidden)
     var httpHeartbeatMilliseconds: Int?
 
+    /// Items an SSE client's queue holds (tests make it small to provoke an overflow); 1,024 by default.
+    @Option(name: .customLong("http-stream-queue"), help: .hidden)
+    var httpStreamQueue: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -89,7 +93,7 @@ struct BrokerCommand: AsyncParsableCommand {
         do {
             httpConfiguration = try BrokerHTTP.configuration(
                 flag: http, topology: configuration.topology, topologyPath: configuration.topologyPath,
-                heartbeatMilliseconds: httpHeartbeatMilliseconds)
+                heartbeatMilliseconds: httpHeartbeatMilliseconds, streamQueue: httpStreamQueue)
         } catch {
             throw fail("HTTP API: \(error.message)")
         }
@@ -105,7 +109,10 @@ struct BrokerCommand: AsyncParsableCommand {
         } catch {
             throw fail("cannot start the broker: \(error)")
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: BrokerService(broker: broker))]
+        // The broker ends by itself after SHUTDOWN: the group then stops the way SIGTERM stops it.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: BrokerService(broker: broker), successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
         if let httpConfiguration {
             // The ready file waits for the HTTP socket, so that whoever reads it can use the API at once.
             let endpoints = broker.endpoints

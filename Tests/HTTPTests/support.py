@@ -30,7 +30,8 @@ class HTTPBroker:
     """A ``plexus broker`` with the HTTP API, on ephemeral ports, in its own temporary directory."""
 
     def __init__(self, plugins: Sequence[str] = (), tokens: bool = False, http: str = "127.0.0.1:*",
-                 heartbeat_ms: int = 500, broker_yaml: str = "", env: Optional[Dict[str, str]] = None) -> None:
+                 heartbeat_ms: int = 500, broker_yaml: str = "", env: Optional[Dict[str, str]] = None,
+                 extra_args: Sequence[str] = ()) -> None:
         self.tmp = harness.TempDir()
         self.dir: str = self.tmp.path
         self.record = os.path.join(self.dir, "record.jsonl")
@@ -53,7 +54,7 @@ class HTTPBroker:
             os.environ[key] = value
         self.broker: Any = harness.BrokerProcess(
             self.dir, topology=self.topology,
-            extra_args=["--http", http, "--http-heartbeat-ms", str(heartbeat_ms)])
+            extra_args=["--http", http, "--http-heartbeat-ms", str(heartbeat_ms), *extra_args])
         self.session = requests.Session()
 
     def start(self) -> "HTTPBroker":
@@ -109,29 +110,37 @@ def problem(response: requests.Response, status: int) -> Dict[str, Any]:
     return body
 
 
-def sse_events(response: requests.Response, count: int, timeout: float = TIMEOUT,
-               keep: Callable[[Dict[str, str]], bool] = lambda _: True) -> List[Dict[str, str]]:
-    """Reads SSE events (dicts of field to value; comments under ``comment``) from a streaming response
-    until ``count`` kept ones arrived; fails after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    events: List[Dict[str, str]] = []
-    current: Dict[str, str] = {}
-    for raw in response.iter_lines(decode_unicode=True):
-        if time.monotonic() > deadline:
-            break
-        line = raw if isinstance(raw, str) else raw.decode()
-        if line == "":
-            if current:
-                if keep(current):
-                    events.append(current)
-                current = {}
-                if len(events) >= count:
-                    return events
-            continue
-        if line.startswith(":"):
-            current["comment"] = line[1:].strip()
-            continue
-        field, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        current[field] = current[field] + "\n" + value if field in current else value
-    raise AssertionError(f"{len(events)} of {count} SSE events within {timeout:g} s: {events}")
+class SSEReader:
+    """Reads Server-Sent Events from one streaming response (one line iterator for its whole life, so
+    that nothing buffered is lost between reads). Events are dicts of field to value; a comment is
+    ``{"comment": text}``."""
+
+    def __init__(self, response: requests.Response) -> None:
+        self.response = response
+        self.lines = response.iter_lines(chunk_size=1, decode_unicode=True)
+
+    def next(self, count: int, timeout: float = TIMEOUT,
+             keep: Callable[[Dict[str, str]], bool] = lambda _: True) -> List[Dict[str, str]]:
+        """The next ``count`` events that ``keep`` accepts (the others are skipped); fails after ``timeout``
+        (the server's heartbeats wake the read, so the deadline is checked at least that often)."""
+        deadline = time.monotonic() + timeout
+        events: List[Dict[str, str]] = []
+        current: Dict[str, str] = {}
+        for raw in self.lines:
+            line = raw if isinstance(raw, str) else raw.decode()
+            if line == "":
+                if current:
+                    if keep(current):
+                        events.append(current)
+                    current = {}
+                    if len(events) >= count:
+                        return events
+            elif line.startswith(":"):
+                current["comment"] = line[1:].strip()
+            else:
+                field, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                current[field] = current[field] + "\n" + value if field in current else value
+            if time.monotonic() > deadline:
+                break
+        raise AssertionError(f"{len(events)} of {count} SSE events within {timeout:g} s: {events}")

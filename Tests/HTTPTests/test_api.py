@@ -5,7 +5,7 @@ import json
 import unittest
 from typing import Any, Dict, List
 
-from .support import HTTPBroker, problem, wait_for
+from .support import HTTPBroker, SSEReader, problem, wait_for
 
 
 class APITest(unittest.TestCase):
@@ -95,12 +95,12 @@ class APITest(unittest.TestCase):
     def test_logs_follow_streams_sse(self) -> None:
         with self.http.get("/api/v1/plugins/worker/logs", params={"follow": "1", "tail": 0},
                            stream=True, timeout=(5, 5)) as response:
+            reader = SSEReader(response)
             self.assertEqual(response.status_code, 200)
             self.assertTrue(response.headers["Content-Type"].startswith("text/event-stream"))
             # The restart makes the SDK log; its lines arrive as `event: log`.
             self.http.post("/api/v1/plugins/worker/restart")
-            from .support import sse_events
-            events = sse_events(response, 1, 20, keep=lambda e: e.get("event") == "log")
+            events = reader.next(1, 20, keep=lambda e: e.get("event") == "log")
             line = json.loads(events[0]["data"])
             self.assertEqual(events[0]["id"], str(line["seq"]))
         self.http.wait_state("worker", "running")

@@ -82,11 +82,18 @@ class Client:
         """``STATS``: counters of the broker."""
         return self._json(self.request(P.STATS, timeout=timeout), "STATS reply")
 
+    def metrics(self, timeout: Optional[float] = None) -> str:
+        """``METRICS``: the broker's metrics in the Prometheus text format (docs/METRICS.md), what
+        ``GET /metrics`` serves; ``prometheus_client.parser.text_string_to_metric_families`` reads it."""
+        body = self.request(P.METRICS, timeout=timeout)
+        return body[0].decode("utf-8") if body else ""
+
     # -- supervision (section 3): the broker starts and stops the plugins of its topology ------
 
     def status(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
         """``STATUS``: instance objects of every supervised instance (with ``state``, ``restarts``,
-        ``last_exit``, ``generation``, ``reason``), then of every attached one."""
+        ``last_exit``, ``generation``, ``reason``, and ``resources`` once sampled: ``rss_bytes``,
+        ``cpu_seconds``, ``open_fds``, ``threads``, ``sampled_at``), then of every attached one."""
         return self._json_list(self.request(P.STATUS, timeout=timeout), "STATUS reply")
 
     def start(self, name: str, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
@@ -113,15 +120,26 @@ class Client:
         every instance (``RELOAD``). Returns ``{"instances": [ids it was sent to]}``."""
         return self._json(self.request(P.RELOAD, name.encode("utf-8"), timeout=timeout), "RELOAD reply")
 
-    def apply(self, yaml_text: str, base_dir: Optional[str] = None,
+    def apply(self, yaml_text: str, base_dir: Optional[str] = None, dry_run: bool = False,
               timeout: Optional[float] = None) -> Dict[str, Any]:
         """``APPLY``: moves the running mesh to the topology ``yaml_text`` (relative paths resolve
-        against ``base_dir``, default the directory of the broker's topology file). Returns the plan
-        ``{"start", "stop", "restart", "reload", "unchanged": [names], "notes": [text]}``."""
+        against ``base_dir``, default the directory of the running topology). Returns the plan
+        ``{"start", "stop", "restart", "reload", "unchanged": [names], "notes": [text], "dry_run",
+        "problems", "changes", "tasks"}``; with ``dry_run`` nothing changes and launch problems are
+        listed in ``problems`` instead of refusing the apply."""
         args = [yaml_text.encode("utf-8")]
         if base_dir is not None:
             args.append(os.fspath(base_dir).encode("utf-8"))
+        elif dry_run:
+            args.append(b"")  # BASE_DIR keeps its place before OPTIONS
+        if dry_run:
+            args.append(json.dumps({"dry_run": True}).encode("utf-8"))
         return self._json(self.request(P.APPLY, *args, timeout=timeout), "APPLY reply")
+
+    def shutdown(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``SHUTDOWN``: the broker answers ``{"broker", "instances"}``, then stops the mesh the way
+        SIGTERM does."""
+        return self._json(self.request(P.SHUTDOWN, timeout=timeout), "SHUTDOWN reply")
 
     def logs(self, name: str, since: int = 0, limit: int = 1000,
              timeout: Optional[float] = None) -> Dict[str, Any]:
@@ -165,8 +183,8 @@ class Client:
 
     def services(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
         """``SERVICES``: the service table, one object per service: ``name``, ``breaker`` (``closed``,
-        ``open``, ``half-open``), ``requests``, ``errors``, ``in_flight``, ``queued``, ``avg_ms``,
-        ``p99_ms`` and ``instances`` (``[{"instance", "in_flight", "requests"}]``)."""
+        ``open``, ``half-open``), ``requests``, ``errors``, ``in_flight``, ``queued``, ``avg_ms``, ``p50_ms``,
+        ``p99_ms`` (milliseconds to the microsecond) and ``instances`` (``[{"instance", "in_flight", "requests"}]``)."""
         return self._json_list(self.request(P.SERVICES, timeout=timeout), "SERVICES reply")
 
     # -- scheduled tasks (section 9) -----------------------------------------------------------

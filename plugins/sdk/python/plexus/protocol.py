@@ -64,7 +64,8 @@ START = b"START"
 # STOP and RELOAD are spelled like the plugin session's commands above (same bytes, other header).
 RESTART = b"RESTART"
 UPGRADE = b"UPGRADE"
-APPLY = b"APPLY"
+APPLY = b"APPLY"        #: client: YAML, BASE_DIR?, OPTIONS? (JSON {"dry_run": bool})
+SHUTDOWN = b"SHUTDOWN"  #: client: stops the mesh as SIGTERM does, after answering
 LOGS = b"LOGS"
 
 # Services (section 6): the broker's requests to a plugin, the plugin's answers, and the client side.
@@ -86,6 +87,9 @@ EVENTS = b"EVENTS"          #: client: ("LAST", TOPIC)?
 REPLAY = b"REPLAY"          #: client: JSON request -> JSON batch, then TOPIC, PAYLOAD, META triples
 DURABLE = b"DURABLE"        #: client: VERB (OPEN, ACK, DEAD, LIST, DELETE), JSON?, PAYLOAD?
 SUBSCRIBER = b"SUBSCRIBER"  #: client: JSON report
+
+# Metrics (docs/METRICS.md): the Prometheus text exposition, what GET /metrics serves.
+METRICS = b"METRICS"  #: client: no arguments -> one text frame
 
 # Broker events (section 5).
 BROKER_SOURCE = "plexus.broker"  #: the ``source`` of every event the broker publishes itself

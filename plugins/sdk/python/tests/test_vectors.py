@@ -116,12 +116,14 @@ def send_as_client(m: Dict[str, Any]) -> Optional[List[bytes]]:
         client.discover()
     elif command == "PUBLISH":
         client.publish(m["topic"], frame(m["payload"]), m["headers"] or None)
-    elif command in ("PLUGINS", "STATUS", "STATS", "SERVICES"):
+    elif command in ("PLUGINS", "STATUS", "STATS", "SERVICES", "METRICS"):
         getattr(client, command.lower())()
     elif command in ("START", "STOP", "RESTART", "RELOAD", "UPGRADE"):
         getattr(client, command.lower())(m["plugin"])
     elif command == "APPLY":
-        client.apply(m["yaml"], m["base_dir"])
+        client.apply(m["yaml"], m["base_dir"], m.get("dry_run", False))
+    elif command == "SHUTDOWN":
+        client.shutdown()
     elif command == "LOGS":
         client.logs(m["plugin"], m["since"], m["limit"])
     elif command == "CALL":
