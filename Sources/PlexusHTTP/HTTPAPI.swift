@@ -38,7 +38,6 @@ final class HTTPAPI: Sendable {
         let router = Router(context: HTTPRequestContext.self)
         router.add(middleware: HTTPMetricsMiddleware(factory: broker.metrics.factory))
         router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPI: OpenAPIDocument.json)))
-        router.add(middleware: HeadMiddleware())
         router.add(middleware: AccessMiddleware(policy: policy, sessions: sessions, logger: logger))
         addHealthRoutes(to: router)
         addConsoleRoutes(to: router)

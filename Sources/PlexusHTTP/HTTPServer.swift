@@ -42,13 +42,13 @@ public final class HTTPServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let router = api.makeRouter()
+        let responder = HeadResponder(inner: api.makeRouter().buildResponder())
         let address = configuration.address
         let onBound = self.onBound
         let logger = self.logger
         let streams = api.streams
         let app = Application(
-            router: router,
+            responder: responder,
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "plexus"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port

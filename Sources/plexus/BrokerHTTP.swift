@@ -5,7 +5,8 @@ import PlexusTopology
 /// The glue between `plexus broker`'s options, the topology's `broker.http` settings and the HTTP API.
 enum BrokerHTTP {
     /// The API's configuration, or nil when it is off. `--http` wins over the file; neither means off.
-    static func configuration(flag: String?, topology: Topology?, topologyPath: String?, heartbeatMilliseconds: Int?,
+    static func configuration(
+        flag: String?, topology: Topology?, topologyPath: String?, heartbeatMilliseconds: Int?,
         streamQueue: Int?
     )
         throws(HTTPConfigurationError)

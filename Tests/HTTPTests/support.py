@@ -117,7 +117,7 @@ class SSEReader:
 
     def __init__(self, response: requests.Response) -> None:
         self.response = response
-        self.lines = response.iter_lines(chunk_size=1, decode_unicode=True)
+        self.lines = response.iter_lines(chunk_size=65536, decode_unicode=True)
 
     def next(self, count: int, timeout: float = TIMEOUT,
              keep: Callable[[Dict[str, str]], bool] = lambda _: True) -> List[Dict[str, str]]:
