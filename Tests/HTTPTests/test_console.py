@@ -414,6 +414,12 @@ class ConsoleTests(unittest.TestCase):
         self.driver.find_element(By.CSS_SELECTOR, "[data-test=topology-diff]").click()
         self.wait(lambda d: any(e.text == "+# edited in the console" for e in self.css("[data-test=diff-line]")),
                   "the added line in the diff")
+        # The dry run: the broker's plan for the edited file (a comment changes nothing), and nothing applied.
+        self.driver.find_element(By.CSS_SELECTOR, "[data-test=topology-dry-run]").click()
+        plan = self.wait(lambda d: next(iter(e for e in self.css("#topology-plan") if e.text.startswith("Plan")), None),
+                         "the dry run's plan")
+        self.assertIn("nothing to change", plan.text)
+        self.assertIn("unchanged: ", plan.text)
         self.assertTrue(self.css("[data-test=topology-apply]"))
 
     def test_6_thousand_topics_paged(self) -> None:

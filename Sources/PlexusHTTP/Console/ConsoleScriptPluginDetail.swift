@@ -34,7 +34,21 @@ enum ConsoleScriptPluginDetail {
         P.pages.plugin = {
           title: 'Plugin',
           mount(root, [name]) {
-            const info = P.h('pre', { 'data-test': 'plugin-info' });
+            const text = (f) => (i, td) => P.set(td, f(i));
+            const instances = P.keyedTable({
+              test: 'plugin-instances', rowTest: 'instance-row', empty: 'no instance', key: (i) => i.instance,
+              columns: [
+                { title: 'instance', test: 'instance', render: text((i) => i.instance) },
+                { title: 'state', test: 'state', render: (i, td) => P.set(td, i.state, 'state state-' + i.state) },
+                { title: 'pid', test: 'pid', cls: 'num', render: text((i) => (i.pid > 0 ? i.pid : '')) },
+                { title: 'gen', test: 'generation', cls: 'num', render: text((i) => i.generation ?? '') },
+                { title: 'version', test: 'version', render: text((i) => `${i.version} (${i.language})`) },
+                { title: 'services', test: 'services', render: text((i) => (i.services || []).join(', ')) },
+                { title: 'subscriptions', test: 'subscriptions', render: text((i) => (i.subscriptions || []).join(', ')) },
+                { title: 'fds', test: 'fds', cls: 'num', render: text((i) => P.resource(i).open_fds ?? '') },
+                { title: 'threads', test: 'threads', cls: 'num', render: text((i) => P.resource(i).threads ?? '') },
+              ],
+            });
             const config = P.h('pre', { 'data-test': 'plugin-config' }, '…');
             const log = P.h('div', { class: 'log', id: 'plugin-log', 'data-test': 'plugin-log' });
             const search = P.h('input', { type: 'search', id: 'log-search', 'data-test': 'log-search',
@@ -44,9 +58,8 @@ enum ConsoleScriptPluginDetail {
             const actions = P.h('div', { class: 'toolbar', 'data-test': 'plugin-actions' },
               ...P.pluginButtons(name, () => load()));
             root.append(P.h('h1', {}, P.h('a', { href: '#/plugins' }, 'Plugins'), ' / ', name), actions,
-              P.h('div', { class: 'grid2' },
-                P.h('div', {}, P.h('h2', {}, 'Instances'), info),
-                P.h('div', {}, P.h('h2', {}, 'In the topology'), config)),
+              P.h('h2', {}, 'Instances'), instances.node,
+              P.h('h2', {}, 'In the topology'), config,
               P.h('h2', {}, 'Log'),
               P.h('div', { class: 'toolbar' }, search, P.h('label', {}, follow, ' follow'),
                 P.h('span', { class: 'spacer' }), count),
@@ -92,7 +105,7 @@ enum ConsoleScriptPluginDetail {
             });
             const load = async () => {
               const detail = await P.api('GET', '/plugins/' + P.enc(name));
-              P.set(info, JSON.stringify(detail.instances || detail, null, 2));
+              instances.update(detail.instances || []);
               if (detail.config !== undefined) {
                 P.set(config, JSON.stringify(detail.config, null, 2));
                 return;
