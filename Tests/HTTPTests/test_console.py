@@ -314,6 +314,13 @@ class ConsoleTests(unittest.TestCase):
         self.plugin_row("greeter").find_element(By.CSS_SELECTOR, "[data-test=name] a").click()
         self.wait(lambda d: "Welcome" in d.find_element(By.CSS_SELECTOR, "[data-test=plugin-config]").text,
                   "greeter's config block on its page")
+        self.wait(lambda d: self.css("[data-test=instance-row]"), "greeter's instance")
+        # The live log tail, and its search: only matching lines stay visible, the match marked.
+        self.wait(lambda d: any("ready" in e.text for e in self.css("[data-test=log-line]")), "greeter's log")
+        self.driver.find_element(By.ID, "log-search").send_keys("ready")
+        visible = self.wait(lambda d: [e for e in self.css("[data-test=log-line]") if e.is_displayed()], "matches")
+        self.assertTrue(all("ready" in e.text.lower() for e in visible))
+        self.assertTrue(self.css("[data-test=log-line] mark"))
 
     def test_2_overview(self) -> None:
         self.driver.get(self.broker.url + "/#/overview")
@@ -404,6 +411,13 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("03:00:00", zoned)  # 03:00 in the task's zone (Europe/Paris), not the browser's UTC
         self.assertFalse(form.find_element(By.ID, "task-form-error").is_displayed())
         self.screenshot("tasks", lambda d: self.css("[data-test=task-row][data-id=housekeeping]") or True)
+
+        # A task's page: its history, each run with every instance's result (housekeeping runs on both).
+        self.css("[data-test=task-row][data-id=housekeeping] [data-test=id] a")[0].click()
+        runs = self.wait(lambda d: [e for e in self.css("[data-test=history-row]")
+                                    if "audit-1" in e.text and "greeter-1" in e.text], "a run with both instances' results")
+        self.assertIn("succeeded", runs[0].text)
+        self.assertIn("success", runs[0].find_element(By.CSS_SELECTOR, "[data-test=history-instances]").text)
 
     def test_5_topology_diff(self) -> None:
         self.driver.get(self.broker.url + "/#/topology")
