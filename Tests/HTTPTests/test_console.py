@@ -146,6 +146,13 @@ class Broker:
         with urllib.request.urlopen(request, timeout=5) as reply:
             return json.loads(reply.read())
 
+    def call(self, service: str, body: bytes) -> bytes:
+        """A service call through POST /api/v1/services/NAME/call; the reply's bytes."""
+        request = urllib.request.Request(self.url + f"/api/v1/services/{service}/call", data=body, method="POST",
+                                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return bytes(reply.read())
+
     def plugin(self, name: str) -> dict[str, Any]:
         """The first instance of plugin `name` in the plugins list."""
         reply = self.api("/plugins?limit=1000")
@@ -330,8 +337,22 @@ class ConsoleTests(unittest.TestCase):
         self.wait(lambda d: int(d.find_element(By.ID, "chart-events").get_attribute("data-samples") or 0) >= 2,
                   "two samples on the event-rate chart")
         # For the picture, a chart with some history (15 samples: 30 s, only when taking screenshots).
+        # Calls: the call-rate chart's latest sample goes above zero, and the Services page counts them.
+        for _ in range(5):
+            self.assertIn(b"ada", self.broker.call("greeter.hello", b"ada"))
+        self.wait(lambda d: float(d.find_element(By.ID, "chart-calls").get_attribute("data-last") or 0) > 0,
+                  "a call rate above zero")
         self.screenshot("overview", lambda d: int(d.find_element(By.ID, "chart-events").get_attribute("data-samples")
                                                   or 0) >= 15)
+
+    def test_2b_services(self) -> None:
+        self.driver.get(self.broker.url + "/#/services")
+        row = self.wait(lambda d: next(iter(self.css("[data-test=service-row][data-name='greeter.hello']")), None),
+                        "the greeter.hello row")
+        self.wait(lambda d: int(self.cell(row, "requests").replace(",", "") or 0) >= 5, "greeter.hello's requests")
+        self.assertEqual(self.cell(row, "breaker"), "closed")
+        self.assertTrue(self.cell(row, "p99").endswith("ms"))
+        self.assertIn("greeter-1", self.cell(row, "instances"))
 
     def test_3_publish_and_tail(self) -> None:
         self.driver.get(self.broker.url + "/#/events")
