@@ -16,6 +16,7 @@ extension HTTPAPI {
         var response = JSONResponse.raw(asset.body, contentType: asset.contentType)
         response.headers[.cacheControl] = asset.cacheControl
         response.headers[.xContentTypeOptions] = "nosniff"
+        if let policy = asset.contentSecurityPolicy { response.headers[.contentSecurityPolicy] = policy }
         return response
     }
 }

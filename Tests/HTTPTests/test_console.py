@@ -49,6 +49,7 @@ try:
     from selenium import webdriver
     from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.remote.webelement import WebElement
@@ -194,7 +195,7 @@ def wait_until(predicate: Callable[[], Optional[T]], what: str, timeout: float =
 class ConsoleTests(unittest.TestCase):
     broker: ClassVar[Broker]
     tmp: ClassVar[tempfile.TemporaryDirectory[str]]
-    driver: ClassVar["WebDriver"]
+    driver: ClassVar["ChromeDriver"]
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -220,14 +221,23 @@ class ConsoleTests(unittest.TestCase):
             cls.tmp.cleanup()
 
     @staticmethod
-    def browser() -> "WebDriver":
+    def browser() -> "ChromeDriver":
         os.environ["SE_OFFLINE"] = "true"  # selenium manager must not try the network
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                          "--window-size=1440,1000", "--lang=en-US"):
             options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+    def tearDown(self) -> None:
+        # No script error and nothing the page's Content-Security-Policy refused, on any page a test opened
+        # (4xx answers the tests provoke, such as the bad cron's 400, are logged too and are fine).
+        logs: list[dict[str, Any]] = self.driver.get_log("browser")  # type: ignore[no-untyped-call]
+        bad = [entry["message"] for entry in logs
+               if "Uncaught" in entry["message"] or "Content Security Policy" in entry["message"]]
+        self.assertEqual(bad, [], "the console's scripts failed in the browser")
 
     # Helpers.
 

@@ -15,6 +15,7 @@ struct ConsoleAssetsTests {
         let index = try #require(ConsoleAssets.asset(for: "index.html"))
         #expect(index.contentType == "text/html; charset=utf-8")
         #expect(index.cacheControl == "no-cache")
+        #expect(index.contentSecurityPolicy?.contains("script-src 'self';") == true)
         let html = try text("index.html")
         let version = ConsoleFiles.fingerprint(
             ConsoleAssets.names.filter { $0 != "index.html" }.flatMap { ConsoleAssets.asset(for: $0)!.body })

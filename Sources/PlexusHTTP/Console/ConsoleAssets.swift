@@ -7,11 +7,16 @@ public struct ConsoleAsset: Sendable {
     /// The `Cache-Control` to serve it with: `no-cache` for `index.html`, `immutable` for the files it
     /// names with their content's hash (`ConsoleFiles`).
     public let cacheControl: String
+    /// The `Content-Security-Policy` of a page (`index.html`); nil for the files it loads.
+    public let contentSecurityPolicy: String?
 
-    public init(contentType: String, body: [UInt8], cacheControl: String = "no-cache") {
+    public init(
+        contentType: String, body: [UInt8], cacheControl: String = "no-cache", contentSecurityPolicy: String? = nil
+    ) {
         self.contentType = contentType
         self.body = body
         self.cacheControl = cacheControl
+        self.contentSecurityPolicy = contentSecurityPolicy
     }
 }
 

@@ -31,9 +31,15 @@ enum ConsoleFiles {
         let version = fingerprint(files.keys.sorted().flatMap { files[$0]!.body })
         files["index.html"] = ConsoleAsset(
             contentType: "text/html; charset=utf-8", body: Array(ConsoleIndexPage.html(version: version).utf8),
-            cacheControl: "no-cache")
+            cacheControl: "no-cache", contentSecurityPolicy: contentSecurityPolicy)
         return files
     }()
+
+    /// The page may load and talk to its own origin only: no inline script, no other host, no framing. What
+    /// an event or a log line holds is drawn as text, and this makes sure nothing else runs even if not.
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     /// Cached for a year and never revalidated: the URL changes when the content does.
     static let immutable = "public, max-age=31536000, immutable"

@@ -94,7 +94,7 @@ enum ConsoleScriptTopology {
             root.append(P.h('h1', {}, 'Topology'), P.h('div', { class: 'toolbar' }, path),
               P.h('div', { class: 'grid2' },
                 P.h('div', {}, editor, P.h('div', { class: 'toolbar' }, ...buttons)),
-                P.h('div', {}, P.h('h2', { style: 'margin-top:0' }, 'Plan'), plan)));
+                P.h('div', {}, P.h('h2', { class: 'flush' }, 'Plan'), plan)));
             const load = async () => {
               const t = await P.api('GET', '/topology');
               current = t.yaml ?? '';

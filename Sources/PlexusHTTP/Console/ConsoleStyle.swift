@@ -23,6 +23,7 @@ enum ConsoleStyle {
         main { padding: 1rem 1.2rem; max-width: 1400px; }
         h1 { font-size: 1.3rem; margin: .2rem 0 1rem; }
         h2 { font-size: 1.05rem; margin: 1.2rem 0 .5rem; }
+        h2.flush { margin-top: 0; }
         .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: .8rem; }
         .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; }
         .card .label { color: var(--muted); font-size: .8rem; }
