@@ -117,7 +117,7 @@ struct BrokerCommand: AsyncParsableCommand {
             // The ready file waits for the HTTP socket, so that whoever reads it can use the API at once.
             let endpoints = broker.endpoints
             let readyFile = self.readyFile
-            let http = HTTPServer(broker: broker, configuration: httpConfiguration, logger: Logger(label: "plexus.http")) {
+            let http = try HTTPServer(broker: broker, configuration: httpConfiguration, logger: Logger(label: "plexus.http")) {
                 url in
                 guard let readyFile else { return }
                 do {

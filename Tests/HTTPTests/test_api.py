@@ -64,6 +64,7 @@ class APITest(unittest.TestCase):
         body = self.http.get("/api/v1/plugins/worker").json()
         self.assertEqual(body["name"], "worker")
         self.assertEqual(body["instances"][0]["state"], "running")
+        self.assertIsInstance(body.get("config", {}), dict)
         problem(self.http.get("/api/v1/plugins/nope"), 404)
 
     def test_lifecycle_restart_counts(self) -> None:
