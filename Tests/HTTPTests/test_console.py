@@ -329,8 +329,10 @@ class ConsoleTests(unittest.TestCase):
 
         # The detail page: its configuration and the log tail.
         self.plugin_row("greeter").find_element(By.CSS_SELECTOR, "[data-test=name] a").click()
-        self.wait(lambda d: "Welcome" in d.find_element(By.CSS_SELECTOR, "[data-test=plugin-config]").text,
-                  "greeter's config block on its page")
+        self.wait(lambda d: '"greeting": "Welcome"' in d.find_element(By.CSS_SELECTOR, "[data-test=plugin-config]").text,
+                  "greeter's config on its page")
+        self.wait(lambda d: "depends_on: [audit]" in d.find_element(By.CSS_SELECTOR, "[data-test=plugin-entry]").text,
+                  "greeter's entry in the topology file")
         self.wait(lambda d: self.css("[data-test=instance-row]"), "greeter's instance")
         # The live log tail, and its search: only matching lines stay visible, the match marked.
         self.wait(lambda d: any("ready" in e.text for e in self.css("[data-test=log-line]")), "greeter's log")

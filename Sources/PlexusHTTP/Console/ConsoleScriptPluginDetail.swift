@@ -1,8 +1,8 @@
-/// `plugin-detail.js`: one plugin (`#/plugins/NAME`): its instances, its entry in the topology file
-/// (its `config:` block among the rest), and a live log tail: `GET /api/v1/plugins/NAME/logs?follow=1`
-/// streams the last 500 lines and then each new one as SSE (`event: log`, `id:` the line's seq, so a
-/// reconnect does not repeat lines). The page keeps at most 2,000 lines; the search box hides lines that
-/// do not match and marks the match.
+/// `plugin-detail.js`: one plugin (`#/plugins/NAME`): its instances, its configuration (the API's
+/// `config`, what `RELOAD` sends it), its entry in the topology file as written, and a live log tail:
+/// `GET /api/v1/plugins/NAME/logs?follow=1` streams the last 500 lines and then each new one as SSE
+/// (`event: log`, `id:` the line's seq, so a reconnect does not repeat lines). The page keeps at most
+/// 2,000 lines; the search box hides lines that do not match and marks the match.
 enum ConsoleScriptPluginDetail {
     /// `plugin-detail.js`.
     static let source = #"""
@@ -50,6 +50,7 @@ enum ConsoleScriptPluginDetail {
               ],
             });
             const config = P.h('pre', { 'data-test': 'plugin-config' }, '…');
+            const entry = P.h('pre', { 'data-test': 'plugin-entry' }, '…');
             const log = P.h('div', { class: 'log', id: 'plugin-log', 'data-test': 'plugin-log' });
             const search = P.h('input', { type: 'search', id: 'log-search', 'data-test': 'log-search',
               placeholder: 'search the log' });
@@ -59,7 +60,9 @@ enum ConsoleScriptPluginDetail {
               ...P.pluginButtons(name, () => load()));
             root.append(P.h('h1', {}, P.h('a', { href: '#/plugins' }, 'Plugins'), ' / ', name), actions,
               P.h('h2', {}, 'Instances'), instances.node,
-              P.h('h2', {}, 'In the topology'), config,
+              P.h('div', { class: 'grid2' },
+                P.h('div', {}, P.h('h2', {}, 'Configuration'), config),
+                P.h('div', {}, P.h('h2', {}, 'In the topology file'), entry)),
               P.h('h2', {}, 'Log'),
               P.h('div', { class: 'toolbar' }, search, P.h('label', {}, follow, ' follow'),
                 P.h('span', { class: 'spacer' }), count),
@@ -106,14 +109,13 @@ enum ConsoleScriptPluginDetail {
             const load = async () => {
               const detail = await P.api('GET', '/plugins/' + P.enc(name));
               instances.update(detail.instances || []);
-              if (detail.config !== undefined) {
-                P.set(config, JSON.stringify(detail.config, null, 2));
-                return;
-              }
               const topology = await P.api('GET', '/topology');
-              const entry = P.topologyEntry(topology.yaml, name);
-              P.set(config, entry || (topology.yaml ? `${name} is not in ${topology.path} (attached?)`
+              const text = P.topologyEntry(topology.yaml, name);
+              P.set(entry, text || (topology.yaml ? `${name} is not in ${topology.path} (attached?)`
                 : 'the broker runs without a topology file'));
+              // The API's config (what RELOAD sends the plugin); an older API has none: the file's text then.
+              P.set(config, detail.config !== undefined ? JSON.stringify(detail.config, null, 2)
+                : text && text.includes('config:') ? text.slice(text.indexOf('config:')) : '{}');
             };
             load().catch(P.report);
             P.every(5000, load);
