@@ -15,7 +15,7 @@ import PackageDescription
 /// - Storage: `CZlib` (zlib's crc32) ← `PlexusEventLog` (the durable event log, segment files, no ZeroMQ).
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
-///   swift-log and swift-service-lifecycle.
+///   swift-log, swift-service-lifecycle, swift-metrics and swift-prometheus (its metrics, docs/METRICS.md).
 /// - Tests: `PlexusClient` ← `PlexusTesting` (live-test helpers for plugin authors; runs the `plexus`
 ///   executable, no test framework).
 /// - Executables on top: `plexus` (the CLI: broker, topology, client), `plexus-bench`, and the plugins
