@@ -12,7 +12,7 @@ VENV_PYTHON := $(VENV)/bin/python
 # runs from it; the Swift live tests launch their Python plugins with $PLEXUS_PYTHON.
 WITH_VENV := PATH="$(VENV)/bin:$$PATH" PLEXUS_PYTHON="$(VENV_PYTHON)"
 
-.PHONY: run deps venv build test test-python bench fuzz fuzz-build lint format clean
+.PHONY: run install deps venv build test test-python bench fuzz fuzz-build lint format clean
 
 ## Install libzmq and SQLite's headers when they are missing (Debian; run as root or with sudo), and the venv.
 deps: venv
@@ -38,12 +38,26 @@ $(VENV)/.sdk-installed: $(VENV)/.test-deps $(SDK)/pyproject.toml $(SDK)/README.m
 	@rm -rf $(SDK)/build $(SDK)/*.egg-info
 	@touch $@
 
+## The compiler's output goes to .build/build.log, so that a newcomer's first screen is the broker's, not
+## thousands of lines of a first build; a failed build prints its end.
 build: deps
-	swift build
+	@mkdir -p .build
+	@echo "building Plexus (a first build takes a few minutes; compiler output in .build/build.log)"
+	@swift build > .build/build.log 2>&1 || { tail -n 60 .build/build.log; echo "build failed: see .build/build.log"; exit 1; }
+	@grep -E "warning:" .build/build.log | sort -u | head -n 20 || true
 
-## Build, then start the broker with the example topology.yaml (Ctrl-C stops it).
+## Build, then start the broker with the example topology.yaml (Ctrl-C stops it). Flags for the broker go
+## in ARGS: `make run ARGS="--log-level debug"`.
+ARGS ?=
 run: build
-	$(WITH_VENV) .build/debug/plexus broker --topology topology.yaml
+	$(WITH_VENV) .build/debug/plexus broker --topology topology.yaml $(ARGS)
+
+## Puts `plexus` on the PATH (a link to this checkout's debug build, so it follows rebuilds).
+PREFIX ?= /usr/local
+install: build
+	@mkdir -p $(PREFIX)/bin
+	ln -sf $(CURDIR)/.build/debug/plexus $(PREFIX)/bin/plexus
+	@echo "plexus is $(PREFIX)/bin/plexus; try: plexus status"
 
 ## Every test: the Python SDK's unit tests, then all Swift tests (unit and live integration), then the
 ## fuzzers. Python runs from the venv, against the installed SDK.

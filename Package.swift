@@ -70,8 +70,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The durable, crash-safe event log: append-only segment files with checksummed records, replay reads.
         .target(name: "PlexusEventLog", dependencies: ["CZlib"]),
+        // Debian's libsodium-dev (libzmq3-dev depends on it): SHA-256 and ed25519.
+        .systemLibrary(name: "CSodium", providers: [.apt(["libsodium-dev"])]),
+        // Executable integrity: a pinned file hashed while copied into a sealed memfd, ed25519 signatures.
+        .target(name: "PlexusIntegrity", dependencies: ["CSodium", "CSpawn"]),
         // Plugin processes: launching (fork/exec through CSpawn), watching exits and output, the log buffer.
-        .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol"]),
+        .target(name: "PlexusProcess", dependencies: ["CSpawn", "PlexusProtocol", "PlexusTopology", "PlexusIntegrity"]),
         // Health probes of supervised instances (exec, tcp, http over plain sockets), Kubernetes' thresholds,
         // and the thread that runs them.
         .target(name: "PlexusProbes", dependencies: ["CSpawn", "PlexusProtocol", "PlexusTopology"]),
@@ -111,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "plexus",
             dependencies: [
-                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
+                "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology", "ZeroMQ", "PlexusIntegrity",
+                "PlexusProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "plexus-bench",
             dependencies: ["ZeroMQ", "CZeroMQ", "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology",
-                           "PlexusTesting", .product(name: "Logging", package: "swift-log")]
+                           "PlexusTesting", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "greeter",
@@ -153,7 +159,7 @@ let package = Package(
             name: "PlexusBrokerTests",
             dependencies: [
                 "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusSupervisor", "PlexusTasks", "PlexusTopology", "PlexusProcess",
-                "PlexusTesting", "ZeroMQ",
+                "PlexusTesting", "ZeroMQ", "PlexusIntegrity",
             ],
             exclude: ["Fixtures"]
         ),

@@ -178,6 +178,10 @@ public final class Broker: @unchecked Sendable {
                 "broker": "\(brokerID)", "control": "\(endpoints.control)",
                 "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
             ])
+        // For a newcomer whose first screen is this log: what to do next, in one line.
+        let brokerFlag = endpoints.control == "tcp://127.0.0.1:7700" ? "" : " --broker \(endpoints.control)"
+        logger.info(
+            "next, in another terminal: plexus status\(brokerFlag), plexus subscribe '>'\(brokerFlag), plexus --help")
         var poller = Poller()
         let controlIndex = poller.add(control)
         let eventsInIndex = poller.add(eventsIn)
@@ -189,7 +193,7 @@ public final class Broker: @unchecked Sendable {
         var shutdownDeadline: Int64?
 
         while true {
-            if stopRequested.load(ordering: .acquiring), shutdownDeadline == nil {
+            if stopRequested.load(ordering: .acquiring) || state.shutdownRequested, shutdownDeadline == nil {
                 let (effects, deadline) = state.beginShutdown()
                 execute(effects)
                 shutdownDeadline = deadline

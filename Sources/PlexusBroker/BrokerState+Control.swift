@@ -65,7 +65,9 @@ extension BrokerState {
                 // The registry lives with the loop: it brings the figures up to date, then answers.
                 emit(.metrics(to: envelope, requestID: request.requestID, snapshot: metricsSnapshot()))
             default:
-                sendControl(envelope, answer(request, from: envelope).encode())
+                let reply = answer(request, from: envelope)
+                if case .error(_, let error) = reply { noteClientError(error, command: request.command.name) }
+                sendControl(envelope, reply.encode())
             }
         case .plugin(let pluginMessage):
             guard authorized(.session(pluginMessage.name), envelope: envelope, reply: { BrokerMessage.error($0).encode() })
@@ -85,6 +87,15 @@ extension BrokerState {
         badInput.record("denied", error.message, now: Clock.monotonicMilliseconds(), logger: logger)
         if let reply { sendControl(envelope, reply(error)) }
         return false
+    }
+
+    /// Counts an answer of 404 or 409, the errors a correct client meets in normal use (a plugin that is
+    /// not there, a task already paused). Malformed input is counted where it is decoded, as `malformed`.
+    private mutating func noteClientError(_ error: ProtocolError, command: String) {
+        guard error.code == ErrorCode.notFound.rawValue || error.code == ErrorCode.conflict.rawValue else { return }
+        clientErrors.record(
+            error.error, "\(command): \(error.message)", metadata: ["code": "\(error.code)"],
+            now: Clock.monotonicMilliseconds(), logger: logger, label: "client error")
     }
 
     /// The policy point for `events_in`: whether an event on `topic` from a plain publisher may go on.
@@ -165,9 +176,11 @@ extension BrokerState {
             } catch {
                 return .error(requestID: id, error)
             }
-        case .apply(let yaml, let baseDirectory):
+        case .apply(let yaml, let baseDirectory, let dryRun):
             do throws(ProtocolError) {
-                return .ok(requestID: id, body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory))])
+                return .ok(
+                    requestID: id,
+                    body: [JSONCoding.encode(try apply(yaml: yaml, baseDirectory: baseDirectory, dryRun: dryRun))])
             } catch {
                 return .error(requestID: id, error)
             }
@@ -188,6 +201,16 @@ extension BrokerState {
             preconditionFailure("CALL is answered by the dispatcher")
         case .stats:
             return .ok(requestID: id, body: stats(page))
+        case .shutdown:
+            // The loop sees the flag after this turn's effects, so the answer leaves first.
+            shutdownRequested = true
+            logger.notice("shutdown requested by a client")
+            return .ok(
+                requestID: id,
+                body: [
+                    JSONCoding.encode(
+                        ShutdownReply(broker: brokerID, instances: supervisor.instances.values.filter(\.hasProcess).count))
+                ])
         case .subscriber(let report):
             subscribers.record(report, now: Clock.wallMicroseconds())
             return .ok(requestID: id, body: [Array("{}".utf8)])
@@ -208,7 +231,8 @@ extension BrokerState {
         let next = start + shown.count < names.count ? start + shown.count : nil
         let reply = StatsReply(
             eventsIn: events.statistics.eventsIn, eventsOut: events.statistics.eventsOut, dropped: events.statistics.dropped,
-            malformed: badInput.counts, topics: topics, subscriptions: events.statistics.subscriptionCount,
+            malformed: badInput.counts, clientErrors: clientErrors.counts, topics: topics,
+            subscriptions: events.statistics.subscriptionCount,
             taskJitter: StatsReply.TaskJitter(
                 runs: tasks.jitter.requests, p50Milliseconds: tasks.jitter.percentile(0.5), p99Milliseconds: tasks.jitter.p99),
             taskStorage: taskStorageStats, topicCount: names.count,

@@ -27,6 +27,8 @@ extension BrokerState {
             if let supervised = supervisor.instances[instance] {
                 publishInfo(topic, supervisedInfo(supervised, now: Clock.monotonicMilliseconds()))
             }
+        case .publishRemoved(let topic, let record):
+            publishInfo(topic, supervisedInfo(record, now: Clock.monotonicMilliseconds()))
         case .reload(let instance, let config):
             if let session = registry.session(instance: instance) {
                 sendControl(ControlEnvelope(routingID: session.routingID), BrokerMessage.reload(config: config).encode())
@@ -60,9 +62,7 @@ extension BrokerState {
         environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
         do {
-            let pid = try processControl.launch(
-                command: spec.command, environment: environment,
-                workingDirectory: spec.workingDirectory ?? supervisor.topology.baseDirectory)
+            let pid = try processControl.launch(launchRequest(spec, environment: environment))
             processes[pid] = instance
             registrationTokens[instance] = (pid, token)
             if let probe = spec.health.probe {
@@ -220,15 +220,15 @@ extension BrokerState {
         return actions
     }
 
-    /// `APPLY`: parses the new topology and moves the mesh to it.
-    mutating func apply(yaml: String, baseDirectory: String?) throws(ProtocolError) -> ApplyPlan {
+    /// `APPLY`: parses the new topology and moves the mesh to it, or (a dry run) only says how it would.
+    mutating func apply(yaml: String, baseDirectory: String?, dryRun: Bool = false) throws(ProtocolError) -> ApplyPlan {
         let new: Topology
         do {
             new = try Topology.parse(yaml, file: "<apply>", baseDirectory: baseDirectory ?? supervisor.topology.baseDirectory)
         } catch {
             throw ProtocolError(.badRequest, "\(error)")
         }
-        return try applyTopology(new)
+        return try applyTopology(new, dryRun: dryRun)
     }
 
     /// SIGHUP: re-reads the topology file and applies it.
@@ -245,16 +245,26 @@ extension BrokerState {
         return try applyTopology(topology)
     }
 
-    private mutating func applyTopology(_ new: Topology) throws(ProtocolError) -> ApplyPlan {
-        // Before anything is stopped: a plan that would leave a plugin unlaunchable is refused whole.
+    private mutating func applyTopology(_ new: Topology, dryRun: Bool = false) throws(ProtocolError) -> ApplyPlan {
         let problems = new.launchProblems()
+        if dryRun {
+            // The supervisor is a value: the plan is worked out on a copy, whose actions are dropped.
+            var copy = supervisor
+            var (plan, _) = copy.apply(new, now: Clock.monotonicMilliseconds())
+            plan.dryRun = true
+            plan.problems = problems.map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
+            addTaskPlan(to: &plan, new)
+            return plan
+        }
+        // Before anything is stopped: a plan that would leave a plugin unlaunchable is refused whole.
         guard problems.isEmpty else {
             throw ProtocolError(
                 .badRequest,
                 "not applied, nothing changed: "
                     + problems.map { "plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "; "))
         }
-        let (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
+        var (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
+        addTaskPlan(to: &plan, new)
         enqueue(actions)
         reconcileTasks(with: new, now: Date())
         logger.info(
@@ -263,5 +273,31 @@ extension BrokerState {
                 "start": "\(plan.start)", "stop": "\(plan.stop)", "restart": "\(plan.restart)", "reload": "\(plan.reload)",
             ])
         return plan
+    }
+
+    /// What `reconcileTasks` does with `new`'s tasks: the topology's own tasks are added, updated or
+    /// removed; tasks added at run time are left alone unless the file declares the same id.
+    private func addTaskPlan(to plan: inout ApplyPlan, _ new: Topology) {
+        let declared = Set(new.tasks.map(\.id))
+        for definition in new.tasks {
+            if let existing = tasks.scheduler.tasks[definition.id] {
+                if existing.definition == definition {
+                    plan.tasks.unchanged.append(definition.id)
+                } else {
+                    plan.tasks.update.append(definition.id)
+                    plan.changes.append(
+                        PlanChange(
+                            kind: "task", name: definition.id, action: "update",
+                            fields: definition.changedFields(from: existing.definition)))
+                }
+            } else {
+                plan.tasks.add.append(definition.id)
+                plan.changes.append(PlanChange(kind: "task", name: definition.id, action: "add", fields: ["added"]))
+            }
+        }
+        for (id, origin) in tasks.origins.sorted(by: { $0.key < $1.key }) where origin == .topology && !declared.contains(id) {
+            plan.tasks.remove.append(id)
+            plan.changes.append(PlanChange(kind: "task", name: id, action: "remove", fields: ["removed"]))
+        }
     }
 }

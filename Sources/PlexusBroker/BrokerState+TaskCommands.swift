@@ -20,8 +20,11 @@ extension BrokerState {
             let body = try runTaskCommand(verb, argument ?? "")
             if changes { try storeTaskCommand(verb, argument ?? "") }
             return .ok(requestID: requestID, body: [body])
-        } catch let error where error.code == ErrorCode.unavailable.rawValue {
-            // Not bad input: the store counts and logs its failures.
+        } catch let error
+            where [ErrorCode.unavailable, .notFound, .conflict].contains(where: { $0.rawValue == error.code })
+        {
+            // Not bad input: the store counts and logs its failures, and 404 and 409 are client errors,
+            // counted by the control handler that sends the answer.
             return .error(requestID: requestID, error)
         } catch {
             badInput.record(

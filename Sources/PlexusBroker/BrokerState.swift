@@ -52,6 +52,8 @@ struct BrokerState {
     /// The event path's counters and caches (the loop's `forwardEvents` updates them per event).
     var events: EventPathState
     var badInput = BadInputLog()
+    /// Answers of 404 and 409: counted and logged at info, apart from malformed input.
+    var clientErrors = BadInputLog(level: .info)
     /// Each instance's health: its reports and probe results (`BrokerState+Health.swift`).
     var healthRecords: [String: HealthRecord] = [:]
     /// SDK subscribers' reports of gaps seen and repaired (section 10), for `STATS`.
@@ -62,6 +64,8 @@ struct BrokerState {
     var counters = BrokerCounters()
     /// The last resource sample of each supervised process, by pid (from the loop's sampler thread).
     var resources: [Int32: ResourceUsage] = [:]
+    /// Set by `SHUTDOWN`: the loop then stops the mesh as it does for SIGTERM.
+    var shutdownRequested = false
 
     /// Effects produced so far by the current input; `takeEffects()` hands them over.
     private var outbox: [BrokerEffect] = []

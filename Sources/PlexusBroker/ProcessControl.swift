@@ -9,8 +9,7 @@ import PlexusTopology
 /// `SystemProcesses` is the real one; unit tests of the core use one that records what it was asked.
 protocol ProcessControl: AnyObject, Sendable {
     /// Starts a process; its exit and output come back to the loop as `ProcessEvent`s.
-    func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(ProcessLauncher.LaunchError)
-        -> Int32
+    func launch(_ request: LaunchRequest) throws(ProcessLauncher.LaunchError) -> Int32
     /// Sends `signal` to the process group of `pid`.
     func signal(_ pid: Int32, _ signal: Int32)
     /// Stops watching processes (the broker is going away).
@@ -29,10 +28,8 @@ final class SystemProcesses: ProcessControl, @unchecked Sendable {
         self.onEvent = onEvent
     }
 
-    func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(ProcessLauncher.LaunchError)
-        -> Int32
-    {
-        let process = try ProcessLauncher.launch(command: command, environment: environment, workingDirectory: workingDirectory)
+    func launch(_ request: LaunchRequest) throws(ProcessLauncher.LaunchError) -> Int32 {
+        let process = try ProcessLauncher.launch(request)
         if watcher == nil { watcher = ProcessWatcher(onEvent: onEvent) }
         watcher?.watch(process)
         return process.pid

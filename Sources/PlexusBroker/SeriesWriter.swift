@@ -111,6 +111,11 @@ struct SeriesWriter {
                 "plexus_bad_input_total", ["kind": kind], ["": Double(count)],
                 "Bad input counted and logged by the broker, by kind (what STATS calls malformed).")
         }
+        for (error, count) in snapshot.clientErrors {
+            total(
+                "plexus_client_errors_total", ["error": error], ["": Double(count)],
+                "Answers of 404 and 409 by error name: what a correct client meets in normal use (STATS client_errors).")
+        }
         gauge("plexus_broker_uptime_seconds", [:], snapshot.uptimeSeconds, "Seconds since the broker started.")
     }
 

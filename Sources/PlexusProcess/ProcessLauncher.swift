@@ -1,5 +1,7 @@
 import CSpawn
 import Foundation
+import PlexusIntegrity
+import PlexusTopology
 
 /// A plugin process the broker started: its pid, a pidfd that becomes readable when it exits, and the
 /// read ends of its stdout and stderr pipes.
@@ -21,7 +23,51 @@ public enum ProcessLauncher {
     public static func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(LaunchError)
         -> LaunchedProcess
     {
+        try launch(LaunchRequest(command: command, environment: environment, workingDirectory: workingDirectory))
+    }
+
+    /// Starts `request`: checks its pinned file first (a mismatch throws `integrity: …` and starts
+    /// nothing), then forks, applies its rlimits and cgroups in the child, and execs (a pinned
+    /// executable from its sealed, verified copy).
+    public static func launch(_ request: LaunchRequest) throws(LaunchError) -> LaunchedProcess {
+        let command = request.command
+        let environment = request.environment
+        let workingDirectory = request.workingDirectory
         guard let program = command.first else { throw LaunchError(description: "empty command") }
+        var execDescriptor: Int32 = -1
+        if let integrity = request.integrity {
+            do throws(IntegrityError) {
+                let copy = try VerifiedCopy.make(path: integrity.path)
+                do throws(IntegrityError) {
+                    try IntegrityCheck.verify(
+                        copy, path: integrity.path, sha256: integrity.pin.sha256, signature: integrity.pin.signature,
+                        trustedKeys: integrity.trustedKeys)
+                } catch {
+                    close(copy.descriptor)
+                    throw error
+                }
+                // A native executable runs from the verified copy; a script (or an interpreter's script)
+                // is read again by its interpreter, the window docs/SECURITY.md describes.
+                if copy.isScript || !integrity.isProgram {
+                    close(copy.descriptor)
+                } else {
+                    execDescriptor = copy.descriptor
+                }
+            } catch {
+                throw LaunchError(description: "integrity: \(error.description)")
+            }
+        }
+        defer { if execDescriptor >= 0 { close(execDescriptor) } }
+        var cgroupDescriptors: [Int32] = []
+        defer { cgroupDescriptors.forEach { close($0) } }
+        for path in request.cgroupProcsPaths {
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw LaunchError(description: "limits: cannot join cgroup \(path): \(String(cString: strerror(errno)))")
+            }
+            cgroupDescriptors.append(descriptor)
+        }
+        let limits = request.rlimits.map { plexus_rlimit(resource: $0.resource, soft: $0.value, hard: $0.value) }
         var out: [Int32] = [0, 0]
         var err: [Int32] = [0, 0]
         guard plexus_pipe(&out, 0) == 0 else { throw LaunchError(description: "pipe: \(String(cString: strerror(errno)))") }
@@ -38,7 +84,17 @@ public enum ProcessLauncher {
         var error: Int32 = 0
         let pid = argv.withUnsafeBufferPointer { argvBuffer in
             envp.withUnsafeBufferPointer { envBuffer in
-                plexus_spawn(program, argvBuffer.baseAddress, envBuffer.baseAddress, workingDirectory, out[1], err[1], &error)
+                limits.withUnsafeBufferPointer { limitBuffer in
+                    cgroupDescriptors.withUnsafeBufferPointer { cgroupBuffer in
+                        var options = plexus_spawn_options(
+                            limits: limitBuffer.baseAddress, limit_count: Int32(limits.count),
+                            cgroup_procs_fds: cgroupBuffer.baseAddress, cgroup_procs_count: Int32(cgroupDescriptors.count),
+                            exec_fd: execDescriptor)
+                        return plexus_spawn_with(
+                            program, argvBuffer.baseAddress, envBuffer.baseAddress, workingDirectory, out[1], err[1], &options,
+                            &error)
+                    }
+                }
             }
         }
         // The child has its own copies of the write ends; ours must close or EOF never comes.

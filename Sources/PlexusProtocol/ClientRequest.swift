@@ -21,8 +21,11 @@ public enum ClientCommand: Sendable, Equatable {
     case stats
     case status
     case lifecycle(LifecycleVerb, plugin: String)
-    /// A new topology (YAML text) and the directory its relative paths resolve against.
-    case apply(yaml: String, baseDirectory: String?)
+    /// A new topology (YAML text) and the directory its relative paths resolve against (nil: the running
+    /// topology's). A dry run answers the plan without touching anything.
+    case apply(yaml: String, baseDirectory: String?, dryRun: Bool = false)
+    /// Stops the mesh the way SIGTERM does, after answering.
+    case shutdown
     case logs(plugin: String, since: UInt64, limit: Int)
     case call(service: String, body: [UInt8], options: CallOptions)
     case services
@@ -59,6 +62,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .status: "STATUS"
         case .lifecycle(let verb, _): verb.rawValue
         case .apply: "APPLY"
+        case .shutdown: "SHUTDOWN"
         case .logs: "LOGS"
         case .call: "CALL"
         case .services: "SERVICES"
@@ -119,9 +123,11 @@ public struct ClientRequest: Sendable, Equatable {
             if !event.headers.isEmpty { frames.append(JSONCoding.encode(event.headers)) }
         case .lifecycle(_, let plugin):
             frames.append(Array(plugin.utf8))
-        case .apply(let yaml, let baseDirectory):
+        case .apply(let yaml, let baseDirectory, let dryRun):
             frames.append(Array(yaml.utf8))
-            if let baseDirectory { frames.append(Array(baseDirectory.utf8)) }
+            // The options frame comes third: without a base directory, an empty frame holds its place.
+            if let baseDirectory { frames.append(Array(baseDirectory.utf8)) } else if dryRun { frames.append([]) }
+            if dryRun { frames.append(JSONCoding.encode(ApplyOptions(dryRun: true))) }
         case .logs(let plugin, let since, let limit):
             frames += [Array(plugin.utf8), Array(String(since).utf8), Array(String(limit).utf8)]
         case .call(let service, let body, let options):
@@ -141,7 +147,7 @@ public struct ClientRequest: Sendable, Equatable {
             frames.append(JSONCoding.encode(report))
         case .plugins, .stats, .status, .services:
             if let frame = page?.frame { frames.append(frame) }
-        case .ping, .discover, .metrics:
+        case .ping, .discover, .shutdown, .metrics:
             break
         }
         return frames
@@ -192,6 +198,7 @@ public struct ClientRequest: Sendable, Equatable {
         case "STATUS": return try noArguments(.status)
         case "SERVICES": return try noArguments(.services)
         case "METRICS": return try noArguments(.metrics)
+        case "SHUTDOWN": return try noArguments(.shutdown)
         case "CALL":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("CALL takes SERVICE, BODY and optional OPTIONS")
@@ -210,13 +217,17 @@ public struct ClientRequest: Sendable, Equatable {
             guard arguments.count == 1 else { throw .bad("\(name) takes one frame: the plugin name") }
             return .lifecycle(LifecycleVerb(rawValue: name)!, plugin: try pluginName(arguments[0]))
         case "APPLY":
-            guard arguments.count == 1 || arguments.count == 2 else {
-                throw .bad("APPLY takes the topology YAML and an optional base directory")
+            guard (1...3).contains(arguments.count) else {
+                throw .bad("APPLY takes the topology YAML, an optional base directory and optional OPTIONS")
             }
             guard let yaml = String(validating: arguments[0], as: UTF8.self) else { throw .bad("topology is not UTF-8") }
-            let base = arguments.count == 2 ? String(validating: arguments[1], as: UTF8.self) : nil
-            if arguments.count == 2, base == nil { throw .bad("base directory is not UTF-8") }
-            return .apply(yaml: yaml, baseDirectory: base.flatMap { $0.isEmpty ? nil : $0 })
+            let base = arguments.count >= 2 ? String(validating: arguments[1], as: UTF8.self) : nil
+            if arguments.count >= 2, base == nil { throw .bad("base directory is not UTF-8") }
+            var options = ApplyOptions()
+            if arguments.count == 3, !arguments[2].isEmpty {
+                options = try JSONCoding.decode(ApplyOptions.self, from: arguments[2], what: "APPLY options")
+            }
+            return .apply(yaml: yaml, baseDirectory: base.flatMap { $0.isEmpty ? nil : $0 }, dryRun: options.dryRun)
         case "LOGS":
             guard (1...3).contains(arguments.count) else { throw .bad("LOGS takes NAME, SINCE? and LIMIT?") }
             let since = arguments.count >= 2 ? try number(arguments[1], "SINCE") : 0
@@ -270,7 +281,7 @@ public struct ClientRequest: Sendable, Equatable {
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
                     + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES, TASKS, EVENTS, REPLAY, DURABLE, "
-                    + "SUBSCRIBER or METRICS)")
+                    + "SUBSCRIBER, SHUTDOWN or METRICS)")
         }
     }
 

@@ -8,18 +8,15 @@ public struct ReloadReply: Codable, Sendable, Equatable {
     }
 }
 
-/// The body of an `APPLY` reply: what moving to the new topology changes, by plugin name.
-public struct ApplyPlan: Codable, Sendable, Equatable {
-    public var start: [String] = []
-    public var stop: [String] = []
-    public var restart: [String] = []
-    public var reload: [String] = []
-    public var unchanged: [String] = []
-    /// Changes that apply only after a broker restart, and similar remarks.
-    public var notes: [String] = []
+/// The body of a `SHUTDOWN` reply, sent before the broker starts stopping the mesh.
+public struct ShutdownReply: Codable, Sendable, Equatable {
+    /// The broker that is stopping.
+    public var broker: String
+    /// Supervised instances with a process, which are stopped in reverse dependency order.
+    public var instances: Int
 
-    public init() {}
-
-    /// Whether nothing starts, stops, restarts or reloads.
-    public var changesNothing: Bool { start.isEmpty && stop.isEmpty && restart.isEmpty && reload.isEmpty }
+    public init(broker: String, instances: Int) {
+        self.broker = broker
+        self.instances = instances
+    }
 }

@@ -117,6 +117,8 @@ public struct StatsReply: Codable, Sendable, Equatable {
     public var dropped: UInt64
     /// Bad input by kind (`events`, `control`, `plugin`).
     public var malformed: [String: UInt64]
+    /// Answers of 404 (`not_found`) and 409 (`conflict`) by error name: ordinary client errors, not bad input.
+    public var clientErrors: [String: UInt64]?
     public var topics: [String: TopicStats]
     /// Subscriptions currently held: one per subscriber and prefix.
     public var subscriptions: Int
@@ -215,7 +217,8 @@ public struct StatsReply: Codable, Sendable, Equatable {
 
     public init(
         eventsIn: UInt64, eventsOut: UInt64, dropped: UInt64, malformed: [String: UInt64],
-        topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil, taskStorage: TaskStorage? = nil,
+        clientErrors: [String: UInt64]? = nil, topics: [String: TopicStats], subscriptions: Int, taskJitter: TaskJitter? = nil,
+        taskStorage: TaskStorage? = nil,
         topicCount: Int? = nil, limits: Limits? = nil
     ) {
         self.topicCount = topicCount
@@ -224,6 +227,7 @@ public struct StatsReply: Codable, Sendable, Equatable {
         self.eventsOut = eventsOut
         self.dropped = dropped
         self.malformed = malformed
+        self.clientErrors = clientErrors
         self.topics = topics
         self.subscriptions = subscriptions
         self.taskJitter = taskJitter
@@ -239,5 +243,6 @@ public struct StatsReply: Codable, Sendable, Equatable {
         case subscribers
         case eventsIn = "events_in"
         case eventsOut = "events_out"
+        case clientErrors = "client_errors"
     }
 }

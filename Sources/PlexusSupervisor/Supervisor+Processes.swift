@@ -61,7 +61,11 @@ extension Supervisor {
             instance.phase = .stopped
             instance.reason = shuttingDown ? "broker shut down" : "stopped"
             instances[id] = instance
-            actions.append(.publish(topic: "plexus.plugin.stopped", instance: id))
+            // A record that goes now cannot be looked up when the event is published: it travels along.
+            actions.append(
+                then == .remove
+                    ? .publishRemoved(topic: "plexus.plugin.stopped", record: instance)
+                    : .publish(topic: "plexus.plugin.stopped", instance: id))
             actions.append(.log(.info, "plugin stopped (\(text))", instance: id, plugin: instance.plugin))
             switch then {
             case .remove:

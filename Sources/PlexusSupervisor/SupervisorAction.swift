@@ -13,6 +13,9 @@ public enum SupervisorAction: Sendable, Equatable {
     case signal(pid: Int32, signal: Int32)
     /// Publish a `plexus.plugin.*` event about the instance.
     case publish(topic: String, instance: String)
+    /// Publish a `plexus.plugin.*` event about an instance whose record is already gone (removed by
+    /// `APPLY` or replaced by an upgrade): the event is built from this last copy.
+    case publishRemoved(topic: String, record: SupervisedInstance)
     /// Send `RELOAD` with a config to the instance's session.
     case reload(instance: String, config: JSONValue)
     /// Publish `plexus.mesh.ready`.

@@ -8,20 +8,30 @@ extension PluginSpec {
     /// command fails the change instead of stopping a working plugin.
     public func launchProblem(searchPath: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
         guard let program = command.first else { return nil }
+        if resolvedProgram(searchPath: searchPath) != nil { return nil }
+        if program.contains("/") {
+            return FileManager.default.fileExists(atPath: program)
+                ? "command '\(program)' is not an executable file" : "command '\(program)' does not exist"
+        }
+        return "command '\(program)' is not on PATH (\(executableSearchPath(searchPath)))"
+    }
+
+    /// The executable file the command's first word names, found as a launch would find it; nil when
+    /// there is none.
+    public func resolvedProgram(searchPath: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+        guard let program = command.first else { return nil }
         let manager = FileManager.default
         func executable(_ path: String) -> Bool {
             var isDirectory: ObjCBool = false
             return manager.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
                 && manager.isExecutableFile(atPath: path)
         }
-        if program.contains("/") {
-            if executable(program) { return nil }
-            return manager.fileExists(atPath: program)
-                ? "command '\(program)' is not an executable file" : "command '\(program)' does not exist"
-        }
-        let path = environment["PATH"] ?? searchPath ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where executable("\(directory)/\(program)") { return nil }
-        return "command '\(program)' is not on PATH (\(path))"
+        if program.contains("/") { return executable(program) ? program : nil }
+        return executableSearchPath(searchPath).split(separator: ":").map { "\($0)/\(program)" }.first(where: executable)
+    }
+
+    private func executableSearchPath(_ searchPath: String?) -> String {
+        environment["PATH"] ?? searchPath ?? "/usr/local/bin:/usr/bin:/bin"
     }
 }
 

@@ -96,6 +96,8 @@ extension PluginSpec {
         if let value = entry["health"] {
             spec.health = try Self.health(value, fail: fail)
         }
+        spec.integrity = try IntegrityPin.parse(entry, fail: fail)
+        if let value = entry["limits"] { spec.limits = try ResourceLimits.parse(value, fail: fail) }
         return spec
     }
 

@@ -27,6 +27,10 @@ public struct PluginSpec: Sendable, Equatable {
     public var startSecondsMilliseconds: Int64 = 1_000
     /// The `health:` block: a probe and what a critical health does.
     public var health = HealthSpec()
+    /// `sha256:` and `signature:`: the executable (or script) that may run (docs/SECURITY.md).
+    public var integrity: IntegrityPin?
+    /// The `limits:` block.
+    public var limits = ResourceLimits()
 
     /// Whether the broker launches it (it has a command).
     public var isLaunched: Bool { !command.isEmpty }

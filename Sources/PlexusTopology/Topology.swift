@@ -51,6 +51,8 @@ public struct Topology: Sendable, Equatable {
     public var broker: BrokerSection
     /// The `events:` section: the event log and the event sockets' queues.
     public var events = EventsSection()
+    /// The `security:` section (docs/SECURITY.md).
+    public var security = SecuritySection()
     /// Declared services by name: calls to them wait for an instance instead of failing with 404.
     public var services: [String: ServiceSection] = [:]
     /// Scheduled tasks, by id order; checked, not yet scheduled.
@@ -80,7 +82,8 @@ public struct Topology: Sendable, Equatable {
     }
     static let pluginKeys: Set<String> = [
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
-        "restart", "start_timeout", "stop_timeout", "protocol", "start_seconds", "health",
+        "restart", "start_timeout", "stop_timeout", "protocol", "start_seconds", "health", "sha256", "signature",
+        "limits",
     ]
 
     /// Reads and validates a topology file; relative paths in it resolve against its directory.
@@ -134,9 +137,10 @@ public struct Topology: Sendable, Equatable {
                 baseDirectory: baseDirectory)
         }
         guard let root = document as? [String: Any] else { throw fail("", "the top level must be a mapping") }
-        for key in root.keys where !["broker", "events", "plugins", "services", "tasks"].contains(key) {
-            throw fail(key, "unknown key (expected broker, events, plugins, services or tasks)")
+        for key in root.keys where !["broker", "events", "plugins", "services", "tasks", "security"].contains(key) {
+            throw fail(key, "unknown key (expected broker, events, plugins, security, services or tasks)")
         }
+        let security = try root["security"].map { value throws(TopologyError) in try SecuritySection.parse(value, fail: fail) }
         let events = try root["events"].map { value throws(TopologyError) in try EventsSection.parse(value, fail) }
         var services: [String: ServiceSection] = [:]
         if let section = root["services"] {
@@ -237,6 +241,7 @@ public struct Topology: Sendable, Equatable {
         topology.services = services
         topology.tasks = tasks
         topology.events = events ?? EventsSection()
+        topology.security = security ?? SecuritySection()
         return topology
     }
 

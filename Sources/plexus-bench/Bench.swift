@@ -10,15 +10,10 @@ import ZeroMQ
 ///
 /// Prints each figure, its baseline and the ratio. Medians of several repetitions; compare figures
 /// from one run only (this VM's idle CPUs sleep, which moves absolute numbers between runs).
-@main
-struct Bench {
-    static func main() throws {
-        let quick = CommandLine.arguments.contains("--quick")
-        // `--only SECTION` runs one section, e.g. to profile it.
-        let only = CommandLine.arguments.firstIndex(of: "--only").flatMap {
-            CommandLine.arguments.indices.contains($0 + 1) ? CommandLine.arguments[$0 + 1] : nil
-        }
-        func wanted(_ section: String) -> Bool { only == nil || only == section }
+/// `BenchCommand` parses the arguments and calls `run`.
+enum Bench {
+    static func run(quick: Bool, only: BenchSection?) throws {
+        func wanted(_ section: BenchSection) -> Bool { only == nil || only == section }
         let repetitions = quick ? 1 : 5
         let context = try ZMQContext(ioThreads: 1)
         var rows: [(String, String, String, String)] = []
@@ -36,7 +31,7 @@ struct Bench {
         print(
             "plexus-bench: libzmq \(ZMQContext.version.major).\(ZMQContext.version.minor).\(ZMQContext.version.patch), "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(repetitions)")
-        for size in wanted("events") ? [64, 1024] : [] {
+        for size in wanted(.events) ? [64, 1024] : [] {
             let count = quick ? 50_000 : (size == 64 ? 500_000 : 200_000)
             func measure(_ publishTo: String?, _ subscribeTo: String?, frames: Int) throws -> Double {
                 try Throughput(
@@ -64,7 +59,7 @@ struct Bench {
             rows.append(("events \(size) B: zmq_proxy", rate(p), "direct \(rate(d))", ratio(p / d)))
         }
 
-        let samples = quick ? 2_000 : (wanted("events") ? 20_000 : 200)
+        let samples = quick ? 2_000 : (wanted(.events) ? 20_000 : 200)
         let echo = try RoundTrip.Echo(context: context)
         let raw = try RoundTrip.measure(
             context: context, endpoint: echo.endpoint, request: [[], Array("ping".utf8)], count: samples)
@@ -76,7 +71,7 @@ struct Bench {
             rows.append(("control round trip \(label)", micros(ours), "raw echo \(micros(base))", ratio(ours / base)))
         }
         echo.stop()
-        if wanted("log") {
+        if wanted(.log) {
             do {
                 rows += try EventLogBench(context: context, repetitions: repetitions, quick: quick).rows(proxy: proxy)
             } catch {
@@ -88,9 +83,9 @@ struct Bench {
         threeFrames.stop()
         broker.stop()
 
-        if wanted("services") { rows += serviceRows(context: context, quick: quick) }
-        if wanted("lifecycle") { rows += lifecycleRows(quick: quick) }
-        if wanted("tasks") { rows += taskRows(context: context, quick: quick) }
+        if wanted(.services) { rows += serviceRows(context: context, quick: quick) }
+        if wanted(.lifecycle) { rows += lifecycleRows(quick: quick) }
+        if wanted(.tasks) { rows += taskRows(context: context, quick: quick) }
 
         let header = ("measure", "plexus", "baseline", "ratio")
         let widths = [rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!, 6]

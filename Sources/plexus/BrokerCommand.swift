@@ -96,7 +96,8 @@ struct BrokerCommand: AsyncParsableCommand {
 
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: BrokerService(broker: broker))],
+                // The broker ends by itself after SHUTDOWN: the group then stops the way SIGTERM stops it.
+                services: [.init(service: BrokerService(broker: broker), successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PlexusProcess
 import PlexusTopology
 
 /// `plexus check FILE`: validate a topology without starting anything.
@@ -15,6 +16,11 @@ struct CheckCommand: ParsableCommand {
             let problems = topology.launchProblems()
             guard problems.isEmpty else {
                 throw fail(problems.map { "\(file): plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "\n"))
+            }
+            // A pinned file that does not match would not be launched: say so now (docs/SECURITY.md).
+            let integrity = topology.integrityProblems()
+            guard integrity.isEmpty else {
+                throw fail(integrity.map { "\(file): plugins.\($0.plugin).sha256: \($0.problem)" }.joined(separator: "\n"))
             }
             emit("\(file): OK (\(topology.plugins.count) plugins, \(topology.tasks.count) tasks)")
         } catch let error as TopologyError {

@@ -109,50 +109,6 @@ struct ReloadCommand: ParsableCommand {
     }
 }
 
-struct ApplyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "apply",
-        abstract: "Move the running mesh to a topology file: start, stop, reload or restart what changed.")
-    @Argument(help: "The topology file.") var file: String
-    @OptionGroup var options: ClientOptions
-
-    func run() throws {
-        try runClient {
-            let url = URL(fileURLWithPath: file).standardizedFileURL
-            guard let yaml = try? String(contentsOf: url, encoding: .utf8) else { throw fail("cannot read \(file)") }
-            let timeout = options.seconds(default: 30)
-            let client = try options.client(defaultTimeout: timeout)
-            let plan = try client.request(
-                .apply(yaml: yaml, baseDirectory: url.deletingLastPathComponent().path), as: ApplyPlan.self)
-            for (label, names) in [
-                ("start", plan.start), ("stop", plan.stop), ("restart", plan.restart), ("reload", plan.reload),
-            ]
-            where !names.isEmpty {
-                emit("\(label): \(names.joined(separator: ", "))")
-            }
-            plan.notes.forEach { emit("note: \($0)") }
-            if plan.changesNothing { emit("no changes") }
-            let deadline = Date().addingTimeInterval(timeout)
-            while true {
-                let status = try client.request(.status, as: [InstanceInfo].self)
-                let settled =
-                    (plan.start + plan.restart).allSatisfy { name in
-                        LifecycleRunner.allRunning(status.filter { $0.name == name })
-                    }
-                    && plan.stop.allSatisfy { name in
-                        status.filter { $0.name == name }.allSatisfy { $0.state == .stopped || $0.state == .failed }
-                    } && !status.contains { $0.state == .stopping }
-                if settled { return }
-                if let failed = status.first(where: { $0.state == .failed && (plan.start + plan.restart).contains($0.name) }) {
-                    throw fail("\(failed.instance) failed: \(failed.reason ?? "")")
-                }
-                if Date() >= deadline { throw fail("the mesh did not settle within \(timeout) s; see plexus status") }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-        }
-    }
-}
-
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a supervised plugin's captured output.")
     @Argument(help: "The plugin's name.") var name: String

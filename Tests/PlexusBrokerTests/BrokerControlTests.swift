@@ -71,6 +71,18 @@ struct BrokerControlTests {
         #expect(stats.malformed["plugin"] == 1)
     }
 
+    @Test("404 and 409 answers are counted as client errors, not as malformed input")
+    func clientErrorsAreNotMalformed() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let client = try broker.client()
+        #expect(throws: ClientError.self) { try client.request(.lifecycle(.restart, plugin: "nope")) }
+        #expect(throws: ClientError.self) { try client.request(.tasks(.pause, argument: "no-such-task")) }
+        let stats = try client.stats()
+        #expect(stats.clientErrors?["not_found"] == 2)
+        #expect(stats.malformed["tasks"] == nil && stats.malformed["control"] == nil)
+    }
+
     @Test("CLI: publish --ack, publish from stdin, subscribe --json, plugins --json, ping")
     func cli() throws {
         let broker = try TestBroker()

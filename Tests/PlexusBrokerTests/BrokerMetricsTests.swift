@@ -56,6 +56,7 @@ struct BrokerMetricsTests {
         ]
         snapshot.taskRuns = ["succeeded": 4]
         snapshot.controlRequests = ["PING": 7]
+        snapshot.clientErrors = ["not_found": 2]
         metrics.apply(snapshot)
         metrics.record([
             .serviceCall(CallTiming(service: "greeter.hello", outcome: .ok, microseconds: 1_250)),
@@ -87,6 +88,7 @@ struct BrokerMetricsTests {
         #expect(samples.value("plexus_service_breaker_state", ["service": "greeter.hello", "state": "closed"]) == 0)
         #expect(samples.value("plexus_task_runs_total", ["outcome": "succeeded"]) == 4)
         #expect(samples.value("plexus_control_requests_total", ["command": "PING"]) == 7)
+        #expect(samples.value("plexus_client_errors_total", ["error": "not_found"]) == 2)
         // Microsecond resolution: 1.25 ms falls in the 2.5 ms bucket, not the 1 ms one.
         let latency = "plexus_service_request_duration_seconds"
         #expect(samples.value(latency + "_bucket", ["service": "greeter.hello", "le": "0.001"]) == 0)

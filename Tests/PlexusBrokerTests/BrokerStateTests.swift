@@ -21,13 +21,11 @@ struct BrokerStateTests {
         }
         private let recorded = Mutex<(launches: [Launch], signals: [(Int32, Int32)], nextPID: Int32)>(([], [], 1000))
 
-        func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(ProcessLauncher
-            .LaunchError)
-            -> Int32
-        {
+        func launch(_ request: LaunchRequest) throws(ProcessLauncher.LaunchError) -> Int32 {
             recorded.withLock { state in
                 state.nextPID += 1
-                state.launches.append(Launch(pid: state.nextPID, command: command, instance: environment["PLEXUS_INSTANCE"]))
+                state.launches.append(
+                    Launch(pid: state.nextPID, command: request.command, instance: request.environment["PLEXUS_INSTANCE"]))
                 return state.nextPID
             }
         }

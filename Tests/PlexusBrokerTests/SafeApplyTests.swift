@@ -41,4 +41,44 @@ struct SafeApplyTests {
         let after = try #require(try broker.status(of: "app").first)
         #expect(after.state == .running && after.pid == running.pid, "the working plugin was touched")
     }
+
+    @Test(
+        "apply of a changed plugin starts the new instance before the old one stops; a new version that fails leaves the old running"
+    )
+    func handOver() throws {
+        func topology(_ command: String, mode: String) -> String {
+            "plugins:\n  app:\n    command: \(command)\n    env: { MODE: \(mode) }\n    restart: { policy: never }\n"
+        }
+        let broker = try TestBroker(topology: topology("[\(Paths.testPlugin)]", mode: "a"))
+        defer { broker.stop() }
+        let old = try #require(try broker.waitForRunning("app").first)
+
+        let edited = broker.directory.appendingPathComponent("edited.yaml")
+        try topology("[\(Paths.testPlugin)]", mode: "b").write(to: edited, atomically: true, encoding: .utf8)
+        try broker.discardEvents()
+        let apply = try runPlexus(["apply", edited.path, "--broker", broker.control])
+        #expect(apply.status == 0 && apply.stdout.contains("restart: app"), "\(apply.stdout)\(apply.stderr)")
+        // The order of the lifecycle events shows the handover: the successor ran before the old one stopped.
+        var order: [String] = []
+        for _ in 0..<50 where !order.contains("stopped app-1") {
+            guard
+                let event = try? broker.waitForEvent(
+                    topic: "plexus.plugin.*", timeout: 10, where: { $0.topic != "plexus.plugin.registered" })
+            else { break }
+            let info = try JSONCoding.decode(InstanceInfo.self, from: event.payload, what: "event")
+            order.append("\(event.topic.split(separator: ".").last!) \(info.instance)")
+        }
+        let running = try #require(order.firstIndex(of: "running app-1-g1"), "\(order)")
+        let stopped = try #require(order.firstIndex(of: "stopped app-1"), "\(order)")
+        #expect(running < stopped, "\(order)")
+        let new = try #require(try broker.status(of: "app").first)
+        #expect(new.instance == "app-1-g1" && new.pid != old.pid && new.state == .running)
+
+        // A new version that exits at once: the apply fails, and the running instance keeps serving.
+        try topology("[/bin/sh, -c, \"exit 3\"]", mode: "c").write(to: edited, atomically: true, encoding: .utf8)
+        let broken = try runPlexus(["apply", edited.path, "--broker", broker.control])
+        #expect(broken.status != 0 && broken.stderr.contains("failed"), "\(broken.stdout)\(broken.stderr)")
+        let after = try broker.status(of: "app")
+        #expect(after.contains { $0.instance == "app-1-g1" && $0.state == .running && $0.pid == new.pid }, "\(after)")
+    }
 }

@@ -44,7 +44,15 @@ struct ReportTests {
         #expect(!plan.changesNothing)
         #expect(
             String(decoding: JSONCoding.encode(plan), as: UTF8.self)
-                == #"{"notes":["n"],"reload":[],"restart":[],"start":[],"stop":["x"],"unchanged":[]}"#)
+                == #"{"changes":[],"dry_run":false,"notes":["n"],"problems":[],"reload":[],"restart":[],"start":[],"stop":["x"],"#
+                + #""tasks":{"add":[],"remove":[],"unchanged":[],"update":[]},"unchanged":[]}"#)
+        // An older broker's plan (the name lists only) still decodes.
+        let old = #"{"notes":[],"reload":[],"restart":["a"],"start":[],"stop":[],"unchanged":[]}"#
+        let decoded = try JSONCoding.decode(ApplyPlan.self, from: Array(old.utf8), what: "plan")
+        #expect(decoded.restart == ["a"] && !decoded.dryRun && decoded.changes.isEmpty && decoded.tasks == TaskPlan())
+        #expect(
+            String(decoding: JSONCoding.encode(ShutdownReply(broker: "b-1", instances: 2)), as: UTF8.self)
+                == #"{"broker":"b-1","instances":2}"#)
         let ready = #"{"control":"tcp://127.0.0.1:1","events_in":"tcp://127.0.0.1:2","events_out":"tcp://127.0.0.1:3"}"#
         #expect(
             try JSONCoding.decode(BoundEndpoints.self, from: Array(ready.utf8), what: "ready")

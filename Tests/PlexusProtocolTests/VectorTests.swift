@@ -367,7 +367,11 @@ enum VectorMeaning {
         case "START", "STOP", "RESTART", "RELOAD", "UPGRADE":
             guard let verb = LifecycleVerb(rawValue: name) else { throw VectorError(name) }
             return .lifecycle(verb, plugin: try string(meaning["plugin"]))
-        case "APPLY": return .apply(yaml: try string(meaning["yaml"]), baseDirectory: meaning["base_dir"]?.stringValue)
+        case "APPLY":
+            return .apply(
+                yaml: try string(meaning["yaml"]), baseDirectory: meaning["base_dir"]?.stringValue,
+                dryRun: meaning["dry_run"]?.boolValue ?? false)
+        case "SHUTDOWN": return .shutdown
         case "LOGS":
             return .logs(
                 plugin: try string(meaning["plugin"]), since: UInt64(try int(meaning["since"])), limit: try int(meaning["limit"]))

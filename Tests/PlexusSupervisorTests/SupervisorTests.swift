@@ -278,16 +278,45 @@ struct SupervisorTests {
         h.log += actions
         #expect(plan.reload == ["keep"] && plan.restart == ["change"] && plan.start == ["added"] && plan.stop == ["gone"])
         #expect(actions.contains(.reload(instance: "keep-1", config: .object(["a": .number(2)]))))
-        #expect(actions.contains(.sendStop(instance: "change-1", reason: "changed by apply")))
         #expect(actions.contains(.sendStop(instance: "gone-1", reason: "removed by apply")))
-        #expect(h.spawned(in: h.run(actions)) == ["added-1"])
-        h.exit("gone-1", status: 0)
-        #expect(h.supervisor.instances["gone-1"] == nil)
-        let respawn = h.exit("change-1", status: 0)
-        #expect(h.spawned(in: respawn) == ["change-1"])
-        if case .spawn(_, let spec) = respawn.first(where: { if case .spawn = $0 { true } else { false } }) {
+        // The changed plugin hands over as upgrade does: its successor starts while change-1 still runs.
+        #expect(!actions.contains { if case .sendStop("change-1", _) = $0 { true } else { false } })
+        let spawns = h.run(actions)
+        #expect(Set(h.spawned(in: spawns)) == ["added-1", "change-1-g1"])
+        if case .spawn(_, let spec) = spawns.first(where: { if case .spawn("change-1-g1", _) = $0 { true } else { false } }) {
             #expect(spec.command == ["c", "--fast"])
         }
+        #expect(plan.changes.first { $0.name == "change" }?.fields.contains { $0.hasPrefix("handover: the new") } == true)
+        h.exit("gone-1", status: 0)
+        #expect(h.supervisor.instances["gone-1"] == nil)
+        #expect(h.state("change-1") == .running)
+        h.ready("change-1-g1")
+        #expect(h.log.contains(.sendStop(instance: "change-1", reason: "replaced by change-1-g1")))
+        h.exit("change-1", status: 0)
+        #expect(h.supervisor.instances["change-1"] == nil && h.state("change-1-g1") == .running)
+    }
+
+    @Test("apply: a changed plugin whose new version does not come up leaves the old one running")
+    func applyHandOverFailure() throws {
+        var h = try Harness("plugins:\n  app: { command: [a], restart: { policy: never } }\n")
+        h.start()
+        h.ready("app-1")
+        let new = try Topology.parse(
+            "plugins:\n  app: { command: [a, --broken], restart: { policy: never } }\n", baseDirectory: "/srv")
+        let (_, actions) = h.supervisor.apply(new, now: h.now)
+        #expect(h.spawned(in: h.run(actions)) == ["app-1-g1"])
+        h.exit("app-1-g1", status: 1)
+        #expect(h.state("app-1-g1") == .failed && h.state("app-1") == .running)
+    }
+
+    @Test("apply: a plain process stops before its replacement starts (a second copy could not bind its port)")
+    func applyPlainProcessStopsFirst() throws {
+        var h = try Harness("plugins:\n  web: { command: [w], protocol: none }\n")
+        h.start()
+        let new = try Topology.parse("plugins:\n  web: { command: [w, --v2], protocol: none }\n", baseDirectory: "/srv")
+        let (plan, actions) = h.supervisor.apply(new, now: h.now)
+        #expect(h.spawned(in: actions).isEmpty)
+        #expect(plan.changes.first?.fields.last?.contains("a plain process") == true, "\(plan.changes)")
     }
 
     @Test("commands on unknown plugins are 404; on plugins without a command 409")

@@ -120,15 +120,26 @@ class Client:
         every instance (``RELOAD``). Returns ``{"instances": [ids it was sent to]}``."""
         return self._json(self.request(P.RELOAD, name.encode("utf-8"), timeout=timeout), "RELOAD reply")
 
-    def apply(self, yaml_text: str, base_dir: Optional[str] = None,
+    def apply(self, yaml_text: str, base_dir: Optional[str] = None, dry_run: bool = False,
               timeout: Optional[float] = None) -> Dict[str, Any]:
         """``APPLY``: moves the running mesh to the topology ``yaml_text`` (relative paths resolve
-        against ``base_dir``, default the directory of the broker's topology file). Returns the plan
-        ``{"start", "stop", "restart", "reload", "unchanged": [names], "notes": [text]}``."""
+        against ``base_dir``, default the directory of the running topology). Returns the plan
+        ``{"start", "stop", "restart", "reload", "unchanged": [names], "notes": [text], "dry_run",
+        "problems", "changes", "tasks"}``; with ``dry_run`` nothing changes and launch problems are
+        listed in ``problems`` instead of refusing the apply."""
         args = [yaml_text.encode("utf-8")]
         if base_dir is not None:
             args.append(os.fspath(base_dir).encode("utf-8"))
+        elif dry_run:
+            args.append(b"")  # BASE_DIR keeps its place before OPTIONS
+        if dry_run:
+            args.append(json.dumps({"dry_run": True}).encode("utf-8"))
         return self._json(self.request(P.APPLY, *args, timeout=timeout), "APPLY reply")
+
+    def shutdown(self, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``SHUTDOWN``: the broker answers ``{"broker", "instances"}``, then stops the mesh the way
+        SIGTERM does."""
+        return self._json(self.request(P.SHUTDOWN, timeout=timeout), "SHUTDOWN reply")
 
     def logs(self, name: str, since: int = 0, limit: int = 1000,
              timeout: Optional[float] = None) -> Dict[str, Any]:

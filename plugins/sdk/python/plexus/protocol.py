@@ -64,7 +64,8 @@ START = b"START"
 # STOP and RELOAD are spelled like the plugin session's commands above (same bytes, other header).
 RESTART = b"RESTART"
 UPGRADE = b"UPGRADE"
-APPLY = b"APPLY"
+APPLY = b"APPLY"        #: client: YAML, BASE_DIR?, OPTIONS? (JSON {"dry_run": bool})
+SHUTDOWN = b"SHUTDOWN"  #: client: stops the mesh as SIGTERM does, after answering
 LOGS = b"LOGS"
 
 # Services (section 6): the broker's requests to a plugin, the plugin's answers, and the client side.

@@ -121,7 +121,9 @@ def send_as_client(m: Dict[str, Any]) -> Optional[List[bytes]]:
     elif command in ("START", "STOP", "RESTART", "RELOAD", "UPGRADE"):
         getattr(client, command.lower())(m["plugin"])
     elif command == "APPLY":
-        client.apply(m["yaml"], m["base_dir"])
+        client.apply(m["yaml"], m["base_dir"], m.get("dry_run", False))
+    elif command == "SHUTDOWN":
+        client.shutdown()
     elif command == "LOGS":
         client.logs(m["plugin"], m["since"], m["limit"])
     elif command == "CALL":
