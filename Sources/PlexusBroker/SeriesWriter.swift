@@ -12,10 +12,13 @@ struct SeriesWriter {
     private var labelNames: [String: [String]] = [:]
     private var help: [String: String] = [:]
     private var integral: Set<String> = []
+    /// The service label for a service name (its cap is shared with the latency histogram).
+    private let serviceLabel: (String) -> String
 
-    init(registry: PrometheusCollectorRegistry, series: AppliedSeries) {
+    init(registry: PrometheusCollectorRegistry, series: AppliedSeries, serviceLabel: @escaping (String) -> String) {
         self.registry = registry
         self.series = series
+        self.serviceLabel = serviceLabel
     }
 
     mutating func write(_ snapshot: MetricsSnapshot) {
@@ -79,7 +82,7 @@ struct SeriesWriter {
         }
         gauge("plexus_subscriptions", [:], Double(snapshot.subscriptions), "Subscriptions held (one per subscriber and prefix).")
         for service in snapshot.services {
-            let name = series.services.label(service.name)
+            let name = serviceLabel(service.name)
             for (outcome, count) in service.outcomes {
                 total(
                     "plexus_service_requests_total", ["service": name, "outcome": outcome], [service.name: Double(count)],

@@ -257,3 +257,58 @@ extension BrokerMetricsCoreTests {
         #expect(each < 0.25)
     }
 }
+
+extension BrokerMetricsTests {
+    @Test("scrapes on two threads while the loop's side offers snapshots and records observations")
+    func concurrentScrapes() throws {
+        let metrics = BrokerMetrics()
+        let rounds = 200
+        let loop = Thread {
+            for n in 1...rounds {
+                var snapshot = MetricsSnapshot()
+                snapshot.eventsIn = UInt64(n)
+                snapshot.plugins = [Self.plugin("p\(n % 7)")]
+                metrics.offer(snapshot)
+                metrics.record([.serviceCall(CallTiming(service: "s\(n % 3)", outcome: .ok, microseconds: Int64(n)))])
+                metrics.recordLoopLag(seconds: 0)
+            }
+        }
+        let scrapers = (0..<2).map { _ in JoinableThreadForTests { for _ in 0..<50 { _ = metrics.exposition() } } }
+        loop.start()
+        scrapers.forEach { $0.start() }
+        scrapers.forEach { #expect($0.join(timeout: 30)) }
+        // The loop's side is done once every observation is in.
+        let deadline = Date().addingTimeInterval(30)
+        var samples = Sample.parse(metrics.exposition())
+        while samples.value("plexus_broker_loop_lag_seconds_count") != Double(rounds), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+            samples = Sample.parse(metrics.exposition())
+        }
+        #expect(samples.value("plexus_broker_loop_lag_seconds_count") == Double(rounds))
+        // The last snapshot was offered before the last lag: the next scrape applies it. A total applied
+        // out of order would have counted as a restart and overshot.
+        samples = Sample.parse(metrics.exposition())
+        #expect(samples.value("plexus_events_in_total") == Double(rounds))
+        let calls = ["s0", "s1", "s2"].compactMap {
+            samples.value("plexus_service_request_duration_seconds_count", ["service": $0])
+        }
+        #expect(calls.reduce(0, +) == Double(rounds))
+    }
+}
+
+/// A thread to join with a deadline (`PlexusTesting.JoinableThread` starts at once; these start together).
+final class JoinableThreadForTests: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let body: @Sendable () -> Void
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    func start() {
+        Thread { [self] in
+            body()
+            done.signal()
+        }.start()
+    }
+
+    func join(timeout: Double) -> Bool { done.wait(timeout: .now() + timeout) == .success }
+}
