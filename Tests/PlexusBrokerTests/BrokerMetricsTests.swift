@@ -254,7 +254,8 @@ extension BrokerMetricsCoreTests {
             "metrics: snapshot + apply of 10,000 topics in 200 groups: \(String(format: "%.2f", each * 1000)) ms; "
                 + "exposition \(text.utf8.count) bytes in \(String(format: "%.2f", Date().timeIntervalSince(render) * 1000)) ms")
         #expect(Sample.parse(text).named("plexus_topic_events_total").count == BrokerMetrics.topicGroupLimit + 1)
-        #expect(each < 0.25)
+        // Loose, for a loaded CI machine: it catches a blow-up, the printed figure is the measurement.
+        #expect(each < 1)
     }
 }
 
