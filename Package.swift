@@ -15,7 +15,7 @@ import PackageDescription
 /// - Storage: `CZlib` (zlib's crc32) ← `PlexusEventLog` (the durable event log, segment files, no ZeroMQ).
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
-///   swift-log and swift-service-lifecycle.
+///   swift-log, swift-service-lifecycle, swift-metrics and swift-prometheus (its metrics, docs/METRICS.md).
 /// - HTTP: `PlexusProtocol`, `PlexusClient`, `PlexusBroker` (metrics, ready state), `PlexusTopology` (a plugin's
 ///   `config:` block) ← `PlexusHTTP` (+ Hummingbird 2):
 ///   the management API, SSE, health, the console's embedded assets; it talks to the broker only through

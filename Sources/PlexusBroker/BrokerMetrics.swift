@@ -31,9 +31,14 @@ public final class BrokerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// What turning snapshots into series needs to remember; `apply` may run on any thread.
     private let applied: Mutex<AppliedSeries>
+    /// The service label's cap, shared by the snapshot's series and the latency histogram. A lock of its
+    /// own, so that the loop recording latencies never waits for a scrape applying a snapshot.
+    private let serviceLabels = Mutex(LabelCap(limit: BrokerMetrics.serviceLimit))
     /// The loop's latest snapshot, not applied yet: applying costs more than taking it, so it is done by
     /// whoever asks for the exposition, off the loop.
-    private let pending = Mutex<MetricsSnapshot?>(nil)
+    /// Numbered, so that of two scrapes applying at once the older snapshot never lands after the newer
+    /// (a total that seemed to fall would count as a restart of its part).
+    private let pending = Mutex<(next: UInt64, snapshot: (number: UInt64, MetricsSnapshot)?)>((1, nil))
 
     private let loopLag: ValueHistogram
     private let taskRunDuration: ValueHistogram
@@ -74,13 +79,16 @@ public final class BrokerMetrics: Sendable {
     /// Every metric in the Prometheus text exposition format (version 0.0.4), ready for `GET /metrics`.
     /// Safe to call from any thread while the broker runs.
     public func exposition() -> String {
-        if let snapshot = pending.withLock({ $0.take() }) { apply(snapshot) }
+        if let (number, snapshot) = pending.withLock({ $0.snapshot.take() }) { apply(snapshot, number: number) }
         return registry.emitToString()
     }
 
     /// Hands over the loop's latest snapshot, applied at the next `exposition()` (a newer one replaces it).
     func offer(_ snapshot: MetricsSnapshot) {
-        pending.withLock { $0 = snapshot }
+        pending.withLock { state in
+            state.snapshot = (state.next, snapshot)
+            state.next += 1
+        }
     }
 
     /// The loop's periodic tick ran `seconds` late.
@@ -91,12 +99,11 @@ public final class BrokerMetrics: Sendable {
     /// Records the core's observations in the histograms.
     func record(_ observations: [MetricObservation]) {
         guard !observations.isEmpty else { return }
-        // The service label is capped like every other: the lock guards the cap's table.
-        applied.withLock { series in
+        serviceLabels.withLock { services in
             for observation in observations {
                 switch observation {
                 case .serviceCall(let timing):
-                    let service = series.services.label(timing.service)
+                    let service = services.label(timing.service)
                     registry.makeValueHistogram(
                         descriptor: Self.descriptor("plexus_service_request_duration_seconds", Help.serviceLatency),
                         labels: [("service", service)], buckets: Buckets.serviceLatency
@@ -112,8 +119,21 @@ public final class BrokerMetrics: Sendable {
 
     /// Brings the series derived from the core's state up to `snapshot`.
     func apply(_ snapshot: MetricsSnapshot) {
+        let number = pending.withLock { state in
+            defer { state.next += 1 }
+            return state.next
+        }
+        apply(snapshot, number: number)
+    }
+
+    private func apply(_ snapshot: MetricsSnapshot, number: UInt64) {
         applied.withLock { series in
-            var writer = SeriesWriter(registry: registry, series: series)
+            // Another thread applied a newer one meanwhile.
+            guard number > series.lastApplied else { return }
+            series.lastApplied = number
+            var writer = SeriesWriter(registry: registry, series: series) { name in
+                self.serviceLabels.withLock { $0.label(name) }
+            }
             writer.write(snapshot)
             series = writer.finish()
         }
@@ -159,7 +179,8 @@ public final class BrokerMetrics: Sendable {
 struct AppliedSeries: Sendable {
     var topicGroups = LabelCap(limit: BrokerMetrics.topicGroupLimit)
     var plugins = LabelCap(limit: BrokerMetrics.pluginLimit)
-    var services = LabelCap(limit: BrokerMetrics.serviceLimit)
+    /// The number of the snapshot applied last.
+    var lastApplied: UInt64 = 0
     /// The last total added per series (metric name and label values) and per part of it (an instance
     /// id, a pid), so that a counter grows by what grew and never shrinks when a part goes away.
     var totals: [SeriesKey: [String: Double]] = [:]

@@ -58,6 +58,7 @@ extension BrokerState {
         for task in tasks.scheduler.tasks.values { snapshot.tasks[task.runtime.state.rawValue, default: 0] += 1 }
         snapshot.controlRequests = counters.controlRequests
         snapshot.badInput = badInput.counts
+        snapshot.clientErrors = clientErrors.counts
         snapshot.uptimeSeconds = Double(Clock.monotonicMilliseconds() - startedMonotonic) / 1000
         return snapshot
     }

@@ -61,5 +61,7 @@ struct MetricsSnapshot: Sendable, Equatable {
     var controlRequests: [String: UInt64] = [:]
     /// Bad input by kind (what `STATS` reports as `malformed`).
     var badInput: [String: UInt64] = [:]
+    /// Answers of 404 and 409 by error name (what `STATS` reports as `client_errors`).
+    var clientErrors: [String: UInt64] = [:]
     var uptimeSeconds: Double = 0
 }

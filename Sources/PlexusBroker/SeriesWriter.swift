@@ -12,10 +12,13 @@ struct SeriesWriter {
     private var labelNames: [String: [String]] = [:]
     private var help: [String: String] = [:]
     private var integral: Set<String> = []
+    /// The service label for a service name (its cap is shared with the latency histogram).
+    private let serviceLabel: (String) -> String
 
-    init(registry: PrometheusCollectorRegistry, series: AppliedSeries) {
+    init(registry: PrometheusCollectorRegistry, series: AppliedSeries, serviceLabel: @escaping (String) -> String) {
         self.registry = registry
         self.series = series
+        self.serviceLabel = serviceLabel
     }
 
     mutating func write(_ snapshot: MetricsSnapshot) {
@@ -79,7 +82,7 @@ struct SeriesWriter {
         }
         gauge("plexus_subscriptions", [:], Double(snapshot.subscriptions), "Subscriptions held (one per subscriber and prefix).")
         for service in snapshot.services {
-            let name = series.services.label(service.name)
+            let name = serviceLabel(service.name)
             for (outcome, count) in service.outcomes {
                 total(
                     "plexus_service_requests_total", ["service": name, "outcome": outcome], [service.name: Double(count)],
@@ -110,6 +113,11 @@ struct SeriesWriter {
             total(
                 "plexus_bad_input_total", ["kind": kind], ["": Double(count)],
                 "Bad input counted and logged by the broker, by kind (what STATS calls malformed).")
+        }
+        for (error, count) in snapshot.clientErrors {
+            total(
+                "plexus_client_errors_total", ["error": error], ["": Double(count)],
+                "Answers of 404 and 409 by error name: what a correct client meets in normal use (STATS client_errors).")
         }
         gauge("plexus_broker_uptime_seconds", [:], snapshot.uptimeSeconds, "Seconds since the broker started.")
     }
