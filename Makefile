@@ -12,16 +12,19 @@ VENV_PYTHON := $(VENV)/bin/python
 # runs from it; the Swift live tests launch their Python plugins with $PLEXUS_PYTHON.
 WITH_VENV := PATH="$(VENV)/bin:$$PATH" PLEXUS_PYTHON="$(VENV_PYTHON)"
 
-.PHONY: run install deps venv build test test-python test-http test-console screenshots bench fuzz fuzz-build lint format clean
+.PHONY: run install deps browser-deps venv build test test-python test-http test-console screenshots bench fuzz fuzz-build lint format clean
 
-## Install libzmq and SQLite's headers when they are missing (Debian; run as root or with sudo), and the venv.
+## Install the headers of libzmq, libsodium and SQLite when they are missing (Debian; run as root or with sudo), and the venv.
 deps: venv
-	@if [ ! -f /usr/include/zmq.h ] || [ ! -f /usr/include/sqlite3.h ]; then \
-		echo "installing libzmq3-dev libsqlite3-dev"; \
+	@if [ ! -f /usr/include/zmq.h ] || [ ! -f /usr/include/sqlite3.h ] || [ ! -f /usr/include/sodium.h ]; then \
+		echo "installing libzmq3-dev libsodium-dev libsqlite3-dev"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzmq3-dev libsqlite3-dev; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzmq3-dev libsodium-dev libsqlite3-dev; \
 	fi
-	@# The console's browser tests (Tests/HTTPTests/test_console.py) drive Debian's chromium through its driver.
+
+## What only the tests need: Debian's chromium and its driver, which the console's browser tests
+## (Tests/HTTPTests/test_console.py) drive. Not part of `deps`, so `make run` does not install a browser.
+browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		echo "installing chromium chromium-driver"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -73,7 +76,7 @@ install: build
 
 ## Every test: the Python SDK's unit tests, then all Swift tests (unit and live integration), then the
 ## fuzzers. Python runs from the venv, against the installed SDK.
-test: deps
+test: deps browser-deps
 	swift build --build-tests
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-http
@@ -90,12 +93,12 @@ test-http: venv $(VENV)/.http-test-deps
 	$(WITH_VENV) PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(VENV_PYTHON) Tests/HTTPTests/run.py
 
 ## The web console in headless chromium against a real broker (part of the HTTP tests; this runs it alone).
-test-console: venv $(VENV)/.http-test-deps
+test-console: venv browser-deps $(VENV)/.http-test-deps
 	swift build
 	$(WITH_VENV) SE_OFFLINE=true $(VENV_PYTHON) Tests/HTTPTests/test_console.py -v
 
 ## The console's screenshots for docs/CONSOLE.md and the README (the browser test, saving each main page).
-screenshots: venv $(VENV)/.http-test-deps
+screenshots: venv browser-deps $(VENV)/.http-test-deps
 	swift build
 	$(WITH_VENV) SE_OFFLINE=true PLEXUS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV_PYTHON) Tests/HTTPTests/test_console.py
 
