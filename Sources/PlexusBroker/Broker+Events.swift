@@ -42,6 +42,18 @@ extension Broker {
                         }
                     }
                 }
+                // Identity binding (CURVE on): the source is the sender's, as its key was admitted.
+                if zap != nil, let name = topic.property("User-Id"), !name.isEmpty {
+                    let instance = topic.property(ZAPHandler.instanceProperty)
+                    if source == PlexusConstants.anonymousSource {
+                        source = instance ?? name
+                    } else if !state.sourceAllowed(source, name: name, instance: instance) {
+                        state.badInput.record(
+                            "source", "event refused: source '\(source)' is not the sender '\(instance ?? name)'",
+                            now: Clock.monotonicMilliseconds(), logger: logger)
+                        continue
+                    }
+                }
                 let size = topic.count + payload.count + headerBytes
                 guard size <= configuration.maxEventBytes else {
                     rejectEvent("event has \(size) bytes; the limit is \(configuration.maxEventBytes) (broker.max_event_bytes)")

@@ -55,10 +55,19 @@ public final class Broker: @unchecked Sendable {
     var state: BrokerState
     /// Frames the event path receives into, allocated once.
     let inbound = (topic: Message(), payload: Message(), headers: Message())
+    /// The frame control messages are received into when their sender's identity is read (CURVE on).
+    let inboundControl = Message()
     /// Whether the policy lets every event through, so that the event path can skip asking it.
     let policyAllowsEveryEvent: Bool
     /// Reads the supervised processes' resource use from /proc off the loop.
     let resourceSampler: ResourceSampler
+    /// The ZAP handler's thread when `security.curve` is on (nil: no authentication, as before).
+    let zap: ZAPHandler?
+    /// The broker's CURVE public key when `security.curve` is on (in `DISCOVER` and the ready file).
+    public let curvePublicKey: String?
+    /// Keys for this process's own TCP clients of the broker (the HTTP API's event streams), admitted
+    /// as `broker`; nil when `security.curve` is off.
+    public let localCurveCredentials: CurveCredentials?
 
     // Shared with other threads.
     private let stopRequested = Atomic<Bool>(false)
@@ -78,8 +87,37 @@ public final class Broker: @unchecked Sendable {
         self.waker = waker
         store = try EventStore(configuration: configuration, logger: logger) { waker.signal() }
         audit = AuditLog(directory: configuration.dataDirectory, logger: logger)
+        let relay = ProcessEventRelay()
+        // Before any socket binds: a CURVE server must never accept a connection no handler judged.
+        let curveKeys = try CurveSetup.keys(configuration)
+        try CurveSetup.checkExposure(configuration, curve: curveKeys != nil)
+        let keyTable = CurveKeyTable()
+        if curveKeys != nil {
+            keyTable.configure(from: configuration.topology)
+            zap = try ZAPHandler(context: context, keys: keyTable) { key, address, reason in
+                relay.broker?.post(.authDenied(key: key, address: address, reason: reason))
+            }
+        } else {
+            zap = nil
+        }
+        curvePublicKey = curveKeys?.publicKey
+        if let curveKeys {
+            let local = try CurveKeyPair.generate()
+            keyTable.admit(local.publicKey, as: CurvePeer(name: PlexusConstants.brokerSource))
+            localCurveCredentials = CurveCredentials(serverKey: curveKeys.publicKey, keys: local)
+        } else {
+            localCurveCredentials = nil
+        }
+        func secure(_ socket: Socket) throws(ZMQError) {
+            guard let curveKeys else { return }
+            try socket.setCurveServer(secretKey: curveKeys.secretKey)
+            try socket.setZAPDomain(ZAPHandler.domain)
+            // Fail-closed: a connection no handler answers is refused, never admitted.
+            try socket.setZAPEnforceDomain(true)
+        }
 
         control = try context.socket(.router)
+        try secure(control)
         try control.setRouterMandatory(true)
         // A reconnecting plugin may reuse its routing id; the new connection wins.
         try control.setRouterHandover(true)
@@ -95,6 +133,7 @@ public final class Broker: @unchecked Sendable {
         try control.bind(inprocControlEndpoint)
 
         eventsIn = try context.socket(.sub)
+        try secure(eventsIn)
         // A frame past the largest event (plus room for its headers) makes libzmq drop the publisher's
         // connection; events between the two are refused and counted by the loop.
         try eventsIn.setMaxMessageSize(Int64(configuration.maxEventBytes) + 64 * 1024)
@@ -103,6 +142,7 @@ public final class Broker: @unchecked Sendable {
         let boundIn = try eventsIn.bind(configuration.eventsInEndpoint)
 
         eventsOut = try context.socket(.xpub)
+        try secure(eventsOut)
         try eventsOut.setSendHighWaterMark(configuration.eventsOutQueueDepth)
         try eventsOut.setXPubVerbose(true)
         // Every unsubscription too, so that subscription counts stay exact.
@@ -115,7 +155,6 @@ public final class Broker: @unchecked Sendable {
         self.brokerID = brokerID
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
         // The watcher reports from its own thread; `post` hands the events to the loop.
-        let relay = ProcessEventRelay()
         let probes = ScheduledProbes { instance, check in relay.broker?.post(.probe(instance: instance, check: check)) }
         resourceSampler = ResourceSampler { samples in relay.broker?.post(.resources(samples)) }
         var events = EventPathState(
@@ -125,6 +164,7 @@ public final class Broker: @unchecked Sendable {
             configuration: configuration, brokerID: brokerID, endpoints: endpoints, tasks: tasks,
             processes: SystemProcesses { relay.deliver($0) }, events: events, probes: probes, logger: logger)
         policyAllowsEveryEvent = state.policy is AllowEverything
+        if let curveKeys { state.curve = CurveSecurity(serverPublicKey: curveKeys.publicKey, keys: keyTable) }
         relay.broker = self
         if let log = store.log {
             replayWorker = ReplayWorker(log: log, epoch: store.epoch) { [weak self] envelope, frames in
@@ -260,6 +300,7 @@ public final class Broker: @unchecked Sendable {
         eventsIn.close()
         eventsOut.close()
         waker.close()
+        zap?.stop()
         let waiters = finished.withLock { state in
             state.done = true
             defer { state.waiters = [] }
@@ -280,16 +321,48 @@ public final class Broker: @unchecked Sendable {
     func serveControl() {
         for _ in 0..<Self.controlBatch {
             let frames: [[UInt8]]
+            var peer: PeerIdentity?
             do {
-                guard let received = try control.receiveMultipart(dontWait: true, maxFrames: PlexusConstants.maxControlFrames + 3)
-                else { return }
-                frames = received
+                if zap != nil {
+                    // The sender's identity is a property of its frames: read it from the first one.
+                    guard let (received, identity) = try receiveIdentified(maxFrames: PlexusConstants.maxControlFrames + 3)
+                    else { return }
+                    frames = received
+                    peer = identity
+                } else {
+                    guard
+                        let received = try control.receiveMultipart(
+                            dontWait: true, maxFrames: PlexusConstants.maxControlFrames + 3)
+                    else { return }
+                    frames = received
+                }
             } catch {
                 logger.error("control receive failed", metadata: ["error": "\(error)"])
                 return
             }
-            execute(state.control(frames))
+            execute(state.control(frames, peer: peer))
         }
+    }
+
+    /// `receiveMultipart` that also reads the ZAP identity bound to the sender's connection.
+    private func receiveIdentified(maxFrames: Int) throws(ZMQError) -> ([[UInt8]], PeerIdentity?)? {
+        let message = inboundControl
+        guard try control.receive(into: message, dontWait: true) else { return nil }
+        // The routing-id frame ROUTER makes up carries no metadata: the peer's own frames do.
+        var identity = PeerIdentity(of: message)
+        var frames = [message.bytes]
+        var more = message.hasMore
+        while more {
+            try control.receive(into: message)
+            if identity == nil { identity = PeerIdentity(of: message) }
+            more = message.hasMore
+            if frames.count < maxFrames {
+                frames.append(message.bytes)
+            } else if frames.count == maxFrames {
+                frames.append([])
+            }
+        }
+        return (frames, identity)
     }
 
     /// Carries out the core's effects in order.
@@ -342,6 +415,7 @@ public final class Broker: @unchecked Sendable {
 /// Hands the process watcher's events (from its own thread) to the broker's loop. The broker is set
 /// right after the core is built, before any process can be started.
 private final class ProcessEventRelay: @unchecked Sendable {
+    // Also relays the ZAP handler's refusals; both start reporting only after `broker` is set.
     weak var broker: Broker?
 
     func deliver(_ event: ProcessEvent) {

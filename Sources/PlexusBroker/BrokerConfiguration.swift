@@ -42,6 +42,8 @@ public struct BrokerConfiguration: Sendable {
     public var maxTasks: Int
     /// The `events:` section: the event log (retention, sync) and the event sockets' high-water marks.
     public var events = EventsSection()
+    /// `plexus broker --insecure`: bind a non-loopback address without CURVE (refused otherwise).
+    public var allowInsecure = false
 
     public init(
         controlEndpoint: String = PlexusConstants.defaultControlEndpoint,

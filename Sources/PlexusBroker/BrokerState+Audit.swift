@@ -5,8 +5,10 @@ import PlexusProtocol
 /// refused for integrity, and per OOM kill.
 extension BrokerState {
     /// Who sent what arrived on `envelope`: the plugin whose session it is, else an anonymous client.
+    /// With CURVE on, the authenticated name, key and address of the sender.
     func auditActor(_ envelope: ControlEnvelope) -> AuditActor {
-        AuditActor(name: registry.session(route: envelope.routingID)?.registration.name ?? "anonymous", via: "control")
+        let name = registry.session(route: envelope.routingID)?.registration.name ?? peer?.name ?? "anonymous"
+        return AuditActor(name: name, key: peer?.key, address: peer?.address, via: "control")
     }
 
     /// Records `request` and how it was answered, when it changes something: a lifecycle verb, a real

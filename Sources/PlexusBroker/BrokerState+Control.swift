@@ -9,7 +9,12 @@ import PlexusTopology
 extension BrokerState {
     /// One message from the control ROUTER (routing id first): a client command, a plugin session
     /// message or a Majordomo message. Returns what to send and publish.
-    mutating func control(_ frames: [[UInt8]]) -> [BrokerEffect] {
+    ///
+    /// `peer` is the sender's authenticated identity (CURVE on, a TCP peer); the handling of this
+    /// message sees it as `self.peer`.
+    mutating func control(_ frames: [[UInt8]], peer: PeerIdentity? = nil) -> [BrokerEffect] {
+        self.peer = peer
+        defer { self.peer = nil }
         handleControl(frames)
         return takeEffects()
     }
@@ -166,7 +171,8 @@ extension BrokerState {
                             eventsOut: endpoints.eventsOut,
                             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds,
                             liveness: configuration.heartbeatLiveness,
-                            maxMessageBytes: Int(PlexusConstants.maxMessageBytes), maxEventBytes: configuration.maxEventBytes))
+                            maxMessageBytes: Int(PlexusConstants.maxMessageBytes), maxEventBytes: configuration.maxEventBytes,
+                            curvePublicKey: curve?.serverPublicKey))
                 ])
         case .publish:
             preconditionFailure("PUBLISH is answered by the event path")
@@ -313,9 +319,15 @@ extension BrokerState {
                 "registration", error.message, metadata: ["instance": "\(registration.instance)"], now: monotonic, logger: logger)
             audit(
                 "register", target: registration.instance,
-                actor: AuditActor(name: registration.name, via: "control"), decision: "denied", result: error.description,
-                durable: true)
+                actor: AuditActor(name: peer?.name ?? registration.name, key: peer?.key, address: peer?.address, via: "control"),
+                decision: "denied", result: error.description, durable: true)
             sendControl(envelope, BrokerMessage.error(error).encode())
+        }
+        // Identity binding (CURVE on): the name, and for a key the broker issued the instance id, are the
+        // ones the key was admitted as.
+        if let problem = identityProblem(registration) {
+            refuse(ProtocolError(.forbidden, problem))
+            return
         }
         if let owner = supervisor.instances[registration.instance] {
             guard let pid = owner.pid, let credential = registrationTokens[registration.instance], credential.pid == pid else {

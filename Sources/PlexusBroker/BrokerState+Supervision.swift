@@ -61,6 +61,16 @@ extension BrokerState {
         let token = RegistrationToken.generate()
         environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
+        // A fresh CURVE pair per process (CURVE on): admitted as this instance until it exits. The secret
+        // goes only into the child's environment, never into a log.
+        if curve != nil {
+            guard let pair = curve?.issue(instance: instance, plugin: spec.name), let serverKey = curve?.serverPublicKey else {
+                return supervisor.spawnFailed(instance, message: "cannot generate a CURVE key pair", now: now)
+            }
+            environment[CurveEnvironment.secretKey] = pair.secretKey
+            environment[CurveEnvironment.publicKey] = pair.publicKey
+            environment[CurveEnvironment.serverKey] = serverKey
+        }
         var cgroup: CgroupPlacement?
         do {
             var request = launchRequest(spec, environment: environment)
@@ -79,6 +89,7 @@ extension BrokerState {
             return supervisor.spawned(instance, pid: pid, now: now)
         } catch {
             cgroup?.remove()
+            curve?.revoke(instance)
             if error.description.hasPrefix("integrity:") {
                 audit("integrity", target: instance, actor: .broker, decision: "denied", result: error.description, durable: true)
             }
@@ -107,6 +118,7 @@ extension BrokerState {
             resources[pid] = nil
             if let instance = processes.removeValue(forKey: pid) {
                 if registrationTokens[instance]?.pid == pid { registrationTokens[instance] = nil }
+                curve?.revoke(instance)
                 probes.cancel(instance: instance)
                 forgetHealth(instance)
                 // The process is gone, so is its session: fail over its requests now, not at eviction.
@@ -131,6 +143,8 @@ extension BrokerState {
             sendControl(envelope, frames)
         case .resources(let samples):
             resourcesSampled(samples)
+        case .authDenied(let key, let address, let reason):
+            authenticationRefused(key: key, address: address, reason: reason)
         case .reloadTopologyFile:
             do {
                 let plan = try applyTopologyFile()

@@ -71,6 +71,12 @@ struct BrokerState {
     /// The last resource sample of each supervised process, by pid (from the loop's sampler thread).
     var resources: [Int32: ResourceUsage] = [:]
 
+    /// CurveZMQ authentication (`security.curve`); nil when it is off, and then nothing below changes.
+    var curve: CurveSecurity?
+    /// The authenticated sender of the control message being handled (CURVE on, a TCP peer); nil for
+    /// a peer inside the process (`inproc://`: the HTTP API, embedders) and whenever CURVE is off.
+    var peer: PeerIdentity?
+
     /// Effects produced so far by the current input; `takeEffects()` hands them over.
     private var outbox: [BrokerEffect] = []
     /// Decisions of one component for another, carried out by `drain()`: a stack, next item last.

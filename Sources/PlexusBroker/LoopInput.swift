@@ -13,4 +13,6 @@ enum LoopInput: Sendable {
     case probe(instance: String, check: HealthCheck)
     /// New resource samples of supervised processes, by pid (from the resource sampler's thread).
     case resources([Int32: ResourceUsage])
+    /// The ZAP handler refused a connection (CURVE on): an unknown key, or no CURVE at all.
+    case authDenied(key: String?, address: String, reason: String)
 }

@@ -13,6 +13,10 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     case badReply(String)
     /// A publisher's queue towards the broker stayed full for `seconds`: the event was not sent.
     case backpressure(endpoint: String, seconds: Double)
+    /// The broker refused this peer's CURVE key (its socket monitor saw the handshake fail).
+    case keyRefused(endpoint: String)
+    /// A CURVE key given to the client is malformed or missing.
+    case badKey(String)
 
     public var description: String {
         switch self {
@@ -23,6 +27,10 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
         case .badReply(let reason): "unexpected answer from the broker: \(reason)"
         case .backpressure(let endpoint, let seconds):
             "the broker at \(endpoint) took no event for \(Self.format(seconds)) s (its queue is full); the event was not sent"
+        case .keyRefused(let endpoint):
+            "the broker refused the key (\(endpoint)): is its public key in the topology's security.clients, "
+                + "and is the server key the broker's?"
+        case .badKey(let reason): "bad CURVE key: \(reason)"
         }
     }
 

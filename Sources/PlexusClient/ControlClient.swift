@@ -20,17 +20,30 @@ public final class ControlClient {
     public var timeout: Double
     private let context: ZMQContext
     private let socket: Socket
+    /// Watches the handshake when CURVE is on: a refused key shows only there.
+    private let monitor: SocketMonitor?
     private var nextRequest: UInt64 = 0
 
     /// The most frames a reply may have: a `REPLAY` batch of 10,000 events is three frames each.
     static let maxReplyFrames = 3 * ReplayRequest.maxMaxEvents + 16
 
-    public init(endpoint: String, timeout: Double = 5, context: ZMQContext? = nil) throws(ClientError) {
+    /// `curve`: the CURVE keys (default: `CurveCredentials.processDefault`, from the environment). Not
+    /// applied to `inproc://` endpoints, which have no handshake.
+    public init(
+        endpoint: String, timeout: Double = 5, context: ZMQContext? = nil,
+        curve: CurveCredentials? = CurveCredentials.processDefault
+    ) throws(ClientError) {
         self.endpoint = endpoint
         self.timeout = timeout
         do {
             self.context = try context ?? ZMQContext()
             socket = try self.context.socket(.dealer)
+            if let curve, !endpoint.hasPrefix("inproc://") {
+                try curve.apply(to: socket)
+                monitor = try SocketMonitor(socket, context: self.context)
+            } else {
+                monitor = nil
+            }
             try socket.connect(endpoint)
         } catch let error as ZMQError {
             throw .transport(error)
@@ -101,12 +114,16 @@ public final class ControlClient {
             }
             var poller = Poller()
             poller.add(socket)
+            let monitorIndex = monitor.map { poller.add($0.socket) }
             while true {
                 let remaining = deadline.timeIntervalSinceNow
                 guard remaining > 0 else {
                     throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout)
                 }
                 guard try poller.poll(timeoutMilliseconds: Int((remaining * 1000).rounded(.up))) > 0 else { continue }
+                if let monitor, let monitorIndex, poller.isReadable(monitorIndex), try keyRefused(monitor) {
+                    throw ClientError.keyRefused(endpoint: endpoint)
+                }
                 guard let reply = try socket.receiveMultipart(dontWait: true, maxFrames: Self.maxReplyFrames) else { continue }
                 guard let (_, body) = ControlEnvelope.split([[]] + reply) else { continue }
                 let decoded = try ClientReply.decode(body)
@@ -130,6 +147,15 @@ public final class ControlClient {
         } catch {
             throw .badReply("\(error)")
         }
+    }
+
+    /// Whether the monitor reports that the broker refused the key (it reads what is waiting).
+    private func keyRefused(_ monitor: SocketMonitor) throws(ZMQError) -> Bool {
+        for _ in 0..<64 {
+            guard let event = try monitor.next(timeoutMilliseconds: 0) else { return false }
+            if event.event == SocketMonitor.Event.handshakeFailedAuth { return true }
+        }
+        return false
     }
 
     /// Sends a command without waiting for the answer. The socket lingers up to `timeout` so that the

@@ -12,12 +12,16 @@ public final class EventPublisher {
     /// Sent as the `source` header.
     public let source: String?
 
-    public init(endpoint: String, source: String? = nil, context: ZMQContext? = nil) throws {
+    /// `curve`: the CURVE keys (default: `CurveCredentials.processDefault`, from the environment).
+    public init(
+        endpoint: String, source: String? = nil, context: ZMQContext? = nil,
+        curve: CurveCredentials? = CurveCredentials.processDefault
+    ) throws {
         self.context = try context ?? ZMQContext()
         self.source = source
         self.endpoint = endpoint
         // Not a plain PUB: it would drop silently at its high-water mark (PublisherSocket says why).
-        socket = try PublisherSocket.open(endpoint: endpoint, context: self.context)
+        socket = try PublisherSocket.open(endpoint: endpoint, context: self.context, curve: curve)
     }
 
     /// Publishes an event; the topic is validated first. When the queue towards the broker is full it waits

@@ -13,11 +13,16 @@ public final class EventSubscriber {
     private let context: ZMQContext
     private let socket: Socket
 
-    public init(endpoint: String, patterns: [String], context: ZMQContext? = nil) throws {
+    /// `curve`: the CURVE keys (default: `CurveCredentials.processDefault`, from the environment).
+    public init(
+        endpoint: String, patterns: [String], context: ZMQContext? = nil,
+        curve: CurveCredentials? = CurveCredentials.processDefault
+    ) throws {
         self.patterns = try PatternSet(patterns)
         self.context = try context ?? ZMQContext()
         socket = try self.context.socket(.sub)
         try socket.setReceiveHighWaterMark(100_000)
+        if let curve, !endpoint.hasPrefix("inproc://") { try curve.apply(to: socket) }
         for prefix in self.patterns.zmqPrefixes { try socket.subscribe(prefix) }
         try socket.connect(endpoint)
     }

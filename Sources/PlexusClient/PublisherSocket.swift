@@ -15,8 +15,12 @@ public enum PublisherSocket {
     public static let sendTimeoutMilliseconds: Int32 = 5_000
 
     /// A connected publisher socket.
-    public static func open(endpoint: String, context: ZMQContext) throws(ZMQError) -> Socket {
+    /// `curve`: the CURVE keys (default: `CurveCredentials.processDefault`, from the environment).
+    public static func open(
+        endpoint: String, context: ZMQContext, curve: CurveCredentials? = CurveCredentials.processDefault
+    ) throws(ZMQError) -> Socket {
         let socket = try context.socket(.xpub)
+        if let curve, !endpoint.hasPrefix("inproc://") { try curve.apply(to: socket) }
         try socket.setSendHighWaterMark(highWaterMark)
         try socket.setXPubNoDrop(true)
         try socket.setSendTimeout(milliseconds: sendTimeoutMilliseconds)

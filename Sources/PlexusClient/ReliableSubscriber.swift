@@ -59,7 +59,7 @@ public final class ReliableSubscriber {
     public init(
         control: ControlClient, eventsOut: String, patterns: [String], start: ReplayStart? = nil,
         id: String = "plexus-subscribe-\(getpid())", heartbeatWait: Double = 5, receiveHighWaterMark: Int32 = 1_000_000,
-        context: ZMQContext? = nil
+        context: ZMQContext? = nil, curve: CurveCredentials? = CurveCredentials.processDefault
     ) throws {
         self.patterns = try PatternSet(patterns)
         self.control = control
@@ -72,6 +72,7 @@ public final class ReliableSubscriber {
         // A repair takes a moment while the live events go on arriving: let them wait here, not be
         // dropped by the broker's queue for us.
         try socket.setReceiveHighWaterMark(receiveHighWaterMark)
+        if let curve, !eventsOut.hasPrefix("inproc://") { try curve.apply(to: socket) }
         for prefix in self.patterns.zmqPrefixes { try socket.subscribe(prefix) }
         if !self.patterns.matches(EventHeartbeat.topic) { try socket.subscribe(EventHeartbeat.topic) }
         try socket.connect(eventsOut)

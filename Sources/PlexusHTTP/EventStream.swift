@@ -80,7 +80,7 @@ final class EventStream: Sendable {
         do {
             subscriber = try ReliableSubscriber(
                 control: try broker.client(timeout: controlTimeout), eventsOut: eventsOut, patterns: patterns, start: start,
-                id: id, context: context)
+                id: id, context: context, curve: broker.localCurveCredentials)
         } catch {
             continuation.yield(.failed("cannot subscribe: \(error)"))
             return

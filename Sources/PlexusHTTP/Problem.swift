@@ -96,7 +96,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
                 detail: "the broker did not answer \(command) within \(seconds) s")
         case .backpressure:
             Problem(status: 503, error: "unavailable", detail: error.description)
-        case .transport, .badReply:
+        case .transport, .badReply, .keyRefused, .badKey:
             Problem(status: 502, error: "bad_gateway", detail: error.description)
         }
     }

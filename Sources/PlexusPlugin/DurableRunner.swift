@@ -105,6 +105,7 @@ final class DurableRunner: Sendable {
     private static func doorbell(client: ControlClient, pattern: String, zmq: ZMQContext) throws -> Socket {
         let endpoints = try client.discover()
         let socket = try zmq.socket(.sub)
+        if let curve = CurveCredentials.processDefault { try curve.apply(to: socket) }
         for prefix in try PatternSet([pattern]).zmqPrefixes { try socket.subscribe(prefix) }
         try socket.subscribe(EventHeartbeat.topic)
         try socket.connect(endpoints.eventsOut)

@@ -173,6 +173,13 @@ public struct PluginRuntime<P: Plugin>: Sendable {
                 exitCode = 1
                 stopReason = "registration refused: \(error.message)"
                 break reports
+            case .keyRefused:
+                // A distinct exit status, so that the supervisor reports `denied` instead of restarting.
+                logger.error("\(CurveEnvironment.deniedMessage)", metadata: ["endpoint": "\(options.controlEndpoint)"])
+                FileHandle.standardError.write(Data("plexus: \(CurveEnvironment.deniedMessage)\n".utf8))
+                exitCode = CurveEnvironment.deniedExitCode
+                stopReason = CurveEnvironment.deniedMessage
+                break reports
             }
         }
         healthChecks?.cancel()

@@ -21,6 +21,8 @@ final class SessionLoop: @unchecked Sendable {
         case stopRequested(reason: String)
         /// The broker refused the registration; retrying cannot help.
         case rejected(ProtocolError)
+        /// The broker refused this plugin's CURVE key (the DEALER's monitor saw the handshake fail).
+        case keyRefused
         /// The broker sent a new config block (`RELOAD`).
         case reload(JSONValue)
         /// Every enabled plugin of the mesh is running (`plexus.mesh.ready`).
@@ -58,6 +60,10 @@ final class SessionLoop: @unchecked Sendable {
     /// The session's state and rules; the loop carries out its actions.
     private var session: PluginSession
     private var dealer: Socket?
+    /// The DEALER's handshake monitor when CURVE is on: a refused key shows only there.
+    private var dealerMonitor: SocketMonitor?
+    /// The CURVE keys of every socket towards the broker (from the environment), nil when off.
+    private let curve = CurveCredentials.processDefault
     private var subscriber: Socket?
     private var eventsOut: String?
     /// Gap repair of the events the plugin receives (section 10): every event once and in order per topic.
@@ -100,6 +106,7 @@ final class SessionLoop: @unchecked Sendable {
             let wakeIndex = poller.add(waker.receiver)
             let dealerIndex = dealer.map { poller.add($0) }
             let subscriberIndex = subscriber.map { poller.add($0) }
+            let monitorIndex = dealerMonitor.map { poller.add($0.socket) }
             var timeout = session.timeUntilNextDuty(now: now())
             if let delayedReplay { timeout = max(0, min(timeout, delayedReplay.due - now())) }
             do {
@@ -112,6 +119,10 @@ final class SessionLoop: @unchecked Sendable {
                 waker.drain()
                 runCommands()
             }
+            if let monitorIndex, poller.isReadable(monitorIndex), keyRefused() {
+                continuation.yield(.keyRefused)
+                break
+            }
             if let dealerIndex, poller.isReadable(dealerIndex) { readSession() }
             if let subscriberIndex, poller.isReadable(subscriberIndex) { readEvents() }
             if let delayed = delayedReplay, delayed.due <= now() {
@@ -121,6 +132,7 @@ final class SessionLoop: @unchecked Sendable {
             reportSubscriberIfDue()
             perform(session.duties(now: now()))
         }
+        dealerMonitor?.close()
         dealer?.close()
         subscriber?.close()
         control = nil
@@ -163,17 +175,33 @@ final class SessionLoop: @unchecked Sendable {
 
     /// A fresh DEALER and a REGISTER: after a broker loss, old queued messages must not be replayed.
     private func openSession() {
+        dealerMonitor?.close()
+        dealerMonitor = nil
         dealer?.close()
         dealer = nil
         do {
             let socket = try zmq.socket(.dealer)
             try socket.setSendHighWaterMark(1_000)
+            if let curve, !options.controlEndpoint.hasPrefix("inproc://") {
+                try curve.apply(to: socket)
+                dealerMonitor = try SocketMonitor(socket, context: zmq)
+            }
             try socket.connect(options.controlEndpoint)
             dealer = socket
             sendSession(.register(registration))
         } catch {
             logger.error("cannot open a session", metadata: ["endpoint": "\(options.controlEndpoint)", "error": "\(error)"])
         }
+    }
+
+    /// Whether the DEALER's monitor reports that the broker refused the key (reads what is waiting).
+    private func keyRefused() -> Bool {
+        guard let dealerMonitor else { return false }
+        for _ in 0..<64 {
+            guard let event = try? dealerMonitor.next(timeoutMilliseconds: 0) else { return false }
+            if event.event == SocketMonitor.Event.handshakeFailedAuth { return true }
+        }
+        return false
     }
 
     private func sendSession(_ message: PluginMessage) {
@@ -231,6 +259,7 @@ final class SessionLoop: @unchecked Sendable {
         subscriber = nil
         let socket = try zmq.socket(.sub)
         try socket.setReceiveHighWaterMark(100_000)
+        if let curve, !endpoint.hasPrefix("inproc://") { try curve.apply(to: socket) }
         for prefix in session.patterns.zmqPrefixes { try socket.subscribe(prefix) }
         // The SDK's own subscriptions: the mesh-ready hook, then (last) the probe.
         try socket.subscribe(PluginSession.meshReadyTopic)

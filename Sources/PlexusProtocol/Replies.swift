@@ -44,11 +44,14 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
     public var maxMessageBytes: Int?
     /// The largest event the broker takes, topic, payload and headers together (bytes).
     public var maxEventBytes: Int?
+    /// The broker's CURVE public key (Z85) when `security.curve` is on: what clients set as the server key.
+    public var curvePublicKey: String?
 
     public init(
         broker: String, control: String, eventsIn: String, eventsOut: String, heartbeatMilliseconds: Int,
-        liveness: Int, maxMessageBytes: Int? = nil, maxEventBytes: Int? = nil
+        liveness: Int, maxMessageBytes: Int? = nil, maxEventBytes: Int? = nil, curvePublicKey: String? = nil
     ) {
+        self.curvePublicKey = curvePublicKey
         self.maxMessageBytes = maxMessageBytes
         self.maxEventBytes = maxEventBytes
         self.protocol = PlexusConstants.protocolVersion
@@ -67,6 +70,7 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
         case heartbeatMilliseconds = "heartbeat_ms"
         case maxMessageBytes = "max_message_bytes"
         case maxEventBytes = "max_event_bytes"
+        case curvePublicKey = "curve_public_key"
     }
 }
 

@@ -1,3 +1,4 @@
+import PlexusProtocol
 import PlexusTopology
 
 #if canImport(Glibc)
@@ -78,6 +79,15 @@ extension Supervisor {
             case .stay:
                 break
             }
+        } else if instance.phase.killReason == nil, Self.isDenied(status) {
+            // The SDKs exit so when the broker refused the process's CURVE key: a restart gets the same
+            // answer, so this is a failure to start, not a crash loop.
+            instance.lastExit = "denied"
+            instance.reason = "denied: \(CurveEnvironment.deniedMessage)"
+            instance.phase = .failed
+            instances[id] = instance
+            actions.append(.publish(topic: "plexus.plugin.failed", instance: id))
+            actions.append(.log(.error, "plugin denied: \(CurveEnvironment.deniedMessage)", instance: id))
         } else {
             let killed = instance.phase.killReason
             instance.reason = killed?.description ?? "exited unexpectedly (\(text))"
@@ -176,5 +186,10 @@ extension Supervisor {
             instances[id] = instance
         }
         return actions + evaluate(now: now)
+    }
+
+    /// Whether a `waitpid` status is a normal exit with `CurveEnvironment.deniedExitCode`.
+    static func isDenied(_ status: Int32) -> Bool {
+        status & 0x7f == 0 && (status >> 8) & 0xff == CurveEnvironment.deniedExitCode
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PlexusClient
 import PlexusProtocol
 import ZeroMQ
 
@@ -14,10 +15,12 @@ public final class RawPeer {
     public let context: ZMQContext
     public let socket: Socket
 
-    public init(endpoint: String, context: ZMQContext? = nil) throws {
+    /// `curve`: CURVE keys for a broker with `security.curve` (none by default: a raw peer is raw).
+    public init(endpoint: String, context: ZMQContext? = nil, curve: CurveCredentials? = nil) throws {
         self.context = try context ?? ZMQContext()
         socket = try self.context.socket(.dealer)
         try socket.setLinger(milliseconds: 0)
+        if let curve { try curve.apply(to: socket) }
         try socket.connect(endpoint)
     }
 

@@ -32,6 +32,8 @@ public final class TestBroker: @unchecked Sendable {
     public let directory: URL
     /// The patterns of the helper's own subscription (see `waitForEvent(topic:timeout:where:)`).
     public let watching: [String]
+    /// The CURVE keys of the helper's own clients (a broker with `security.curve` on); nil for none.
+    public let curve: CurveCredentials?
 
     let lock = NSLock()
     /// The helper's own subscription; guarded by `lock`.
@@ -52,11 +54,15 @@ public final class TestBroker: @unchecked Sendable {
     ///   - environment: added to the broker's environment (and so to the plugins it launches).
     ///   - watching: the patterns the helper subscribes to from the start; `[]` for none.
     ///   - readyTimeout: seconds to wait for the ready file and the first delivered event.
+    ///   - curve: the CURVE keys the helper's clients connect with, for a topology with `security.curve`
+    ///     (its `secret_key_file` then goes in `directory`, and the client's key in `security.clients`).
     public init(
         plexus: String = PlexusBinaries.plexus, control: String = "tcp://127.0.0.1:*", topology: String? = nil,
         directory: URL? = nil, arguments: [String] = [], environment: [String: String] = [:],
-        watching: [String] = ["plexus.>"], readyTimeout: Double = 20
+        watching: [String] = ["plexus.>"], readyTimeout: Double = 20,
+        curve: CurveCredentials? = CurveCredentials.processDefault
     ) throws {
+        self.curve = curve
         ownsDirectory = directory == nil
         self.directory = try directory ?? TestDirectory.make()
         self.watching = watching
@@ -94,7 +100,8 @@ public final class TestBroker: @unchecked Sendable {
                 watching.isEmpty
                 ? nil
                 : try TestSubscription(
-                    eventsOut: ready.eventsOut, control: ready.control, patterns: watching, timeout: readyTimeout)
+                    eventsOut: ready.eventsOut, control: ready.control, patterns: watching, timeout: readyTimeout,
+                    curve: curve)
         } catch {
             process.stop()
             throw PlexusTestingError(.notReady, "the broker does not deliver events: \(error); \(process.stderr)")
@@ -115,19 +122,19 @@ public final class TestBroker: @unchecked Sendable {
 
     /// A new client of the control endpoint (one per thread: clients are not thread-safe).
     public func client(timeout: Double = 5) throws -> ControlClient {
-        try ControlClient(endpoint: control, timeout: timeout)
+        try ControlClient(endpoint: control, timeout: timeout, curve: curve)
     }
 
     /// A raw subscriber to the events the broker sends out, not confirmed: events published before its
     /// subscription reaches the broker are lost. Prefer `subscribe(_:)`, or wait with
     /// `waitForSubscriptions(_:timeout:)`.
     public func subscriber(_ patterns: [String]) throws -> EventSubscriber {
-        try EventSubscriber(endpoint: endpoints.eventsOut, patterns: patterns)
+        try EventSubscriber(endpoint: endpoints.eventsOut, patterns: patterns, curve: curve)
     }
 
     /// A confirmed subscription: every event published after it returns reaches it.
     public func subscribe(_ patterns: String..., timeout: Double = 10) throws -> TestSubscription {
-        try TestSubscription(eventsOut: endpoints.eventsOut, control: control, patterns: patterns, timeout: timeout)
+        try TestSubscription(eventsOut: endpoints.eventsOut, control: control, patterns: patterns, timeout: timeout, curve: curve)
     }
 
     /// Acknowledged publish through the control endpoint: returns once the broker took the event, with

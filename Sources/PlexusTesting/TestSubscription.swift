@@ -32,12 +32,16 @@ public final class TestSubscription {
 
     /// Subscribes to `patterns` on `eventsOut` and confirms the subscription with probes published
     /// through the control endpoint `control`, within `timeout` seconds.
-    public init(eventsOut: String, control: String, patterns: [String], timeout: Double = 10) throws {
+    /// `curve`: the CURVE keys of its sockets (a broker with `security.curve`).
+    public init(
+        eventsOut: String, control: String, patterns: [String], timeout: Double = 10,
+        curve: CurveCredentials? = CurveCredentials.processDefault
+    ) throws {
         self.patterns = patterns
         probeTopic = "plexus.sync.test-\(UUID().uuidString.prefix(12).lowercased())"
         // The probe goes last; on a fresh connection all prefixes travel in one batch anyway.
-        subscriber = try EventSubscriber(endpoint: eventsOut, patterns: patterns + [probeTopic])
-        let client = try ControlClient(endpoint: control, timeout: min(5, max(timeout, 0.5)))
+        subscriber = try EventSubscriber(endpoint: eventsOut, patterns: patterns + [probeTopic], curve: curve)
+        let client = try ControlClient(endpoint: control, timeout: min(5, max(timeout, 0.5)), curve: curve)
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             _ = try client.publish(PublishRequest(topic: probeTopic, payload: []))

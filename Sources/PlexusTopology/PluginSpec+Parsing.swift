@@ -97,6 +97,7 @@ extension PluginSpec {
             spec.health = try Self.health(value, fail: fail)
         }
         spec.integrity = try IntegrityPin.parse(entry, fail: fail)
+        spec.publicKey = try CurveKeyText.parsePublicKey(entry, path: "", baseDirectory: baseDirectory, fail: fail)
         if let value = entry["limits"] { spec.limits = try ResourceLimits.parse(value, fail: fail) }
         return spec
     }

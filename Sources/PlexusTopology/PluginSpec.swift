@@ -27,6 +27,9 @@ public struct PluginSpec: Sendable, Equatable {
     public var startSecondsMilliseconds: Int64 = 1_000
     /// The `health:` block: a probe and what a critical health does.
     public var health = HealthSpec()
+    /// `public_key:` / `public_key_file:`: the CURVE key of a plugin started elsewhere (attached), which
+    /// may then connect under this name when `security.curve` is on. Supervised instances need none.
+    public var publicKey: String?
     /// `sha256:` and `signature:`: the executable (or script) that may run (docs/SECURITY.md).
     public var integrity: IntegrityPin?
     /// The `limits:` block.

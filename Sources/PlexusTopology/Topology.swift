@@ -87,7 +87,7 @@ public struct Topology: Sendable, Equatable {
     static let pluginKeys: Set<String> = [
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
         "restart", "start_timeout", "stop_timeout", "protocol", "start_seconds", "health", "sha256", "signature",
-        "limits",
+        "limits", "public_key", "public_key_file",
     ]
 
     /// Reads and validates a topology file; relative paths in it resolve against its directory.
@@ -144,7 +144,9 @@ public struct Topology: Sendable, Equatable {
         for key in root.keys where !["broker", "events", "plugins", "services", "tasks", "security"].contains(key) {
             throw fail(key, "unknown key (expected broker, events, plugins, security, services or tasks)")
         }
-        let security = try root["security"].map { value throws(TopologyError) in try SecuritySection.parse(value, fail: fail) }
+        let security = try root["security"].map { value throws(TopologyError) in
+            try SecuritySection.parse(value, baseDirectory: baseDirectory, fail: fail)
+        }
         let events = try root["events"].map { value throws(TopologyError) in try EventsSection.parse(value, fail) }
         var services: [String: ServiceSection] = [:]
         if let section = root["services"] {

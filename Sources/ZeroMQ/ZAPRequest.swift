@@ -33,8 +33,21 @@ public struct ZAPRequest: Sendable, Equatable {
 
     /// The reply frames: `200` admits the peer as `userID` (what `Message.property("User-Id")` then
     /// gives for its messages), `400` refuses it with `statusText`.
-    public func reply(status: Int, statusText: String, userID: String = "") -> [[UInt8]] {
-        [Array("1.0".utf8), requestID, Array(String(status).utf8), Array(statusText.utf8), Array(userID.utf8), []]
+    ///
+    /// `metadata` becomes properties of the peer's messages too (`Message.property(name)`), encoded as
+    /// ZMTP properties: a 1-byte name length, the name, a 4-byte big-endian value length, the value.
+    public func reply(status: Int, statusText: String, userID: String = "", metadata: [(String, String)] = []) -> [[UInt8]] {
+        var encoded: [UInt8] = []
+        for (name, value) in metadata where name.utf8.count <= 255 {
+            encoded.append(UInt8(name.utf8.count))
+            encoded.append(contentsOf: name.utf8)
+            let length = UInt32(value.utf8.count)
+            encoded.append(contentsOf: [
+                UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff),
+            ])
+            encoded.append(contentsOf: value.utf8)
+        }
+        return [Array("1.0".utf8), requestID, Array(String(status).utf8), Array(statusText.utf8), Array(userID.utf8), encoded]
     }
 }
 

@@ -49,6 +49,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-stream-queue"), help: .hidden)
     var httpStreamQueue: Int?
 
+    @Flag(help: "Allow binding a non-loopback address without security.curve (anyone who reaches it controls the mesh).")
+    var insecure = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -89,6 +92,7 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.eventsInEndpoint = eventsIn ?? configuration.eventsInEndpoint
         configuration.eventsOutEndpoint = eventsOut ?? configuration.eventsOutEndpoint
         configuration.dataDirectory = data ?? configuration.dataDirectory
+        configuration.allowInsecure = insecure
         let httpConfiguration: HTTPServerConfiguration?
         do {
             httpConfiguration = try BrokerHTTP.configuration(
@@ -106,6 +110,8 @@ struct BrokerCommand: AsyncParsableCommand {
             broker = try Broker(configuration: configuration, logger: logger)
         } catch let error as TaskStoreError {
             throw fail("cannot start the broker: \(error.startupMessage)")
+        } catch let error as BrokerSecurityError {
+            throw fail("cannot start the broker: \(error.description)")
         } catch {
             throw fail("cannot start the broker: \(error)")
         }
@@ -116,12 +122,13 @@ struct BrokerCommand: AsyncParsableCommand {
         if let httpConfiguration {
             // The ready file waits for the HTTP socket, so that whoever reads it can use the API at once.
             let endpoints = broker.endpoints
+            let curveKey = broker.curvePublicKey
             let readyFile = self.readyFile
             let http = try HTTPServer(broker: broker, configuration: httpConfiguration, logger: Logger(label: "plexus.http")) {
                 url in
                 guard let readyFile else { return }
                 do {
-                    try Self.writeReadyFile(endpoints, http: url, to: readyFile)
+                    try Self.writeReadyFile(endpoints, http: url, curveKey: curveKey, to: readyFile)
                 } catch {
                     logger.error("cannot write the ready file", metadata: ["path": "\(readyFile)", "error": "\(error)"])
                     broker.requestStop()
@@ -129,7 +136,7 @@ struct BrokerCommand: AsyncParsableCommand {
             }
             services.append(.init(service: http))
         } else if let readyFile {
-            try Self.writeReadyFile(broker.endpoints, http: nil, to: readyFile)
+            try Self.writeReadyFile(broker.endpoints, http: nil, curveKey: broker.curvePublicKey, to: readyFile)
         }
 
         // SIGHUP re-reads the topology file and applies it, as daemons do.
@@ -154,20 +161,26 @@ struct BrokerCommand: AsyncParsableCommand {
         var pid: Int32
         /// The HTTP API's base URL, when it is on.
         var http: String?
+        /// The broker's CURVE public key, when `security.curve` is on.
+        var curvePublicKey: String?
 
         func encode(to encoder: any Encoder) throws {
             try endpoints.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(pid, forKey: .pid)
             try container.encodeIfPresent(http, forKey: .http)
+            try container.encodeIfPresent(curvePublicKey, forKey: .curvePublicKey)
         }
 
-        enum CodingKeys: String, CodingKey { case pid, http }
+        enum CodingKeys: String, CodingKey {
+            case pid, http
+            case curvePublicKey = "curve_public_key"
+        }
     }
 
     /// Writes atomically (temporary file, then rename) so that a watcher never reads half a file.
-    private static func writeReadyFile(_ endpoints: BoundEndpoints, http: String?, to path: String) throws {
-        let data = JSONCoding.encode(ReadyFile(endpoints: endpoints, pid: getpid(), http: http))
+    private static func writeReadyFile(_ endpoints: BoundEndpoints, http: String?, curveKey: String?, to path: String) throws {
+        let data = JSONCoding.encode(ReadyFile(endpoints: endpoints, pid: getpid(), http: http, curvePublicKey: curveKey))
         do {
             try Data(data).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlexusClient
+import PlexusProtocol
 
 /// Options every client command shares.
 struct ClientOptions: ParsableArguments {
@@ -9,6 +10,17 @@ struct ClientOptions: ParsableArguments {
 
     @Option(help: "Give up after this many seconds (default 5; 30 for start, stop, restart, upgrade and apply).")
     var timeout: Double?
+
+    @Option(
+        name: .customLong("key-file"),
+        help:
+            "This client's CURVE secret key file (plexus keygen NAME writes NAME.key); default: $PLEXUS_CURVE_SECRET_KEY[_FILE].")
+    var keyFile: String?
+
+    @Option(
+        name: .customLong("server-key"),
+        help: "The broker's CURVE public key (Z85) or a file holding it; default: $PLEXUS_CURVE_SERVER_KEY.")
+    var serverKey: String?
 
     /// The control endpoint in ZeroMQ's form (`HOST:PORT` becomes `tcp://HOST:PORT`).
     var endpoint: String {
@@ -41,7 +53,33 @@ struct ClientOptions: ParsableArguments {
                 "cannot reach the broker at \(endpoint) (\(problem)) — is it running? "
                     + "start it with `make run` or `plexus broker`")
         }
+        // Every socket the command opens from here on (control, subscriber, publisher) uses these keys.
+        CurveCredentials.useByDefault(try curveCredentials())
         return try ControlClient(endpoint: endpoint, timeout: seconds(default: defaultTimeout))
+    }
+
+    /// The CURVE keys from `--key-file`/`--server-key`, each falling back to the environment; nil when
+    /// neither flags nor environment give any (CURVE off).
+    func curveCredentials() throws -> CurveCredentials? {
+        var environment = ProcessInfo.processInfo.environment
+        if let keyFile {
+            environment[CurveEnvironment.secretKey] = nil
+            environment[CurveEnvironment.secretKeyFile] = keyFile
+        }
+        if let serverKey {
+            // A key, or a file with one (the broker's .pub).
+            let key =
+                serverKey.utf8.count == 40
+                ? serverKey
+                : (try? String(contentsOfFile: serverKey, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                    ?? serverKey
+            environment[CurveEnvironment.serverKey] = key
+        }
+        do {
+            return try CurveCredentials.fromEnvironment(environment)
+        } catch {
+            throw fail("\(error)")
+        }
     }
 }
 
