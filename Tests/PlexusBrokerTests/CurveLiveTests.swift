@@ -17,7 +17,7 @@ struct CurveLiveTests {
         let tester: CurveCredentials
         let serverKey: String
 
-        init(extraPlugins: String = "") throws {
+        init() throws {
             directory = try TestDirectory.make()
             let server = try CurveKeyPair.generate()
             try (server.secretKey + "\n").write(
@@ -36,7 +36,10 @@ struct CurveLiveTests {
                     command: [\(yamlQuoted(Paths.greeter))]
                   testplugin:
                     command: [\(yamlQuoted(Paths.testPlugin))]
-                \(extraPlugins)
+                  audit:
+                    command: [\(yamlQuoted(Paths.pythonCommand)), \(yamlQuoted(Paths.auditPlugin))]
+                    config: {path: audit-events.jsonl}
+                    cwd: \(yamlQuoted(directory.path))
                 """
             broker = try TestBroker(topology: topology, directory: directory, curve: tester)
         }
@@ -72,6 +75,16 @@ struct CurveLiveTests {
         try mesh.broker.publish("user.created", text: #"{"name": "ada"}"#)
         let welcome = try welcomes.waitForEvent(topic: "user.welcome", timeout: 10)
         #expect(welcome.meta.source == greeter.instance)
+
+        // The supervised Python plugin got its keys too: it registered and receives every event.
+        _ = try mesh.broker.waitForRunning("audit")
+        let auditFile = mesh.directory.appendingPathComponent("audit-events.jsonl")
+        let seen = waitFor(timeout: 10) { () -> String? in
+            _ = try? mesh.broker.publish("curve.python", text: "{}")
+            let text = (try? String(contentsOf: auditFile, encoding: .utf8)) ?? ""
+            return text.contains("\"curve.python\"") ? text : nil
+        }
+        #expect(seen != nil, "the Python plugin wrote no curve.python event: \(mesh.broker.log.suffix(2_000))")
 
         // The secret the broker gave the process is in its environment only, never in the log.
         #expect(!mesh.broker.log.contains("PLEXUS_CURVE_SECRET_KEY="))

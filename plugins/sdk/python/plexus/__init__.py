@@ -24,6 +24,8 @@ Needs only pyzmq. The main types:
   retries, dead letters; in plugins :func:`durable` / ``Plugin.durable``), and the codec types of
   :mod:`plexus.events_codec` (:class:`ReplayBatch`, :class:`Heartbeat`, ...); ``Client.replay``,
   ``replay_all``, ``events_state``, ``last_event``, ``durable_*``, ``report_subscriber``.
+- CurveZMQ (``security.curve``): :class:`CurveKeys`, read from the environment by every socket
+  (:mod:`plexus.curve`); a refused key raises :class:`KeyRefused` (a plugin exits 77).
 - :class:`PlexusError` (``code``, ``error``, ``message``, ``details``), :class:`PlexusTimeout`,
   :class:`ProtocolError`.
 - :class:`Pattern` / :func:`compile_pattern`: subscription patterns; :func:`validate_topic`.
@@ -34,6 +36,7 @@ from .durable import DurableConsumer
 from .events_codec import (DurableCursor, DurableInfo, EventsState, Heartbeat, LogGap, ReplayBatch, ReplayRequest,
                            SubscriberCounts)
 from .context import PluginContext
+from .curve import CurveKeys, KeyRefused
 from .errors import PlexusError, PlexusTimeout, ProtocolError
 from .health import HealthCheck, HealthReport, HealthStatus, InstanceHealth, instance_health
 from .event import Event
@@ -57,5 +60,6 @@ __all__ = [
     "ReliableSubscriber", "ReplayBatch", "ReplayRequest", "SubscriberCounts", "durable",
     "DEADLETTER_PREFIX", "DEFAULT_CONTROL", "ENV_BROKER", "ENV_INSTANCE", "ENV_PLUGIN", "ENV_TOKEN",
     "EVENTS_HEARTBEAT", "MESH_READY", "PROTOCOL_VERSION", "SYNC_PREFIX",
+    "CurveKeys", "KeyRefused",
     "HealthCheck", "HealthReport", "HealthStatus", "InstanceHealth", "instance_health",
 ]

@@ -11,6 +11,7 @@ import zmq
 from . import protocol as P
 from . import events_codec as E
 from . import service_codec as S
+from . import curve as C
 from .errors import PlexusError, PlexusTimeout, ProtocolError
 from .event import Event
 
@@ -37,13 +38,16 @@ class Client:
 
     def __init__(self, endpoint: Optional[str] = None, timeout: float = 5.0,
                  context: Optional["zmq.Context[Any]"] = None,
-                 on_wait: Optional[Callable[[], None]] = None) -> None:
+                 on_wait: Optional[Callable[[], None]] = None, curve: Optional[C.CurveKeys] = None) -> None:
         self.endpoint = endpoint or os.environ.get(P.ENV_BROKER) or P.DEFAULT_CONTROL
         self.timeout = timeout
         self.on_wait = on_wait
         self._ctx = context or zmq.Context.instance()
         self._socket: Optional["zmq.Socket[bytes]"] = None
+        self._monitor: Optional["zmq.Socket[bytes]"] = None
         self._next_id = 0
+        #: CURVE keys (``security.curve``): from ``curve`` or the environment (:mod:`plexus.curve`).
+        self.curve = curve if curve is not None else C.from_environment()
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -357,6 +361,9 @@ class Client:
     def close(self) -> None:
         """Closes the socket (LINGER 0: unanswered requests are dropped). The Client stays usable;
         the next request opens a new socket."""
+        if self._monitor is not None:
+            self._monitor.close(linger=0)
+            self._monitor = None
         if self._socket is not None:
             self._socket.close(linger=0)
             self._socket = None
@@ -375,6 +382,9 @@ class Client:
         if self._socket is None:
             sock = self._ctx.socket(zmq.DEALER)
             sock.setsockopt(zmq.LINGER, 0)
+            C.apply(sock, self.curve)
+            if self.curve is not None:
+                self._monitor = C.monitor(sock)
             sock.connect(self.endpoint)
             self._socket = sock
         return self._socket
@@ -395,7 +405,7 @@ class Client:
                 raise PlexusTimeout(f"no reply to {frames[2].decode()} from {self.endpoint} "
                                     f"within {self.timeout if timeout is None else timeout:g} s")
             slice_s = min(remaining, WAIT_SLICE) if self.on_wait else remaining
-            if not sock.poll(int(slice_s * 1000) + 1, zmq.POLLIN):
+            if not self._wait(sock, int(slice_s * 1000) + 1):
                 if self.on_wait:
                     self.on_wait()
                 continue
@@ -418,6 +428,20 @@ class Client:
             if reply.status == P.ERR:
                 raise PlexusError.from_body(reply.body[0] if reply.body else None)
             return reply.body
+
+    def _wait(self, sock: "zmq.Socket[bytes]", milliseconds: int) -> bool:
+        """Whether a reply is waiting within ``milliseconds``; raises :class:`KeyRefused` when the monitor
+        says the broker refused the key (it would never answer)."""
+        if self._monitor is None:
+            return bool(sock.poll(milliseconds, zmq.POLLIN))
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        poller.register(self._monitor, zmq.POLLIN)
+        ready = dict(poller.poll(milliseconds))
+        if self._monitor in ready and C.refused(self._monitor):
+            self.close()
+            raise C.KeyRefused(self.endpoint)
+        return sock in ready
 
     def _tasks(self, verb: bytes, argument: Optional[str], timeout: Optional[float]) -> List[bytes]:
         args = [verb] if argument is None else [verb, argument.encode("utf-8")]

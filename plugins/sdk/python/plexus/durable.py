@@ -24,6 +24,7 @@ from typing import Any, Callable, Optional, Tuple
 
 import zmq
 
+from . import curve as C
 from . import protocol as P
 from .client import Client
 from .errors import PlexusError
@@ -141,6 +142,7 @@ class DurableConsumer:
             sub.setsockopt(zmq.LINGER, 0)
             sub.setsockopt(zmq.SUBSCRIBE, self.pattern.prefix)
             sub.setsockopt(zmq.SUBSCRIBE, P.EVENTS_HEARTBEAT.encode("utf-8"))
+            C.apply(sub, self.client.curve)
             sub.connect(info["events_out"])
             self._sub = sub
         return self.cursor

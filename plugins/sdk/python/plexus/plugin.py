@@ -37,12 +37,14 @@ import functools
 import logging
 import os
 import signal
+import sys
 import socket
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 import zmq
 
+from . import curve as C
 from . import protocol as P
 from .context import PluginContext
 from .errors import PlexusError, ProtocolError
@@ -327,6 +329,12 @@ class Plugin(ServiceSupport, DurableSupport, HealthSupport, SessionProtocol):
             if self._io_error is not None:
                 raise self._io_error
             reason = self._stop_reason or reason
+        except C.KeyRefused as exc:
+            # A distinct exit status: the supervisor reports it as `denied`, not as a crash to restart.
+            reason = C.DENIED_MESSAGE
+            log.error("%s", exc.message)
+            sys.stderr.write(f"plexus: {C.DENIED_MESSAGE}\n")
+            raise SystemExit(C.DENIED_EXIT) from exc
         except BaseException as exc:
             reason = self._stop_reason or f"error: {exc!r}"
             raise

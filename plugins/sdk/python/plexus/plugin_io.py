@@ -32,6 +32,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 import zmq
 
+from . import curve as C
 from . import protocol as P
 from .client import Client
 from .dispatch import ServiceDispatcher
@@ -88,6 +89,8 @@ class SessionIO:
         said otherwise."""
         self._ctx: Optional["zmq.Context[zmq.Socket[bytes]]"] = None
         self._dealer: Optional["zmq.Socket[bytes]"] = None
+        self._dealer_monitor: Optional["zmq.Socket[bytes]"] = None  # handshake failures (CURVE on)
+        self._curve: Optional[C.CurveKeys] = None  # read from the environment by _open_session
         self._pub: Optional["zmq.Socket[bytes]"] = None
         self._sub: Optional["zmq.Socket[bytes]"] = None
         self._sub_polled = False   # the SUB socket is in the poller (not while reading pauses)
@@ -298,6 +301,10 @@ class SessionIO:
                 self._drain_wake()
             if self._pub_outbox and self._pub is not None and self._pub in ready:
                 self._flush_pub()
+            if self._dealer_monitor is not None and self._dealer_monitor in ready \
+                    and C.refused(self._dealer_monitor):
+                # Retrying cannot help: the same key gets the same answer. run() exits with DENIED_EXIT.
+                raise C.KeyRefused(self._control())
             if self._dealer is not None and self._dealer in ready:
                 self._read_control()
             self._run_posted()
@@ -484,6 +491,12 @@ class SessionIO:
         self._close_dealer()
         sock = self._ctx.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, LINGER_MS)
+        if self._curve is None:
+            self._curve = C.from_environment()
+        C.apply(sock, self._curve)
+        if self._curve is not None:
+            self._dealer_monitor = C.monitor(sock)
+            self._poller.register(self._dealer_monitor, zmq.POLLIN)
         sock.connect(self._control())
         self._dealer = sock
         self._poller.register(sock, zmq.POLLIN)
@@ -507,6 +520,10 @@ class SessionIO:
     def _close_dealer(self) -> None:
         self._services.reset("connection to the broker closed")
         self._health_session_lost()
+        if self._dealer_monitor is not None:
+            self._poller.unregister(self._dealer_monitor)
+            self._dealer_monitor.close(linger=0)
+            self._dealer_monitor = None
         if self._dealer is not None:
             self._poller.unregister(self._dealer)
             # LINGER 0: a REGISTER queued for a dead broker must not reach a later one.
@@ -531,11 +548,13 @@ class SessionIO:
             self._pub.setsockopt(zmq.SNDHWM, PUB_SNDHWM)
             self._pub.setsockopt(zmq.XPUB_NODROP, 1)
             self._pub.setsockopt(zmq.SNDTIMEO, PUB_SNDTIMEO_MS)
+            C.apply(self._pub, self._curve)
         if self._sub is None:
             self._sub = self._ctx.socket(zmq.SUB)
             self._sub.setsockopt(zmq.LINGER, 0)
             # Room for bursts while reading pauses (same as the Swift SDK); the default 1000 drops early.
             self._sub.setsockopt(zmq.RCVHWM, SUB_RCVHWM)
+            C.apply(self._sub, self._curve)
             for pattern, _ in list(self._subs):
                 self._sub.setsockopt(zmq.SUBSCRIBE, pattern.prefix)
             # For on_mesh_ready; route() keeps these events from handlers no user pattern matches.
@@ -611,6 +630,10 @@ class SessionIO:
                 self._send_frames(P.encode_goodbye(reason))
                 log.info("said goodbye (%s)", reason)
         finally:
+            if self._dealer_monitor is not None:
+                # An open monitor socket would keep ctx.term() waiting for ever.
+                self._dealer_monitor.close(linger=0)
+                self._dealer_monitor = None
             if self._dealer is not None:
                 # Let GOODBYE out, but not forever; a REGISTER nobody took is just dropped.
                 self._dealer.close(linger=LINGER_MS if said_goodbye else 0)

@@ -21,6 +21,7 @@ from typing import Any, Callable, List, Optional, Sequence, Union
 
 import zmq
 
+from . import curve as C
 from . import protocol as P
 from .client import Client
 from .errors import PlexusError, ProtocolError
@@ -100,6 +101,7 @@ class ReliableSubscriber:
         for prefix in sorted({p.prefix for p in self.core.patterns}):
             sub.setsockopt(zmq.SUBSCRIBE, prefix)
         sub.setsockopt(zmq.SUBSCRIBE, P.EVENTS_HEARTBEAT.encode("utf-8"))
+        C.apply(sub, self.client.curve)
         sub.connect(info["events_out"])
         self._sub = sub
         self._started = True
