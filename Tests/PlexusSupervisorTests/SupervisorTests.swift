@@ -136,6 +136,25 @@ struct SupervisorTests {
         #expect(h.supervisor.instances["x-1"]?.lastExit == "exit 1")
     }
 
+    @Test("exit 77 (the broker refused the key) is denied: failed at once, no restart, whatever the policy")
+    func deniedKey() throws {
+        var h = try Harness(
+            """
+            plugins:
+              x:
+                command: [x]
+                restart: { policy: always }
+            """)
+        h.start()
+        let actions = h.exit("x-1", status: CurveEnvironment.deniedExitCode << 8)
+        #expect(h.state("x-1") == .failed)
+        #expect(h.published("plexus.plugin.failed", in: actions) == ["x-1"])
+        #expect(h.supervisor.instances["x-1"]?.lastExit == "denied")
+        #expect(h.supervisor.instances["x-1"]?.reason?.hasPrefix("denied:") == true)
+        #expect(h.spawned(in: h.advance(60_000)).isEmpty)
+        #expect(h.supervisor.instances["x-1"]?.restarts == 0)
+    }
+
     @Test("policies: on-failure leaves a clean exit stopped; never fails on a crash; always restarts a clean exit")
     func policies() throws {
         var h = try Harness(
