@@ -12,7 +12,7 @@ VENV_PYTHON := $(VENV)/bin/python
 # runs from it; the Swift live tests launch their Python plugins with $PLEXUS_PYTHON.
 WITH_VENV := PATH="$(VENV)/bin:$$PATH" PLEXUS_PYTHON="$(VENV_PYTHON)"
 
-.PHONY: run install deps venv build test test-python bench fuzz fuzz-build lint format clean
+.PHONY: run install deps venv build test test-python test-http bench fuzz fuzz-build lint format clean
 
 ## Install libzmq and SQLite's headers when they are missing (Debian; run as root or with sudo), and the venv.
 deps: venv
@@ -31,6 +31,12 @@ $(VENV_PYTHON):
 
 $(VENV)/.test-deps: | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install -q pyzmq "majortomo==0.2.0" six
+	@touch $@
+
+## The HTTP API's live tests: requests, prometheus-client (the /metrics parser), schemathesis (the OpenAPI
+## contract test) and selenium (the console in Debian's headless chromium).
+$(VENV)/.http-test-deps: | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install -q requests prometheus-client schemathesis selenium
 	@touch $@
 
 $(VENV)/.sdk-installed: $(VENV)/.test-deps $(SDK)/pyproject.toml $(SDK)/README.md $(SDK)/plexus/py.typed $(wildcard $(SDK)/plexus/*.py)
@@ -64,12 +70,18 @@ install: build
 test: deps
 	swift build --build-tests
 	$(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-http
 	$(WITH_VENV) swift test --skip-build
 	$(MAKE) --no-print-directory fuzz
 
 ## The Python SDK's tests alone (they start the broker binary that `swift build` made).
 test-python: venv
 	$(WITH_VENV) PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(VENV_PYTHON) $(SDK)/tests/run.py
+
+## The HTTP API's live tests (Tests/HTTPTests): a real broker with --http on ephemeral ports, every route,
+## auth, SSE, and the OpenAPI contract (schemathesis).
+test-http: venv $(VENV)/.http-test-deps
+	$(WITH_VENV) PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(VENV_PYTHON) Tests/HTTPTests/run.py
 
 # libFuzzer over the decoders of untrusted input (docs/FUZZING.md), in its own scratch path.
 FUZZ_SECONDS ?= 30
@@ -112,6 +124,7 @@ lint: venv
 	$(SWIFT_FORMAT) lint --strict --recursive Sources Tests plugins/greeter
 	@$(VENV_PYTHON) -c 'import mypy' 2>/dev/null || $(VENV_PYTHON) -m pip install -q mypy
 	cd $(SDK) && $(VENV_PYTHON) -m mypy --strict plexus ../../audit/audit.py
+	$(VENV_PYTHON) -m mypy --strict Tests/HTTPTests
 
 format:
 	$(SWIFT_FORMAT) format --in-place --recursive Sources Tests plugins/greeter

@@ -16,9 +16,12 @@ import PackageDescription
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
 ///   swift-log, swift-service-lifecycle, swift-metrics and swift-prometheus (its metrics, docs/METRICS.md).
+/// - HTTP: `PlexusProtocol`, `PlexusClient`, `PlexusBroker` (metrics, ready state) ← `PlexusHTTP` (+ Hummingbird 2):
+///   the management API, SSE, health, the console's embedded assets; it talks to the broker only through
+///   the control endpoint.
 /// - Tests: `PlexusClient` ← `PlexusTesting` (live-test helpers for plugin authors; runs the `plexus`
 ///   executable, no test framework).
-/// - Executables on top: `plexus` (the CLI: broker, topology, client), `plexus-bench`, and the plugins
+/// - Executables on top: `plexus` (the CLI: broker, topology, client; + `PlexusHTTP`), `plexus-bench`, and the plugins
 ///   `greeter` and `plexus-test-plugin` (SDK only).
 let package = Package(
     name: "plexus",
@@ -41,6 +44,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The scheduler's state in embedded SQLite (Debian's libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The broker's HTTP management API (PlexusHTTP).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own: PlexusHTTP reads the bound port from NIOCore's Channel and names headers
+        // with HTTPTypes.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Metrics: the swift-metrics API and its Prometheus backend, for `GET /metrics` and `plexus metrics`.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -112,11 +121,25 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The HTTP management API (REST, SSE, health, console) on Hummingbird 2: every handler sends the
+        // CLI's control commands through PlexusClient, so it holds no command logic of its own.
+        .target(
+            name: "PlexusHTTP",
+            dependencies: [
+                "PlexusProtocol", "PlexusClient", "PlexusBroker", "ZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "plexus",
             dependencies: [
                 "PlexusBroker", "PlexusClient", "PlexusProtocol", "PlexusTopology", "ZeroMQ", "PlexusIntegrity",
-                "PlexusProcess",
+                "PlexusProcess", "PlexusHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,6 +176,7 @@ let package = Package(
         .testTarget(name: "PlexusProbesTests", dependencies: ["PlexusProbes", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),
+        .testTarget(name: "PlexusHTTPTests", dependencies: ["PlexusHTTP", "PlexusProtocol"]),
         .testTarget(name: "PlexusClientTests", dependencies: ["PlexusClient", "PlexusProtocol"]),
         .testTarget(name: "PlexusPluginTests", dependencies: ["PlexusPlugin", "PlexusClient", "PlexusProtocol"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import Logging
 import PlexusProcess
 import PlexusTopology
 
@@ -16,5 +17,28 @@ extension BrokerState {
         }
         request.rlimits = ResourceLimitPlan.rlimits(spec.limits)
         return request
+    }
+
+    /// The cgroup for one launch of `instance`, with its memory, CPU and task limits; nil when it has
+    /// none. Limits this host cannot apply are logged (every launch) and the plugin runs without them:
+    /// `plexus check` reports the same ahead of time.
+    mutating func placeInCgroup(_ instance: String, _ spec: PluginSpec) throws(ProcessLauncher.LaunchError)
+        -> CgroupPlacement?
+    {
+        guard spec.limits.needsCgroup else { return nil }
+        let problems = CgroupPlacement.problems(for: spec.limits)
+        guard problems.isEmpty else {
+            for problem in problems {
+                logger.warning(
+                    "limit not applied: \(problem)", metadata: ["plugin": "\(spec.name)", "instance": "\(instance)"])
+            }
+            return nil
+        }
+        launchCount += 1
+        do throws(CgroupError) {
+            return try CgroupPlacement.make(name: "\(instance)-\(launchCount)", limits: spec.limits)
+        } catch {
+            throw ProcessLauncher.LaunchError(description: "limits: \(error.description)")
+        }
     }
 }

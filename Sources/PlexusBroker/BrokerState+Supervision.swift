@@ -61,8 +61,13 @@ extension BrokerState {
         let token = RegistrationToken.generate()
         environment[RegistrationToken.environmentVariable] = token.text
         let now = Clock.monotonicMilliseconds()
+        var cgroup: CgroupPlacement?
         do {
-            let pid = try processControl.launch(launchRequest(spec, environment: environment))
+            var request = launchRequest(spec, environment: environment)
+            cgroup = try placeInCgroup(instance, spec)
+            request.cgroupProcsPaths = cgroup?.procsPaths ?? []
+            let pid = try processControl.launch(request)
+            if let cgroup { cgroups[pid] = cgroup }
             processes[pid] = instance
             registrationTokens[instance] = (pid, token)
             if let probe = spec.health.probe {
@@ -73,6 +78,7 @@ extension BrokerState {
             }
             return supervisor.spawned(instance, pid: pid, now: now)
         } catch {
+            cgroup?.remove()
             return supervisor.spawnFailed(instance, message: error.description, now: now)
         }
     }
@@ -104,7 +110,10 @@ extension BrokerState {
                 servicesLeft(instance)
                 if let session = registry.session(instance: instance) { _ = registry.remove(route: session.routingID) }
             }
-            enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds()))
+            let cgroup = cgroups.removeValue(forKey: pid)
+            let oomKilled = cgroup?.oomKilled() ?? false
+            cgroup?.remove()
+            enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds(), oomKilled: oomKilled))
         case .probe(let instance, let check):
             // A verdict about a process that is gone (or replaced) says nothing about the next one.
             guard supervisor.instances[instance]?.pid != nil else { return }

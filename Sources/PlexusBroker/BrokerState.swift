@@ -60,12 +60,16 @@ struct BrokerState {
     var subscribers = SubscriberReports()
     /// The event log's state as the loop last saw it, for `STATS` (the log itself lives in the loop).
     var eventLogState: EventLogState?
+    /// The cgroup of each supervised process that has limits, by pid (removed at its exit).
+    var cgroups: [Int32: CgroupPlacement] = [:]
+    /// Launches so far: each gets a cgroup of its own, named after its instance and this number.
+    var launchCount = 0
+    /// Set by `SHUTDOWN`: the loop then stops the mesh as it does for SIGTERM.
+    var shutdownRequested = false
     /// Counts kept only for the metrics, and the histograms' observations not yet taken (docs/METRICS.md).
     var counters = BrokerCounters()
     /// The last resource sample of each supervised process, by pid (from the loop's sampler thread).
     var resources: [Int32: ResourceUsage] = [:]
-    /// Set by `SHUTDOWN`: the loop then stops the mesh as it does for SIGTERM.
-    var shutdownRequested = false
 
     /// Effects produced so far by the current input; `takeEffects()` hands them over.
     private var outbox: [BrokerEffect] = []

@@ -18,6 +18,10 @@ public enum ProcessLauncher {
     /// What went wrong starting a process, with the errno text.
     public struct LaunchError: Error, CustomStringConvertible, Sendable {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     public static func launch(command: [String], environment: [String: String], workingDirectory: String?) throws(LaunchError)

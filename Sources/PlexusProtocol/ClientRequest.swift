@@ -197,8 +197,8 @@ public struct ClientRequest: Sendable, Equatable {
         case "STATS": return try noArguments(.stats)
         case "STATUS": return try noArguments(.status)
         case "SERVICES": return try noArguments(.services)
-        case "METRICS": return try noArguments(.metrics)
         case "SHUTDOWN": return try noArguments(.shutdown)
+        case "METRICS": return try noArguments(.metrics)
         case "CALL":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("CALL takes SERVICE, BODY and optional OPTIONS")
@@ -281,7 +281,7 @@ public struct ClientRequest: Sendable, Equatable {
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
                     + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES, TASKS, EVENTS, REPLAY, DURABLE, "
-                    + "SUBSCRIBER, SHUTDOWN or METRICS)")
+                    + "SUBSCRIBER, METRICS or SHUTDOWN)")
         }
     }
 

@@ -47,11 +47,13 @@ extension Supervisor {
         ] + evaluate(now: now)
     }
 
-    /// A process exited with a `waitpid` status.
-    public mutating func exited(pid: Int32, status: Int32, now: Int64) -> [SupervisorAction] {
+    /// A process exited with a `waitpid` status. `oomKilled`: its cgroup says the kernel killed it for
+    /// memory (its `limits.memory_mb`), reported as the exit `oom`; the restart policy applies as to a crash.
+    public mutating func exited(pid: Int32, status: Int32, now: Int64, oomKilled: Bool = false) -> [SupervisorAction] {
         guard var instance = instances.values.first(where: { $0.pid == pid }) else { return [] }
         let id = instance.instanceID
-        let (text, success) = ExitDescription.describe(status)
+        var (text, success) = ExitDescription.describe(status)
+        if oomKilled { (text, success) = ("oom", false) }
         instance.pid = nil
         instance.hasSession = false
         instance.lastExit = text

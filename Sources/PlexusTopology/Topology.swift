@@ -39,6 +39,10 @@ public struct Topology: Sendable, Equatable {
         /// `max_tasks` when the file does not say, and the largest value it may say.
         public static let defaultMaxTasks = 10_000
         public static let maxTasksLimit = 1_000_000
+        /// The HTTP API's address (`127.0.0.1:7703`, port `*`, or `off`); nil when the file does not say.
+        public var http: String?
+        /// The HTTP API's bearer tokens, by file or environment variable (`HTTPTokenSpec`).
+        public var httpTokens: [HTTPTokenSpec] = []
     }
 
     /// Settings of one service (`services:` section): queue bound and circuit breaker.
@@ -71,7 +75,7 @@ public struct Topology: Sendable, Equatable {
 
     static let brokerKeys: Set<String> = [
         "control", "events_in", "events_out", "heartbeat_ms", "liveness", "data", "max_event_bytes",
-        "subscriber_queue_bytes", "max_sessions", "max_tasks",
+        "subscriber_queue_bytes", "max_sessions", "max_tasks", "http", "http_tokens",
     ]
 
     /// The ranges of the broker's limits (docs/LIMITS.md).
@@ -179,6 +183,8 @@ public struct Topology: Sendable, Equatable {
                 case .failure(let problem): throw fail("broker.\(key)", problem.message)
                 }
             }
+            broker.http = try HTTPTokenSpec.parseAddress(section["http"], fail)
+            broker.httpTokens = try HTTPTokenSpec.parseList(section["http_tokens"], baseDirectory: baseDirectory, fail)
             if let data = section["data"] {
                 guard let path = data as? String, !path.isEmpty else {
                     throw fail("broker.data", "must be a directory path")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PlexusBroker
+import PlexusHTTP
 import PlexusProtocol
 import PlexusTopology
 import ServiceLifecycle
@@ -32,6 +33,17 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("ready-file"), help: "When ready, write the bound endpoints here as JSON.")
     var readyFile: String?
+
+    @Option(
+        help: """
+            The HTTP management API's address, HOST:PORT (port '*' for an ephemeral one), or 'off'. Wins over \
+            the topology's broker.http; without either the API is off. Non-loopback needs broker.http_tokens.
+            """)
+    var http: String?
+
+    /// The SSE heartbeat's interval (tests make it short); 15 s by default.
+    @Option(name: .customLong("http-heartbeat-ms"), help: .hidden)
+    var httpHeartbeatMilliseconds: Int?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -73,6 +85,14 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.eventsInEndpoint = eventsIn ?? configuration.eventsInEndpoint
         configuration.eventsOutEndpoint = eventsOut ?? configuration.eventsOutEndpoint
         configuration.dataDirectory = data ?? configuration.dataDirectory
+        let httpConfiguration: HTTPServerConfiguration?
+        do {
+            httpConfiguration = try BrokerHTTP.configuration(
+                flag: http, topology: configuration.topology, topologyPath: configuration.topologyPath,
+                heartbeatMilliseconds: httpHeartbeatMilliseconds)
+        } catch {
+            throw fail("HTTP API: \(error.message)")
+        }
         if configuration.dataDirectory == nil {
             logger.notice("no data directory (--data or a topology file): scheduled tasks are kept in memory only")
         }
@@ -85,7 +105,28 @@ struct BrokerCommand: AsyncParsableCommand {
         } catch {
             throw fail("cannot start the broker: \(error)")
         }
-        if let readyFile { try writeReadyFile(broker.endpoints, to: readyFile) }
+        // The broker ends by itself after SHUTDOWN: the group then stops the way SIGTERM stops it.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: BrokerService(broker: broker), successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let httpConfiguration {
+            // The ready file waits for the HTTP socket, so that whoever reads it can use the API at once.
+            let endpoints = broker.endpoints
+            let readyFile = self.readyFile
+            let http = HTTPServer(broker: broker, configuration: httpConfiguration, logger: Logger(label: "plexus.http")) {
+                url in
+                guard let readyFile else { return }
+                do {
+                    try Self.writeReadyFile(endpoints, http: url, to: readyFile)
+                } catch {
+                    logger.error("cannot write the ready file", metadata: ["path": "\(readyFile)", "error": "\(error)"])
+                    broker.requestStop()
+                }
+            }
+            services.append(.init(service: http))
+        } else if let readyFile {
+            try Self.writeReadyFile(broker.endpoints, http: nil, to: readyFile)
+        }
 
         // SIGHUP re-reads the topology file and applies it, as daemons do.
         signal(SIGHUP, SIG_IGN)
@@ -96,8 +137,7 @@ struct BrokerCommand: AsyncParsableCommand {
 
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                // The broker ends by itself after SHUTDOWN: the group then stops the way SIGTERM stops it.
-                services: [.init(service: BrokerService(broker: broker), successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -108,19 +148,22 @@ struct BrokerCommand: AsyncParsableCommand {
     private struct ReadyFile: Encodable {
         var endpoints: BoundEndpoints
         var pid: Int32
+        /// The HTTP API's base URL, when it is on.
+        var http: String?
 
         func encode(to encoder: any Encoder) throws {
             try endpoints.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(pid, forKey: .pid)
+            try container.encodeIfPresent(http, forKey: .http)
         }
 
-        enum CodingKeys: String, CodingKey { case pid }
+        enum CodingKeys: String, CodingKey { case pid, http }
     }
 
     /// Writes atomically (temporary file, then rename) so that a watcher never reads half a file.
-    private func writeReadyFile(_ endpoints: BoundEndpoints, to path: String) throws {
-        let data = JSONCoding.encode(ReadyFile(endpoints: endpoints, pid: getpid()))
+    private static func writeReadyFile(_ endpoints: BoundEndpoints, http: String?, to path: String) throws {
+        let data = JSONCoding.encode(ReadyFile(endpoints: endpoints, pid: getpid(), http: http))
         do {
             try Data(data).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

@@ -17,6 +17,12 @@ struct CheckCommand: ParsableCommand {
             guard problems.isEmpty else {
                 throw fail(problems.map { "\(file): plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "\n"))
             }
+            // Limits this host cannot apply: the plugin would run without them, so say which.
+            for spec in topology.plugins where spec.enabled && spec.isLaunched {
+                for problem in CgroupPlacement.problems(for: spec.limits) {
+                    warn("\(file): warning: plugins.\(spec.name).\(problem)")
+                }
+            }
             // A pinned file that does not match would not be launched: say so now (docs/SECURITY.md).
             let integrity = topology.integrityProblems()
             guard integrity.isEmpty else {

@@ -77,8 +77,10 @@ class BrokerProcess:
     """
 
     def __init__(self, workdir: str, topology: Optional[str] = None, control: str = "tcp://127.0.0.1:*",
-                 name: str = "broker") -> None:
+                 name: str = "broker", extra_args: Optional[List[str]] = None) -> None:
         self.workdir = workdir
+        #: More `plexus broker` options (the HTTP API's tests add --http).
+        self.extra_args = list(extra_args or [])
         self.topology = topology
         self.control_arg = control
         self.name = name
@@ -100,6 +102,7 @@ class BrokerProcess:
                 "--events-out", "tcp://127.0.0.1:*", "--ready-file", self.ready_path]
         if self.topology:
             args += ["--topology", self.topology]
+        args += self.extra_args
         log = open(self.log_path, "ab")
         try:
             for attempt in range(5):
