@@ -12,7 +12,7 @@ VENV_PYTHON := $(VENV)/bin/python
 # runs from it; the Swift live tests launch their Python plugins with $PLEXUS_PYTHON.
 WITH_VENV := PATH="$(VENV)/bin:$$PATH" PLEXUS_PYTHON="$(VENV_PYTHON)"
 
-.PHONY: run install deps venv build test test-python test-http bench fuzz fuzz-build lint format clean
+.PHONY: run install deps venv build test test-python test-http test-console screenshots bench fuzz fuzz-build lint format clean
 
 ## Install libzmq and SQLite's headers when they are missing (Debian; run as root or with sudo), and the venv.
 deps: venv
@@ -20,6 +20,12 @@ deps: venv
 		echo "installing libzmq3-dev libsqlite3-dev"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzmq3-dev libsqlite3-dev; \
+	fi
+	@# The console's browser tests (Tests/HTTPTests/test_console.py) drive Debian's chromium through its driver.
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing chromium chromium-driver"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
 	fi
 
 ## The venv: pyzmq, majortomo (with six, which it imports without declaring it) for the interoperability
@@ -82,6 +88,16 @@ test-python: venv
 ## auth, SSE, and the OpenAPI contract (schemathesis).
 test-http: venv $(VENV)/.http-test-deps
 	$(WITH_VENV) PLEXUS_BIN=$(CURDIR)/.build/debug/plexus $(VENV_PYTHON) Tests/HTTPTests/run.py
+
+## The web console in headless chromium against a real broker (part of the HTTP tests; this runs it alone).
+test-console: venv $(VENV)/.http-test-deps
+	swift build
+	$(WITH_VENV) SE_OFFLINE=true $(VENV_PYTHON) Tests/HTTPTests/test_console.py -v
+
+## The console's screenshots for docs/CONSOLE.md and the README (the browser test, saving each main page).
+screenshots: venv $(VENV)/.http-test-deps
+	swift build
+	$(WITH_VENV) SE_OFFLINE=true PLEXUS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV_PYTHON) Tests/HTTPTests/test_console.py
 
 # libFuzzer over the decoders of untrusted input (docs/FUZZING.md), in its own scratch path.
 FUZZ_SECONDS ?= 30

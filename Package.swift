@@ -16,7 +16,8 @@ import PackageDescription
 /// - `PlexusBroker` composes them all (`ZeroMQ`, `PlexusProtocol`, `PlexusTopology`, `PlexusSupervisor`,
 ///   `PlexusProcess`, `PlexusTasks`, `PlexusMajordomo`, `CSpawn` for its thread name) with GRDB,
 ///   swift-log, swift-service-lifecycle, swift-metrics and swift-prometheus (its metrics, docs/METRICS.md).
-/// - HTTP: `PlexusProtocol`, `PlexusClient`, `PlexusBroker` (metrics, ready state) ← `PlexusHTTP` (+ Hummingbird 2):
+/// - HTTP: `PlexusProtocol`, `PlexusClient`, `PlexusBroker` (metrics, ready state), `PlexusTopology` (a plugin's
+///   `config:` block) ← `PlexusHTTP` (+ Hummingbird 2):
 ///   the management API, SSE, health, the console's embedded assets; it talks to the broker only through
 ///   the control endpoint.
 /// - Tests: `PlexusClient` ← `PlexusTesting` (live-test helpers for plugin authors; runs the `plexus`
@@ -126,7 +127,7 @@ let package = Package(
         .target(
             name: "PlexusHTTP",
             dependencies: [
-                "PlexusProtocol", "PlexusClient", "PlexusBroker", "ZeroMQ",
+                "PlexusProtocol", "PlexusClient", "PlexusBroker", "PlexusTopology", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

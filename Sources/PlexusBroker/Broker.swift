@@ -45,6 +45,8 @@ public final class Broker: @unchecked Sendable {
     let waker: Waker
     /// The sequence reservation, the event log and the durable cursors (section 10).
     let store: EventStore
+    /// The audit log (`audit.jsonl` in the data directory); written and read on the loop's thread only.
+    let audit: AuditLog
     /// Reads the log for `REPLAY` off the loop (nil without a log).
     var replayWorker: ReplayWorker?
     /// Heartbeats on `plexus.events.heartbeat` sent this run.
@@ -75,6 +77,7 @@ public final class Broker: @unchecked Sendable {
         let waker = try Waker(context: context, name: "broker-\(UUID().uuidString.prefix(8))")
         self.waker = waker
         store = try EventStore(configuration: configuration, logger: logger) { waker.signal() }
+        audit = AuditLog(directory: configuration.dataDirectory, logger: logger)
 
         control = try context.socket(.router)
         try control.setRouterMandatory(true)
@@ -303,6 +306,10 @@ public final class Broker: @unchecked Sendable {
                 answerEventStore(command, to: envelope, requestID: requestID)
             case .sendRequest(let envelope, let frames, let instance, let rid):
                 if !sendControl(envelope, frames) { execute(state.requestUndeliverable(instance: instance, rid: rid)) }
+            case .audit(let record, let durable):
+                audit.append(record, durable: durable)
+            case .auditQuery(let query, let envelope, let requestID):
+                sendControl(envelope, ClientReply.ok(requestID: requestID, body: [JSONCoding.encode(audit.read(query))]).encode())
             case .metrics(let envelope, let requestID, let snapshot):
                 metrics.offer(snapshot)
                 if state.hasObservations { metrics.record(state.takeObservations()) }

@@ -18,6 +18,11 @@ enum BrokerEffect: Sendable, Equatable {
     /// `METRICS`: the loop hands the core's figures to the broker's registry, then answers with the
     /// exposition text.
     case metrics(to: ControlEnvelope, requestID: [UInt8], snapshot: MetricsSnapshot)
+    /// A record for the audit log; `durable` ones (administrative commands) are fsynced before the
+    /// loop goes on, which is before their answer leaves.
+    case audit(AuditRecord, durable: Bool)
+    /// `AUDIT`: the loop reads the audit log and answers.
+    case auditQuery(AuditQuery, to: ControlEnvelope, requestID: [UInt8])
 }
 
 /// An event as the core hands it to the event path: not yet stamped.

@@ -41,7 +41,7 @@ extension BrokerState {
             guard
                 authorized(
                     .command(request.command.name), envelope: envelope,
-                    reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
+                    reply: { ClientReply.error(requestID: request.requestID, $0).encode() }, auditing: request.command)
             else { return }
             switch request.command {
             case .call(let service, let body, let options):
@@ -64,9 +64,13 @@ extension BrokerState {
             case .metrics:
                 // The registry lives with the loop: it brings the figures up to date, then answers.
                 emit(.metrics(to: envelope, requestID: request.requestID, snapshot: metricsSnapshot()))
+            case .audit(let query):
+                emit(.auditQuery(query, to: envelope, requestID: request.requestID))
             default:
                 let reply = answer(request, from: envelope)
                 if case .error(_, let error) = reply { noteClientError(error, command: request.command.name) }
+                // Recorded (and fsynced) before the answer is queued: an answered command is on disk.
+                auditCommand(request, reply: reply, from: envelope)
                 sendControl(envelope, reply.encode())
             }
         case .plugin(let pluginMessage):
@@ -79,12 +83,14 @@ extension BrokerState {
     /// The policy point for the control endpoint: asks `policy` about `request` from the connection's
     /// sender; a refusal is answered (when `reply` can build an answer), counted and logged.
     private mutating func authorized(
-        _ request: PolicyRequest, envelope: ControlEnvelope, reply: ((ProtocolError) -> [[UInt8]])?
+        _ request: PolicyRequest, envelope: ControlEnvelope, reply: ((ProtocolError) -> [[UInt8]])?,
+        auditing command: ClientCommand? = nil
     ) -> Bool {
         let session = registry.session(route: envelope.routingID)
         let peer = PolicyPeer(instance: session?.instance, plugin: session?.registration.name, routingID: envelope.routingID)
         guard case .deny(let error) = policy.authorize(request, from: peer) else { return true }
         badInput.record("denied", error.message, now: Clock.monotonicMilliseconds(), logger: logger)
+        if let command { auditDenied(command, from: envelope, error: error) }
         if let reply { sendControl(envelope, reply(error)) }
         return false
     }
@@ -185,13 +191,16 @@ extension BrokerState {
                 return .error(requestID: id, error)
             }
         case .logs(let plugin, let since, let limit):
-            guard supervisor.topology.plugin(plugin) != nil || !supervisor.instances(of: plugin).isEmpty else {
+            guard
+                plugin == "*" || supervisor.topology.plugin(plugin) != nil || !supervisor.instances(of: plugin).isEmpty
+                    || logs.holds(plugin: plugin)
+            else {
                 return .error(
                     requestID: id,
                     ProtocolError(
                         .notFound, "no supervised plugin named '\(plugin)' (only plugins the broker starts have captured logs)"))
             }
-            let (lines, next) = logs.read(plugin: plugin, since: since, limit: limit)
+            let (lines, next) = logs.read(plugin: plugin == "*" ? nil : plugin, since: since, limit: limit)
             return .ok(requestID: id, body: [JSONCoding.encode(LogsReply(lines: lines, next: next))])
         case .services:
             return .ok(requestID: id, body: Page.encode(dispatcher.snapshot, page))
@@ -218,6 +227,8 @@ extension BrokerState {
             preconditionFailure("\(request.command.name) is answered by the event store")
         case .metrics:
             preconditionFailure("METRICS is answered by the loop")
+        case .audit:
+            preconditionFailure("AUDIT is answered by the loop")
         }
     }
 
@@ -300,6 +311,10 @@ extension BrokerState {
         func refuse(_ error: ProtocolError) {
             badInput.record(
                 "registration", error.message, metadata: ["instance": "\(registration.instance)"], now: monotonic, logger: logger)
+            audit(
+                "register", target: registration.instance,
+                actor: AuditActor(name: registration.name, via: "control"), decision: "denied", result: error.description,
+                durable: true)
             sendControl(envelope, BrokerMessage.error(error).encode())
         }
         if let owner = supervisor.instances[registration.instance] {

@@ -79,6 +79,9 @@ extension BrokerState {
             return supervisor.spawned(instance, pid: pid, now: now)
         } catch {
             cgroup?.remove()
+            if error.description.hasPrefix("integrity:") {
+                audit("integrity", target: instance, actor: .broker, decision: "denied", result: error.description, durable: true)
+            }
             return supervisor.spawnFailed(instance, message: error.description, now: now)
         }
     }
@@ -113,6 +116,11 @@ extension BrokerState {
             let cgroup = cgroups.removeValue(forKey: pid)
             let oomKilled = cgroup?.oomKilled() ?? false
             cgroup?.remove()
+            if oomKilled, let instance = supervisor.instances.values.first(where: { $0.pid == pid })?.instanceID {
+                audit(
+                    "oom", target: instance, actor: .broker, result: "killed by the kernel: over limits.memory_mb", durable: false
+                )
+            }
             enqueue(supervisor.exited(pid: pid, status: status, now: Clock.monotonicMilliseconds(), oomKilled: oomKilled))
         case .probe(let instance, let check):
             // A verdict about a process that is gone (or replaced) says nothing about the next one.
@@ -272,8 +280,12 @@ extension BrokerState {
                 "not applied, nothing changed: "
                     + problems.map { "plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "; "))
         }
+        let before = supervisor.topology.plugins.map(\.name)
         var (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())
         addTaskPlan(to: &plan, new)
+        // A removed plugin's captured lines stay readable until newer removals need the room.
+        for name in before where new.plugin(name) == nil { logs.retire(plugin: name) }
+        for spec in new.plugins { logs.reinstate(plugin: spec.name) }
         enqueue(actions)
         reconcileTasks(with: new, now: Date())
         logger.info(

@@ -147,6 +147,17 @@ extension BrokerState {
             counters.runEnded(runID, outcome: "canceled", at: Clock.monotonicMicroseconds())
             enqueue(dispatcher.abandon(runID: runID, now: Clock.monotonicMilliseconds()))
         case .publishEvent(let event):
+            // Routine runs are debug-level news; a failure is worth an operator's attention.
+            let metadata: Logger.Metadata = [
+                "task": "\(event.taskID)", "run": "\(event.runID ?? "-")", "reason": "\(event.reason ?? "")",
+            ]
+            switch event.topic {
+            case "plexus.task.failed": logger.warning("task run failed", metadata: metadata)
+            case "plexus.task.skipped": logger.info("task run skipped", metadata: metadata)
+            default:
+                logger.debug(
+                    "task run \(event.topic.dropFirst("plexus.task.".count))", metadata: metadata.filter { $0.key != "reason" })
+            }
             countRun(event)
             publish(
                 topic: event.topic, payload: TaskEventEncoder.encode(event), source: PlexusConstants.brokerSource,

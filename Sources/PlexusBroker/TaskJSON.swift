@@ -71,8 +71,18 @@ extension TaskReport {
         return "service \(target.service ?? "?") (\(target.fanOut ?? "one")\(plugin))"
     }
 
-    private static func seconds(_ value: TimeInterval) -> String {
-        if let whole = Int(exactly: value) { "\(whole)s" } else { "\(value)s" }
+    /// A duration as the topology writes it, largest units first: `1h`, `1h30m`, `90m` stays `1h30m`,
+    /// `10s`, `0.5s`, `2d`.
+    static func seconds(_ value: TimeInterval) -> String {
+        guard let whole = Int(exactly: value), whole > 0 else { return "\(value)s" }
+        let units: [(String, Int)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+        var rest = whole
+        var text = ""
+        for (unit, size) in units where rest >= size {
+            text += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return text
     }
 }
 

@@ -67,7 +67,7 @@ extension HTTPAPI {
             let body = try await self.pool.request(.lifecycle(.restart, plugin: name))
             let instances = try JSONCoding.decode(
                 [InstanceInfo].self, from: body.first ?? Array("[]".utf8), what: "RESTART reply")
-            return JSONResponse.encode(Envelope(data: PluginDetail(name: name, instances: instances)))
+            return JSONResponse.encode(Envelope(data: PluginDetail(name: name, instances: instances, config: nil)))
         }
         router.post("/plugins/events/test") { request, context -> Response in
             let body = try await Self.body(request, context)

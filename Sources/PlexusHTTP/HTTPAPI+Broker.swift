@@ -3,12 +3,19 @@ import PlexusClient
 import PlexusProtocol
 
 /// `GET /api/v1/broker`: `PING`, `STATS` (its counters; the topics are at `/api/v1/topics`) and
-/// `DISCOVER` in one object.
+/// `DISCOVER` in one object, with the instances counted by state (`STATUS`).
 extension HTTPAPI {
     struct Overview: Encodable {
         var ping: PingReply
         var stats: StatsReply
         var discover: DiscoverReply
+        /// Instances by state, from `STATUS` (the console's overview counts).
+        var pluginsByState: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case ping, stats, discover
+            case pluginsByState = "plugins_by_state"
+        }
     }
 
     func addBrokerRoutes(to router: Router<HTTPRequestContext>) {
@@ -24,7 +31,11 @@ extension HTTPAPI {
                     throw .badReply(error.message)
                 }
                 stats.topics = [:]
-                return Overview(ping: ping, stats: stats, discover: try client.request(.discover, as: DiscoverReply.self))
+                var byState: [String: Int] = [:]
+                for instance in try client.status() { byState[instance.state.rawValue, default: 0] += 1 }
+                return Overview(
+                    ping: ping, stats: stats, discover: try client.request(.discover, as: DiscoverReply.self),
+                    pluginsByState: byState)
             }
             return JSONResponse.encode(overview)
         }

@@ -14,8 +14,9 @@ extension HTTPAPI {
     static func asset(_ path: String) throws(Problem) -> Response {
         guard let asset = ConsoleAssets.asset(for: path) else { throw .notFound("no console file '\(path)'") }
         var response = JSONResponse.raw(asset.body, contentType: asset.contentType)
-        response.headers[.cacheControl] = "no-cache"
+        response.headers[.cacheControl] = asset.cacheControl
         response.headers[.xContentTypeOptions] = "nosniff"
+        if let policy = asset.contentSecurityPolicy { response.headers[.contentSecurityPolicy] = policy }
         return response
     }
 }

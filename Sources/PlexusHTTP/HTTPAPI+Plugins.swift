@@ -1,6 +1,7 @@
 import Hummingbird
 import PlexusClient
 import PlexusProtocol
+import PlexusTopology
 
 /// Plugins: the list (`STATUS`: supervised and attached instances), one plugin's instances, the
 /// lifecycle verbs, and its captured output (`LOGS`).
@@ -23,16 +24,19 @@ extension HTTPAPI {
         }
     }
 
-    /// One plugin: its instances from `STATUS`; 404 when it has none.
+    /// One plugin: its instances from `STATUS`; 404 when it has none. `config` is its `config:` block in
+    /// the topology file the broker runs (what `RELOAD` sends it), when the file has the plugin.
     struct PluginDetail: Encodable {
         var name: String
         var instances: [InstanceInfo]
+        var config: JSONValue?
     }
 
     func plugin(_ name: String) async throws -> PluginDetail {
         let all = try await pool.perform { client throws(ClientError) in try client.status() }
         let instances = all.filter { $0.name == name }
         guard !instances.isEmpty else { throw Problem.notFound("no plugin named '\(name)'") }
-        return PluginDetail(name: name, instances: instances)
+        let config = configuration.topologyPath.flatMap { path in try? Topology.load(path: path) }?.plugin(name)?.config
+        return PluginDetail(name: name, instances: instances, config: config)
     }
 }

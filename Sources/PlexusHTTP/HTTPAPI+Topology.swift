@@ -31,12 +31,8 @@ extension HTTPAPI {
             guard let yaml = String(validating: body, as: UTF8.self), !yaml.isEmpty else {
                 throw Problem.badRequest("the body must be the topology as UTF-8 YAML")
             }
-            if dryRun {
-                // APPLY's dry run (issue 14) is not in this broker's protocol yet.
-                throw Problem(
-                    status: 501, error: "not_implemented", detail: "dry_run needs the broker's APPLY dry run (issue 14)")
-            }
-            return try await self.passThrough(.apply(yaml: yaml, baseDirectory: nil))
+            // A dry run answers the plan and changes nothing (APPLY's dry run, docs/PROTOCOL.md).
+            return try await self.passThrough(.apply(yaml: yaml, baseDirectory: nil, dryRun: dryRun))
         }
     }
 }

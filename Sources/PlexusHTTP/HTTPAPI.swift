@@ -23,15 +23,14 @@ final class HTTPAPI: Sendable {
     /// Events dropped because an SSE client's queue was full, over every stream.
     let streamOverflows: CoreMetrics.Counter
 
-    init(broker: Broker, pool: ControlPool, configuration: HTTPServerConfiguration, logger: Logger) {
+    init(broker: Broker, pool: ControlPool, configuration: HTTPServerConfiguration, logger: Logger) throws {
         self.broker = broker
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
         policy = AccessPolicy(tokens: configuration.tokens)
         streamOverflows = CoreMetrics.Counter(label: "plexus_http_sse_dropped_total", factory: broker.metrics.factory)
-        // Creating a context fails only when the process is out of file descriptors; then there is no API either.
-        zmqContext = try! ZMQContext()
+        zmqContext = try ZMQContext()
     }
 
     func makeRouter() -> Router<HTTPRequestContext> {

@@ -27,10 +27,11 @@ public final class HTTPServer: Service, Sendable {
 
     /// - Parameter onBound: called once the socket is bound, with the API's base URL
     ///   (`http://127.0.0.1:7703`), before any request is served.
+    /// - Throws: when the event streams' ZeroMQ context cannot be made (the process is out of descriptors).
     public init(
         broker: Broker, configuration: HTTPServerConfiguration, logger: Logger = Logger(label: "plexus.http"),
         onBound: @escaping @Sendable (String) async -> Void = { _ in }
-    ) {
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         self.onBound = onBound
@@ -38,17 +39,17 @@ public final class HTTPServer: Service, Sendable {
         let pool = ControlPool(maxClients: configuration.maxControlClients, acquireTimeout: timeout) { () throws(ClientError) in
             try broker.client(timeout: timeout)
         }
-        api = HTTPAPI(broker: broker, pool: pool, configuration: configuration, logger: logger)
+        api = try HTTPAPI(broker: broker, pool: pool, configuration: configuration, logger: logger)
     }
 
     public func run() async throws {
-        let router = api.makeRouter()
+        let responder = HeadResponder(inner: api.makeRouter().buildResponder())
         let address = configuration.address
         let onBound = self.onBound
         let logger = self.logger
         let streams = api.streams
         let app = Application(
-            router: router,
+            responder: responder,
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "plexus"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port

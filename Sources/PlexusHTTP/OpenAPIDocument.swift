@@ -1660,16 +1660,6 @@ enum OpenAPIDocument {
                 }
                }
               }
-             },
-             "501": {
-              "description": "dry_run not supported by this broker",
-              "content": {
-               "application/problem+json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Problem"
-                }
-               }
-              }
              }
             },
             "operationId": "topologyApply",

@@ -42,6 +42,8 @@ public enum ClientCommand: Sendable, Equatable {
     case subscriber(SubscriberReport)
     /// The broker's metrics in the Prometheus text format (what `GET /metrics` serves; docs/METRICS.md).
     case metrics
+    /// Records of the audit log that match the query, oldest first (docs/SECURITY.md).
+    case audit(AuditQuery)
 
     /// Whether the command answers with a list that pages (`PageRequest`): its optional last frame.
     public var isPaged: Bool {
@@ -71,6 +73,7 @@ public enum ClientCommand: Sendable, Equatable {
         case .replay: "REPLAY"
         case .durable: "DURABLE"
         case .subscriber: "SUBSCRIBER"
+        case .audit: "AUDIT"
         case .metrics: "METRICS"
         }
     }
@@ -145,6 +148,8 @@ public struct ClientRequest: Sendable, Equatable {
             frames += command.arguments
         case .subscriber(let report):
             frames.append(JSONCoding.encode(report))
+        case .audit(let query):
+            frames.append(JSONCoding.encode(query))
         case .plugins, .stats, .status, .services:
             if let frame = page?.frame { frames.append(frame) }
         case .ping, .discover, .shutdown, .metrics:
@@ -233,7 +238,9 @@ public struct ClientRequest: Sendable, Equatable {
             let since = arguments.count >= 2 ? try number(arguments[1], "SINCE") : 0
             let limit = arguments.count == 3 ? try number(arguments[2], "LIMIT") : 1000
             guard limit > 0 else { throw .bad("LIMIT must be at least 1") }
-            return .logs(plugin: try pluginName(arguments[0]), since: since, limit: Int(min(limit, 100_000)))
+            // `*` reads every plugin's lines, interleaved as captured.
+            let plugin = arguments[0] == [UInt8(ascii: "*")] ? "*" : try pluginName(arguments[0])
+            return .logs(plugin: plugin, since: since, limit: Int(min(limit, 100_000)))
         case "TASKS":
             guard let verbFrame = arguments.first,
                 let verb = TaskVerb(rawValue: String(decoding: verbFrame.prefix(16), as: UTF8.self))
@@ -269,6 +276,16 @@ public struct ClientRequest: Sendable, Equatable {
             let report = try JSONCoding.decode(SubscriberReport.self, from: arguments[0], what: "SUBSCRIBER report")
             try report.validate()
             return .subscriber(report)
+        case "AUDIT":
+            guard arguments.count <= 1 else { throw .bad("AUDIT takes one optional JSON frame: the query") }
+            let query =
+                try arguments.first.map { frame throws(ProtocolError) in
+                    try JSONCoding.decode(AuditQuery.self, from: frame, what: "AUDIT query")
+                } ?? AuditQuery()
+            if let limit = query.limit, !(1...10_000).contains(limit) {
+                throw .bad("AUDIT limit must be from 1 to 10000 (got \(limit))")
+            }
+            return .audit(query)
         case "PUBLISH":
             guard arguments.count == 2 || arguments.count == 3 else {
                 throw .bad("PUBLISH takes TOPIC, PAYLOAD and optional HEADERS frames")
@@ -281,7 +298,7 @@ public struct ClientRequest: Sendable, Equatable {
                 .unknownCommand,
                 "unknown command '\(name)' (expected PING, DISCOVER, PUBLISH, PLUGINS, STATS, STATUS, START, "
                     + "STOP, RESTART, RELOAD, UPGRADE, APPLY, LOGS, CALL, SERVICES, TASKS, EVENTS, REPLAY, DURABLE, "
-                    + "SUBSCRIBER, METRICS or SHUTDOWN)")
+                    + "SUBSCRIBER, METRICS, AUDIT or SHUTDOWN)")
         }
     }
 

@@ -12,13 +12,16 @@ public struct LogLine: Codable, Sendable, Equatable {
     public var stream: Stream
     /// The text, without its newline (lines over 64 KiB are split).
     public var line: String
+    /// The plugin's name in the topology (absent from older brokers).
+    public var plugin: String?
 
-    public init(seq: UInt64, time: Int64, instance: String, stream: Stream, line: String) {
+    public init(seq: UInt64, time: Int64, instance: String, stream: Stream, line: String, plugin: String? = nil) {
         self.seq = seq
         self.time = time
         self.instance = instance
         self.stream = stream
         self.line = line
+        self.plugin = plugin
     }
 }
 

@@ -45,18 +45,22 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-heartbeat-ms"), help: .hidden)
     var httpHeartbeatMilliseconds: Int?
 
+    /// Items an SSE client's queue holds (tests make it small to provoke an overflow); 1,024 by default.
+    @Option(name: .customLong("http-stream-queue"), help: .hidden)
+    var httpStreamQueue: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+
+    @Option(name: .customLong("log-format"), help: "text (for people) or json (one object per line, for machines).")
+    var logFormat: BrokerLogHandler.Format = .text
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = logFormat
+        LoggingSystem.bootstrap { label in BrokerLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "plexus.broker")
 
         var configuration = BrokerConfiguration()
@@ -89,7 +93,7 @@ struct BrokerCommand: AsyncParsableCommand {
         do {
             httpConfiguration = try BrokerHTTP.configuration(
                 flag: http, topology: configuration.topology, topologyPath: configuration.topologyPath,
-                heartbeatMilliseconds: httpHeartbeatMilliseconds)
+                heartbeatMilliseconds: httpHeartbeatMilliseconds, streamQueue: httpStreamQueue)
         } catch {
             throw fail("HTTP API: \(error.message)")
         }
@@ -113,7 +117,7 @@ struct BrokerCommand: AsyncParsableCommand {
             // The ready file waits for the HTTP socket, so that whoever reads it can use the API at once.
             let endpoints = broker.endpoints
             let readyFile = self.readyFile
-            let http = HTTPServer(broker: broker, configuration: httpConfiguration, logger: Logger(label: "plexus.http")) {
+            let http = try HTTPServer(broker: broker, configuration: httpConfiguration, logger: Logger(label: "plexus.http")) {
                 url in
                 guard let readyFile else { return }
                 do {

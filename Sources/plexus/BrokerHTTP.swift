@@ -5,7 +5,10 @@ import PlexusTopology
 /// The glue between `plexus broker`'s options, the topology's `broker.http` settings and the HTTP API.
 enum BrokerHTTP {
     /// The API's configuration, or nil when it is off. `--http` wins over the file; neither means off.
-    static func configuration(flag: String?, topology: Topology?, topologyPath: String?, heartbeatMilliseconds: Int?)
+    static func configuration(
+        flag: String?, topology: Topology?, topologyPath: String?, heartbeatMilliseconds: Int?,
+        streamQueue: Int?
+    )
         throws(HTTPConfigurationError)
         -> HTTPServerConfiguration?
     {
@@ -16,7 +19,16 @@ enum BrokerHTTP {
         configuration.tokens = try (topology?.broker.httpTokens ?? []).map { spec throws(HTTPConfigurationError) in
             try token(spec)
         }
+        if let streamQueue {
+            guard (2...1_000_000).contains(streamQueue) else {
+                throw HTTPConfigurationError("--http-stream-queue must be from 2 to 1000000")
+            }
+            configuration.streamQueueLimit = streamQueue
+        }
         if let heartbeatMilliseconds {
+            guard (10...3_600_000).contains(heartbeatMilliseconds) else {
+                throw HTTPConfigurationError("--http-heartbeat-ms must be from 10 to 3600000")
+            }
             configuration.heartbeatSeconds = Double(heartbeatMilliseconds) / 1000
         }
         try configuration.validate()

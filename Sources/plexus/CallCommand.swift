@@ -75,26 +75,29 @@ struct CallCommand: ParsableCommand {
 struct ServicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "services", abstract: "List services, their instances and counters.")
-    @Flag(help: "Print a JSON array.") var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         try runClient {
             let services = try options.client().request(.services, as: [ServiceInfo].self)
-            if json {
-                emit(String(decoding: JSONCoding.encode(services), as: UTF8.self))
+            if output.isJSON {
+                output.emitJSON(services)
                 return
             }
-            let header = ["SERVICE", "BREAKER", "INSTANCES", "REQUESTS", "ERRORS", "IN FLIGHT", "QUEUED", "AVG", "P99"]
+            let header = ["SERVICE", "BREAKER", "REQUESTS", "ERRORS", "IN FLIGHT", "QUEUED", "AVG", "P99", "INSTANCES"]
             let rows = services.map {
                 [
-                    $0.name, $0.breaker, $0.instances.map(\.instance).joined(separator: ","), String($0.requests),
-                    String($0.errors),
-                    String($0.inFlight), String($0.queued), String(format: "%.2fms", $0.averageMilliseconds),
-                    String(format: "%.2fms", $0.p99Milliseconds),
+                    $0.name, $0.breaker, String($0.requests), String($0.errors), String($0.inFlight), String($0.queued),
+                    $0.requests == 0 ? "-" : Latency.format(milliseconds: $0.averageMilliseconds),
+                    $0.requests == 0 ? "-" : Latency.format(milliseconds: $0.p99Milliseconds),
+                    $0.instances.map(\.instance).joined(separator: ","),
                 ]
             }
-            emit(services.isEmpty ? "(no services)" : Table(header: header, rows: rows).render())
+            let table = Table(
+                header: header, rows: rows, maxWidth: output.isWide ? nil : Table.defaultWidth,
+                style: { column, text in column == 1 ? Terminal.style(forState: text) : nil })
+            emit(services.isEmpty ? "(no services)" : table.render())
         }
     }
 }

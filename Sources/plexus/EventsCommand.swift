@@ -16,15 +16,13 @@ struct EventsCommand: ParsableCommand {
 struct EventsState: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state", abstract: "Show the event log's state.")
 
-    @Flag(help: "Print the EVENTS answer as JSON.")
-    var json = false
-
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         try runClient {
             let state = try options.client().eventLogState()
-            emit(json ? String(decoding: JSONCoding.encode(state), as: UTF8.self) : Self.render(state))
+            emit(output.isJSON ? String(decoding: JSONCoding.encode(state), as: UTF8.self) : Self.render(state))
         }
     }
 
@@ -79,9 +77,7 @@ struct EventsLast: ParsableCommand {
     @Argument(help: "The topic (no wildcards).")
     var topic: String
 
-    @Flag(help: "Print the event as a JSON object, as `subscribe --json` does.")
-    var json = false
-
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
@@ -93,7 +89,7 @@ struct EventsLast: ParsableCommand {
             guard let event = try options.client().lastEvent(topic: topic) else {
                 throw fail("no stored event on \(topic)")
             }
-            emit(json ? EventLine(event).json() : EventLine(event).text())
+            emit(output.isJSON ? EventLine(event).json() : EventLine(event).text())
         }
     }
 }

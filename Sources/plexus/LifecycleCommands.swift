@@ -8,6 +8,7 @@ import PlexusProtocol
 /// keeps its loop free.
 struct LifecycleRunner {
     let options: ClientOptions
+    let output: OutputOptions
     let plugin: String
 
     func run(_ verb: LifecycleVerb, done: ([InstanceInfo], [InstanceInfo]) -> Bool) throws {
@@ -20,7 +21,7 @@ struct LifecycleRunner {
             while true {
                 let now = try client.request(.status, as: [InstanceInfo].self).filter { $0.name == plugin }
                 if done(before, now) {
-                    emit(StatusTable.render(now))
+                    if output.isJSON { output.emitJSON(now) } else { emit(StatusTable.render(now, wide: output.isWide)) }
                     return
                 }
                 if verb != .stop, let failed = now.first(where: { $0.state == .failed }) {
@@ -44,10 +45,13 @@ struct LifecycleRunner {
 struct StartCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a plugin and wait until it runs.")
     @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        try LifecycleRunner(options: options, plugin: name).run(.start) { _, now in LifecycleRunner.allRunning(now) }
+        try LifecycleRunner(options: options, output: output, plugin: name).run(.start) { _, now in
+            LifecycleRunner.allRunning(now)
+        }
     }
 }
 
@@ -55,10 +59,11 @@ struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop a plugin and wait until its processes exit.")
     @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        try LifecycleRunner(options: options, plugin: name).run(.stop) { _, now in
+        try LifecycleRunner(options: options, output: output, plugin: name).run(.stop) { _, now in
             now.allSatisfy { $0.state == .stopped || $0.state == .failed }
         }
     }
@@ -68,10 +73,11 @@ struct RestartCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart", abstract: "Restart a plugin and wait until it runs again.")
     @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        try LifecycleRunner(options: options, plugin: name).run(.restart) { before, now in
+        try LifecycleRunner(options: options, output: output, plugin: name).run(.restart) { before, now in
             let oldPIDs = Set(before.map(\.pid).filter { $0 != 0 })
             return LifecycleRunner.allRunning(now) && now.allSatisfy { !oldPIDs.contains($0.pid) }
         }
@@ -83,10 +89,11 @@ struct UpgradeCommand: ParsableCommand {
         commandName: "upgrade",
         abstract: "Replace a plugin's processes without downtime: the new ones run before the old ones stop.")
     @Argument(help: "The plugin's name in the topology.") var name: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        try LifecycleRunner(options: options, plugin: name).run(.upgrade) { before, now in
+        try LifecycleRunner(options: options, output: output, plugin: name).run(.upgrade) { before, now in
             let oldGeneration = before.compactMap(\.generation).max() ?? 0
             return LifecycleRunner.allRunning(now) && now.allSatisfy { ($0.generation ?? 0) > oldGeneration }
         }
@@ -97,52 +104,19 @@ struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reload", abstract: "Send a plugin its config block, re-read from the topology file, without a restart.")
     @Argument(help: "The plugin's name.") var name: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         try runClient {
             let reply = try options.client().request(.lifecycle(.reload, plugin: name), as: ReloadReply.self)
+            if output.isJSON {
+                output.emitJSON(reply)
+                return
+            }
             emit(
                 reply.instances.isEmpty
                     ? "no running instance of \(name) to reload" : "reloaded \(reply.instances.joined(separator: ", "))")
         }
-    }
-}
-
-struct LogsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a supervised plugin's captured output.")
-    @Argument(help: "The plugin's name.") var name: String
-    @Flag(name: .shortAndLong, help: "Keep printing new lines until interrupted.") var follow = false
-    @Option(help: "Print at most this many of the latest lines first.") var tail: Int = 1000
-    @OptionGroup var options: ClientOptions
-
-    func validate() throws {
-        guard (0...100_000).contains(tail) else { throw ValidationError("--tail must be from 0 to 100000") }
-    }
-
-    func run() throws {
-        try runClient {
-            let client = try options.client()
-            var since: UInt64 = 0
-            // The broker answers in pages bounded in bytes: read them all, then keep the last --tail lines.
-            var backlog: [LogLine] = []
-            for _ in 0..<10_000 {
-                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: LogsReply.self)
-                backlog = Array((backlog + reply.lines).suffix(tail))
-                guard !reply.lines.isEmpty, reply.next > since else { break }
-                since = reply.next
-            }
-            for line in backlog { print(line) }
-            while follow {
-                Thread.sleep(forTimeInterval: 0.25)
-                let reply = try client.request(.logs(plugin: name, since: since, limit: 100_000), as: LogsReply.self)
-                for line in reply.lines { print(line) }
-                since = reply.next
-            }
-        }
-    }
-
-    private func print(_ line: LogLine) {
-        emit("\(EventLine.iso8601(microseconds: line.time)) \(line.instance) \(line.stream.rawValue): \(line.line)")
     }
 }

@@ -13,8 +13,8 @@ struct Plexus: AsyncParsableCommand {
             BrokerCommand.self, PublishCommand.self, SubscribeCommand.self, PluginsCommand.self, PingCommand.self,
             StatsCommand.self, CheckCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self,
             RestartCommand.self, ReloadCommand.self, UpgradeCommand.self, ApplyCommand.self, DiffCommand.self, LogsCommand.self,
-            CallCommand.self, ServicesCommand.self, TasksCommand.self, EventsCommand.self, ShutdownCommand.self,
-            KeygenCommand.self, PinCommand.self, MetricsCommand.self,
+            CallCommand.self, ServicesCommand.self, TasksCommand.self, EventsCommand.self, TopCommand.self,
+            ShutdownCommand.self, KeygenCommand.self, PinCommand.self, MetricsCommand.self, AuditCommand.self,
         ]
     )
 

@@ -11,13 +11,15 @@ struct PublishCommand: ParsableCommand {
         discussion: """
             The event goes through the control endpoint, so it reaches the broker even from a short-lived \
             process. With --ack the command waits for the broker's confirmation and prints the sequence \
-            number it stamped; without it, the command returns once the event is handed to ZeroMQ.
+            number it stamped; without it, the command returns once the event is handed to ZeroMQ. The \
+            payload is read from standard input only when it is not a terminal, or when DATA is '-'. \
+            --count N publishes the event N times (as nats pub --count), each acknowledged with --ack.
             """)
 
     @Argument(help: "Dot-separated topic, e.g. user.created.")
     var topic: String
 
-    @Argument(help: "The payload; '-' or absent reads standard input.")
+    @Argument(help: "The payload; '-' reads standard input, as does absent when standard input is not a terminal.")
     var data: String?
 
     @Option(name: .customLong("header"), help: "A header K=V (repeatable).")
@@ -26,6 +28,10 @@ struct PublishCommand: ParsableCommand {
     @Flag(help: "Wait for the broker's acknowledgement and print the sequence number.")
     var ack = false
 
+    @Option(help: "Publish the event this many times.")
+    var count = 1
+
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
@@ -33,6 +39,7 @@ struct PublishCommand: ParsableCommand {
         for header in headers where !header.contains("=") || header.hasPrefix("=") {
             throw ValidationError("--header takes KEY=VALUE, got '\(header)'")
         }
+        guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be from 1 to 10000000") }
     }
 
     func run() throws {
@@ -49,6 +56,9 @@ struct PublishCommand: ParsableCommand {
             let payload: [UInt8]
             if let data, data != "-" {
                 payload = Array(data.utf8)
+            } else if data == nil, isatty(STDIN_FILENO) == 1 {
+                // At a terminal, waiting silently for a payload looks like a hang: an empty event it is.
+                payload = []
             } else {
                 payload = try Self.readStandardInput(upTo: limit + 1)
             }
@@ -59,12 +69,15 @@ struct PublishCommand: ParsableCommand {
                         + "it was not sent")
             }
             let event = PublishRequest(topic: topic, payload: payload, headers: headerMap)
-            if ack {
-                let seq = try client.publish(event)
-                emit("published \(topic) seq=\(seq)")
-            } else {
-                try client.send(.publish(event))
+            for _ in 0..<count {
+                if ack {
+                    let seq = try client.publish(event)
+                    if output.isJSON { output.emitJSON(PublishReply(seq: seq)) } else { emit("published \(topic) seq=\(seq)") }
+                } else {
+                    try client.send(.publish(event))
+                }
             }
+            if !ack, count > 1, !output.isJSON { emit("published \(topic) \(count) times") }
         }
     }
 

@@ -2,30 +2,48 @@ import ArgumentParser
 import Foundation
 import PlexusProtocol
 
-/// `plexus status`: every supervised and attached instance.
+/// `plexus status [NAME]`: every supervised and attached instance, or NAME's.
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show every plugin instance and its state.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show every plugin instance and its state.",
+        discussion: """
+            With NAME, only that plugin's instances, and the exit status says whether it runs, as \
+            systemctl is-active does: 0 when every instance is running, 3 when not (or NAME is unknown). \
+            --watch redraws the table on every lifecycle event (plexus.plugin.*) until interrupted.
+            """)
 
-    @Flag(help: "Print a JSON array.")
-    var json = false
+    @Argument(help: "Only this plugin's instances; the exit status is then 3 unless all run.")
+    var name: String?
 
+    @Flag(name: .shortAndLong, help: "Redraw on every lifecycle event until interrupted (JSON: one array per change).")
+    var watch = false
+
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         try runClient {
-            let instances = try options.client().request(.status, as: [InstanceInfo].self)
-            if json {
-                emit(String(decoding: JSONCoding.encode(instances), as: UTF8.self))
+            let client = try options.client()
+            if watch {
+                try StatusWatch(client: client, options: options, output: output, plugin: name).run()
                 return
             }
-            emit(StatusTable.render(instances))
+            let instances = try client.request(.status, as: [InstanceInfo].self).filter { name == nil || $0.name == name }
+            if output.isJSON {
+                output.emitJSON(instances)
+            } else if let name, instances.isEmpty {
+                warn("plexus: no plugin instance named \(name)")
+            } else {
+                emit(StatusTable.render(instances, wide: output.isWide))
+            }
+            if name != nil, !LifecycleRunner.allRunning(instances) { throw ExitCode(3) }
         }
     }
 }
 
 /// The status table shared by `status` and the lifecycle commands.
 enum StatusTable {
-    static func render(_ instances: [InstanceInfo]) -> String {
+    static func render(_ instances: [InstanceInfo], wide: Bool = false) -> String {
         let header = ["NAME", "INSTANCE", "STATE", "HEALTH", "PID", "RESTARTS", "UPTIME", "LAST EXIT", "REASON"]
         let rows = instances.map {
             [
@@ -37,7 +55,17 @@ enum StatusTable {
                 [$0.attached ? "attached" : nil, $0.reason].compactMap { $0 }.joined(separator: "; "),
             ]
         }
-        return instances.isEmpty ? "(no plugins)" : Table(header: header, rows: rows).render()
+        guard !instances.isEmpty else { return "(no plugins)" }
+        return Table(
+            header: header, rows: rows, maxWidth: wide ? nil : Table.defaultWidth,
+            style: { column, text in
+                switch column {
+                case 2: Terminal.style(forState: text)
+                case 3: Terminal.style(forState: text.split(separator: " ").first.map(String.init) ?? text)
+                default: nil
+                }
+            }
+        ).render()
     }
 }
 

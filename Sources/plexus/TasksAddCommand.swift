@@ -38,14 +38,14 @@ struct TasksAdd: ParsableCommand {
     @Option(name: .customLong("end-at"), help: "No fires after this RFC 3339 time.") var endAt: String?
     @Option(name: .customLong("max-runs"), help: "Complete after this many runs.") var maxRuns: Int?
     @Option(help: "The definition as a JSON object (or @file), instead of the options above.") var definition: String?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         let text = try definitionText()
         try runClient {
             let body = try options.client().request(.tasks(.add, argument: text)).first ?? []
-            if json {
+            if output.isJSON {
                 emit(String(decoding: body, as: UTF8.self))
             } else {
                 let task = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]

@@ -17,35 +17,41 @@ struct TasksCommand: ParsableCommand {
 
 /// Sends `TASKS verb argument` and prints the reply: raw JSON with `--json`, else `render`.
 private func runTasks(
-    _ verb: TaskVerb, _ argument: String?, json: Bool, options: ClientOptions, render: (Data) throws -> String
+    _ verb: TaskVerb, _ argument: String?, output: OutputOptions, options: ClientOptions, render: (Data) throws -> String
 ) throws {
     try runClient {
         let body = try options.client().request(.tasks(verb, argument: argument)).first ?? []
-        emit(json ? String(decoding: body, as: UTF8.self) : try render(Data(body)))
+        emit(output.isJSON ? String(decoding: body, as: UTF8.self) : try render(Data(body)))
     }
 }
 
-/// One task in a few lines, with its recent runs.
-private func describe(_ data: Data) throws -> String {
+/// One task in a few lines, with its recent runs. Times are relative (or absolute in the task's own time
+/// zone); a run's per-instance messages only with `-o wide`, so that each line stays short.
+private func describe(_ data: Data, output: OutputOptions) throws -> String {
     let task = try JSONDecoder().decode(TaskReport.self, from: data)
+    let zone = TimeText.zone(ofSchedule: task.schedule)
+    func time(_ text: String?) -> String { TimeText.describe(text, absolute: output.absolute, zone: zone) }
     var lines = [
         "\(task.id) (\(task.origin)): \(task.state)",
         "  schedule: \(task.schedule)",
         "  target:   \(task.target)",
-        "  runs: \(task.runCount), failures: \(task.failureCount), next: \(task.nextRun ?? "-"), last: \(task.lastRun ?? "-")",
+        "  runs: \(task.runCount), failures: \(task.failureCount), next: \(time(task.nextRun)), last: \(time(task.lastRun))",
     ]
     if let average = task.avgDurationMs, let p99 = task.p99DurationMs {
-        lines.append(String(format: "  duration: avg %.1f ms, p99 %.1f ms", average, p99))
+        lines.append("  duration: avg \(Latency.format(milliseconds: average)), p99 \(Latency.format(milliseconds: p99))")
     }
     if let error = task.lastError { lines.append("  last error: \(error)") }
     for run in task.history ?? [] {
         let instances = run.instances.keys.sorted().map { key in
             let result = run.instances[key]!
-            return "\(key)=\(result.status)\(result.message.map { " (\($0))" } ?? "")"
+            let message = output.isWide ? result.message.map { " (\($0))" } ?? "" : ""
+            return "\(key)=\(result.status)\(message)"
         }
-        lines.append(
-            "  \(run.runID) \(run.scheduledAt) attempt \(run.attempt): \(run.outcome)"
-                + (run.error.map { " - \($0)" } ?? "") + (instances.isEmpty ? "" : " [\(instances.joined(separator: ", "))]"))
+        let number = run.runID.split(separator: "#").last.map { "#\($0)" } ?? run.runID
+        let line =
+            "  \(number) \(time(run.scheduledAt)) attempt \(run.attempt): \(Terminal.paint(run.outcome, Terminal.style(forState: run.outcome) ?? .bold))"
+            + (run.error.map { " - \($0)" } ?? "") + (instances.isEmpty ? "" : " [\(instances.joined(separator: ", "))]")
+        lines.append(output.isWide || line.count <= Table.defaultWidth ? line : String(line.prefix(Table.defaultWidth - 1)) + "…")
     }
     return lines.joined(separator: "\n")
 }
@@ -53,7 +59,7 @@ private func describe(_ data: Data) throws -> String {
 struct TasksList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List tasks with their state and counters (every page, unless --offset or --limit).")
-    @Flag(help: "Print a JSON array.") var json = false
+    @OptionGroup var output: OutputOptions
     @Option(help: "Start at this task (in id order); only this page is fetched.") var offset: Int?
     @Option(help: "At most this many tasks (1-\(PageRequest.maxLimit)); only this page is fetched.") var limit: Int?
     @OptionGroup var options: ClientOptions
@@ -61,11 +67,11 @@ struct TasksList: ParsableCommand {
     func run() throws {
         try runClient {
             let (array, more) = try fetch(try options.client())
-            if json {
+            if output.isJSON {
                 emit(String(decoding: array, as: UTF8.self))
             } else {
                 let tasks = try JSONDecoder().decode([TaskReport].self, from: Data(array))
-                emit(tasks.isEmpty && more == nil ? "(no tasks)" : Self.table(tasks))
+                emit(tasks.isEmpty && more == nil ? "(no tasks)" : Self.table(tasks, output: output))
             }
             if let more { warn(more) }
         }
@@ -107,22 +113,31 @@ struct TasksList: ParsableCommand {
         return array
     }
 
-    private static func table(_ tasks: [TaskReport]) -> String {
-        let header = ["TASK", "STATE", "RUNS", "FAILURES", "NEXT RUN", "SCHEDULE", "TARGET", "LAST ERROR"]
-        let rows = tasks.map {
-            [
-                $0.id, $0.state, String($0.runCount), String($0.failureCount), $0.nextRun ?? "-", $0.schedule, $0.target,
-                $0.lastError.map { String($0.prefix(60)) } ?? "",
+    /// The default table fits 100 columns: the schedule is cut, the target and the last error are left to
+    /// `-o wide`.
+    private static func table(_ tasks: [TaskReport], output: OutputOptions) -> String {
+        var header = ["TASK", "STATE", "RUNS", "FAILS", "NEXT RUN", "SCHEDULE"]
+        if output.isWide { header += ["TARGET", "LAST ERROR"] }
+        let rows = tasks.map { task in
+            let zone = TimeText.zone(ofSchedule: task.schedule)
+            var row = [
+                task.id, task.state, String(task.runCount), String(task.failureCount),
+                TimeText.describe(task.nextRun, absolute: output.absolute, zone: zone), task.schedule,
             ]
+            if output.isWide { row += [task.target, task.lastError ?? ""] }
+            return row
         }
-        return Table(header: header, rows: rows).render()
+        return Table(
+            header: header, rows: rows, maxWidth: output.isWide ? nil : Table.defaultWidth,
+            style: { column, text in column == 1 ? Terminal.style(forState: text) : nil }
+        ).render()
     }
 }
 
 /// What every command about one task takes.
 struct TaskIDArguments: ParsableArguments {
     @Argument(help: "The task id.") var id: String
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: ClientOptions
 }
 
@@ -134,7 +149,7 @@ protocol TaskIDCommand: ParsableCommand {
 
 extension TaskIDCommand {
     func run() throws {
-        try runTasks(Self.verb, task.id, json: task.json, options: task.options, render: describe)
+        try runTasks(Self.verb, task.id, output: task.output, options: task.options) { try describe($0, output: task.output) }
     }
 }
 
@@ -177,7 +192,7 @@ struct TasksRemove: ParsableCommand {
     @OptionGroup var task: TaskIDArguments
 
     func run() throws {
-        try runTasks(.remove, task.id, json: task.json, options: task.options) { _ in "removed \(task.id)" }
+        try runTasks(.remove, task.id, output: task.output, options: task.options) { _ in "removed \(task.id)" }
     }
 }
 

@@ -30,7 +30,8 @@ class HTTPBroker:
     """A ``plexus broker`` with the HTTP API, on ephemeral ports, in its own temporary directory."""
 
     def __init__(self, plugins: Sequence[str] = (), tokens: bool = False, http: str = "127.0.0.1:*",
-                 heartbeat_ms: int = 500, broker_yaml: str = "", env: Optional[Dict[str, str]] = None) -> None:
+                 heartbeat_ms: int = 500, broker_yaml: str = "", env: Optional[Dict[str, str]] = None,
+                 extra_args: Sequence[str] = ()) -> None:
         self.tmp = harness.TempDir()
         self.dir: str = self.tmp.path
         self.record = os.path.join(self.dir, "record.jsonl")
@@ -53,7 +54,7 @@ class HTTPBroker:
             os.environ[key] = value
         self.broker: Any = harness.BrokerProcess(
             self.dir, topology=self.topology,
-            extra_args=["--http", http, "--http-heartbeat-ms", str(heartbeat_ms)])
+            extra_args=["--http", http, "--http-heartbeat-ms", str(heartbeat_ms), *extra_args])
         self.session = requests.Session()
 
     def start(self) -> "HTTPBroker":
@@ -116,7 +117,7 @@ class SSEReader:
 
     def __init__(self, response: requests.Response) -> None:
         self.response = response
-        self.lines = response.iter_lines(chunk_size=1, decode_unicode=True)
+        self.lines = response.iter_lines(chunk_size=65536, decode_unicode=True)
 
     def next(self, count: int, timeout: float = TIMEOUT,
              keep: Callable[[Dict[str, str]], bool] = lambda _: True) -> List[Dict[str, str]]:

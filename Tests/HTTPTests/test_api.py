@@ -34,6 +34,7 @@ class APITest(unittest.TestCase):
         self.assertIn("events_in", body["stats"])
         self.assertEqual(body["stats"]["topics"], {})
         self.assertTrue(body["discover"]["control"].startswith("tcp://"))
+        self.assertEqual(sum(body["plugins_by_state"].values()), 2)
 
     def test_plugins_list_paging_sort_filter(self) -> None:
         # STATUS's order: the topology's.
@@ -63,6 +64,7 @@ class APITest(unittest.TestCase):
         body = self.http.get("/api/v1/plugins/worker").json()
         self.assertEqual(body["name"], "worker")
         self.assertEqual(body["instances"][0]["state"], "running")
+        self.assertIsInstance(body.get("config", {}), dict)
         problem(self.http.get("/api/v1/plugins/nope"), 404)
 
     def test_lifecycle_restart_counts(self) -> None:
@@ -116,6 +118,12 @@ class APITest(unittest.TestCase):
         plan = self.http.post("/api/v1/topology/apply", data=same, headers={"Content-Type": "application/yaml"})
         self.assertEqual(plan.status_code, 200, plan.text)
         self.assertEqual(sorted(plan.json()["unchanged"]), ["helper", "worker"])
+        # A dry run answers the plan for a topology without helper, and stops nothing.
+        without = same.split("  helper:")[0]
+        dry = self.http.post("/api/v1/topology/apply", params={"dry_run": "true"}, data=without)
+        self.assertEqual(dry.status_code, 200, dry.text)
+        self.assertEqual(dry.json()["stop"], ["helper"])
+        self.assertEqual(self.http.get("/api/v1/plugins/helper").json()["instances"][0]["state"], "running")
         problem(self.http.post("/api/v1/topology/apply", data="plugins: [1, 2"), 400)
         problem(self.http.post("/api/v1/topology/apply", data=""), 400)
 
@@ -186,6 +194,15 @@ class APITest(unittest.TestCase):
         response = self.http.get("/api/v1/events")
         self.assertGreaterEqual(response.status_code, 400)
         self.assertTrue(response.headers["Content-Type"].startswith("application/problem+json"))
+
+    def test_head_and_method_not_allowed(self) -> None:
+        head = self.http.session.head(self.http.url + "/api/v1/plugins", timeout=10)
+        self.assertEqual(head.status_code, 200)
+        self.assertEqual(head.content, b"")
+        self.assertEqual(self.http.session.head(self.http.url + "/", timeout=10).status_code, 200)
+        wrong = self.http.delete("/api/v1/plugins")
+        problem(wrong, 405)
+        self.assertEqual(wrong.headers["Allow"], "GET")
 
     def test_console_and_openapi(self) -> None:
         index = self.http.get("/")

@@ -93,5 +93,29 @@ class StreamTest(unittest.TestCase):
         problem(self.http.get("/api/v1/events/stream", headers={"Last-Event-ID": "abc"}), 400)
 
 
+class OverflowTest(unittest.TestCase):
+    def test_a_slow_client_is_told_of_its_overflow(self) -> None:
+        http = HTTPBroker(extra_args=["--http-stream-queue", "4"])
+        http.start()
+        try:
+            with http.get("/api/v1/events/stream", params={"pattern": "flood.>", "system": "false"}, stream=True,
+                          timeout=(5, 30)) as response:
+                reader = SSEReader(response)
+                reader.next(1, keep=lambda e: e.get("comment") == "connected")
+                # The client reads nothing while 20 MB go by: the socket's buffers fill, then its queue.
+                payload = "x" * 100_000
+                for n in range(200):
+                    self.assertEqual(http.post("/api/v1/events", json={"topic": "flood.a", "payload": payload}).status_code,
+                                     200)
+                overflow = reader.next(1, timeout=60, keep=lambda e: e.get("event") == "overflow")
+                counts = json.loads(overflow[0]["data"])
+                self.assertGreater(counts["dropped"], 0)
+            self.assertIn("SSE client too slow", http.broker.log_tail(200))
+            metrics = http.get("/metrics").text
+            self.assertRegex(metrics, r"plexus_http_sse_dropped_total [1-9]")
+        finally:
+            http.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

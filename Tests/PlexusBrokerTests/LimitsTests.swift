@@ -51,6 +51,8 @@ struct LimitsTests {
         defer { broker.stop() }
         let restarted = try broker.waitForInstances("hog", timeout: 40) { ($0.restarts ?? 0) >= 1 && $0.lastExit == "oom" }
         #expect(restarted.first?.lastExit == "oom")
+        let audited = try broker.client().request(.audit(AuditQuery(action: "oom")), as: [AuditRecord].self)
+        #expect(audited.first?.actor == .broker && audited.first?.target.hasPrefix("hog-") == true)
         #expect(logLine(broker, "hog", containing: "no limit reached", timeout: 0.1) == nil)
     }
 

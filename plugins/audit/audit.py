@@ -82,7 +82,7 @@ class Audit(Plugin):
             self.file.flush()
             os.fsync(self.file.fileno())  # an OSError fails the run: the broker records its text
         count, self.reported = self.written - self.reported, self.written
-        self.log.info("housekeeping (%s): %d events written since the last run, %d since start, file %s",
+        self.log.debug("housekeeping (%s): %d events written since the last run, %d since start, file %s",
                       run.run_id or "called directly", count, self.written, self.path)
         return f"audit: {count} events written ({self.written} since start)"
 

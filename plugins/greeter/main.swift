@@ -48,7 +48,7 @@ struct Greeter: Plugin {
 
     func runTask(_ run: TaskRun, request: ServiceRequest, context: PluginContext) async throws -> String? {
         let count = greeted.value.exchange(0, ordering: .relaxed)
-        context.logger.info("housekeeping", metadata: ["run": "\(run.runID)", "greetings": "\(count)"])
+        context.logger.debug("housekeeping", metadata: ["run": "\(run.runID)", "greetings": "\(count)"])
         return "greeter: \(count) greeting(s) since the last run"
     }
 

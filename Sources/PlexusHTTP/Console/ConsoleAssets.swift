@@ -4,31 +4,35 @@ public struct ConsoleAsset: Sendable {
     public let contentType: String
     /// The file's bytes.
     public let body: [UInt8]
+    /// The `Cache-Control` to serve it with: `no-cache` for `index.html`, `immutable` for the files it
+    /// names with their content's hash (`ConsoleFiles`).
+    public let cacheControl: String
+    /// The `Content-Security-Policy` of a page (`index.html`); nil for the files it loads.
+    public let contentSecurityPolicy: String?
 
-    public init(contentType: String, body: [UInt8]) {
+    public init(
+        contentType: String, body: [UInt8], cacheControl: String = "no-cache", contentSecurityPolicy: String? = nil
+    ) {
         self.contentType = contentType
         self.body = body
+        self.cacheControl = cacheControl
+        self.contentSecurityPolicy = contentSecurityPolicy
     }
 }
 
-/// The web console's assets, embedded in the binary (no CDN, no build step).
+/// The web console's assets, embedded in the binary (no CDN, no build step): hand-written HTML, CSS
+/// and JavaScript kept as Swift string literals (docs/CONSOLE.md says why).
 ///
-/// A placeholder until the console lands: `index.html` only.
+/// ```swift
+/// let page = ConsoleAssets.asset(for: "index.html")  // GET /
+/// let script = ConsoleAssets.asset(for: "plugins.js")  // GET /console/plugins.js
+/// ```
 public enum ConsoleAssets {
-    /// The asset at `path` (`index.html`, `app.js`, ...), or nil when there is none.
+    /// The asset at `path` (`index.html`, `core.js`, `console.css`, ...), or nil when there is none.
     public static func asset(for path: String) -> ConsoleAsset? {
-        switch path {
-        case "index.html":
-            ConsoleAsset(contentType: "text/html; charset=utf-8", body: Array(placeholder.utf8))
-        default:
-            nil
-        }
+        ConsoleFiles.all[path]
     }
 
-    private static let placeholder = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Plexus</title></head>
-        <body><h1>Plexus</h1><p>The console is on its way. The API is at <a href="/api/v1/broker">/api/v1/broker</a>.</p></body>
-        </html>
-        """
+    /// Every asset's name.
+    public static var names: [String] { ConsoleFiles.all.keys.sorted() }
 }

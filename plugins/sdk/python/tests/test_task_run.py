@@ -240,8 +240,9 @@ class AuditHousekeepingTest(unittest.TestCase):
             handler = audit._services.handlers["housekeeping"]
             for n in range(3):
                 audit.on_event(Event("work.done", b"%d" % n, n + 1, 0, "me", {}, {}))
+            # A routine run logs at debug level (issue 14: a quiet log).
             with mock.patch.object(module.os, "fsync", wraps=os.fsync) as fsync, \
-                    self.assertLogs("plexus.audit", "INFO"):
+                    self.assertLogs("plexus.audit", "DEBUG"):
                 self.assertEqual(handler(task_request(task_headers("housekeeping"))),
                                  b"audit: 3 events written (3 since start)")
                 fsync.assert_called_once_with(audit.file.fileno())
