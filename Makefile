@@ -76,7 +76,7 @@ install: build
 
 ## Every test: the Python SDK's unit tests, then all Swift tests (unit and live integration), then the
 ## fuzzers. Python runs from the venv, against the installed SDK.
-test: deps browser-deps
+test: deps browser-deps $(VENV)/.http-test-deps
 	swift build --build-tests
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-http
