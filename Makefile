@@ -76,7 +76,7 @@ install: build
 
 ## Every test: the Python SDK's unit tests, then all Swift tests (unit and live integration), then the
 ## fuzzers. Python runs from the venv, against the installed SDK.
-test: deps browser-deps
+test: deps browser-deps $(VENV)/.http-test-deps
 	swift build --build-tests
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-http
@@ -138,8 +138,8 @@ bench: deps
 	$(WITH_VENV) .build/release/plexus-bench
 
 ## swift-format (strict: any finding fails) over the Swift sources, and mypy --strict over the Python SDK
-## and the audit plugin (mypy goes into the venv on first use). `make format` fixes what swift-format finds.
-lint: venv
+## and the audit plugin, and over the HTTP tests (mypy goes into the venv on first use). `make format` fixes what swift-format finds.
+lint: venv $(VENV)/.http-test-deps
 	$(SWIFT_FORMAT) lint --strict --recursive Sources Tests plugins/greeter
 	@$(VENV_PYTHON) -c 'import mypy' 2>/dev/null || $(VENV_PYTHON) -m pip install -q mypy
 	cd $(SDK) && $(VENV_PYTHON) -m mypy --strict plexus ../../audit/audit.py
