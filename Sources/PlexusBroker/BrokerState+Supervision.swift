@@ -302,6 +302,11 @@ extension BrokerState {
         for spec in new.plugins { logs.reinstate(plugin: spec.name) }
         enqueue(actions)
         reconcileTasks(with: new, now: Date())
+        // New client and plugin keys count from now; the sockets' mechanism is fixed at start.
+        curve?.keys.configure(from: new)
+        if new.security.curve != (curve != nil) {
+            logger.warning("security.curve changed: that takes effect when the broker restarts")
+        }
         logger.info(
             "topology applied",
             metadata: [
