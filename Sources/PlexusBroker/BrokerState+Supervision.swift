@@ -53,6 +53,13 @@ extension BrokerState {
 
     private mutating func spawn(_ instance: String, _ spec: PluginSpec) -> [SupervisorAction] {
         var environment = ProcessInfo.processInfo.environment
+        // Keys the broker's own shell holds (an operator's CLI keys) are not the plugin's: the broker
+        // gives a supervised process its own, or none when CURVE is off.
+        for name in [
+            CurveEnvironment.secretKey, CurveEnvironment.publicKey, CurveEnvironment.serverKey, CurveEnvironment.secretKeyFile,
+        ] {
+            environment[name] = nil
+        }
         for (key, value) in spec.environment { environment[key] = value }
         environment[PlexusConstants.brokerEnvironmentVariable] = reachableControlEndpoint
         environment["PLEXUS_INSTANCE"] = instance
