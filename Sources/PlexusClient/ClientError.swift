@@ -17,6 +17,9 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     case keyRefused(endpoint: String)
     /// A CURVE key given to the client is malformed or missing.
     case badKey(String)
+    /// The handshake failed on the security mechanism: the broker uses CURVE and the client does not,
+    /// or the other way round (`hasKey`: whether the client had one).
+    case mechanismMismatch(endpoint: String, hasKey: Bool)
 
     public var description: String {
         switch self {
@@ -31,6 +34,11 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
             "the broker refused the key (\(endpoint)): is its public key in the topology's security.clients, "
                 + "and is the server key the broker's?"
         case .badKey(let reason): "bad CURVE key: \(reason)"
+        case .mechanismMismatch(let endpoint, let hasKey):
+            hasKey
+                ? "the broker at \(endpoint) does not use CURVE (security.curve is off there); connect without a key"
+                : "the broker refused the connection (\(endpoint)): it requires a CURVE key (security.curve); "
+                    + "give --key-file and --server-key, or set PLEXUS_CURVE_SECRET_KEY_FILE and PLEXUS_CURVE_SERVER_KEY"
         }
     }
 

@@ -22,28 +22,29 @@ public final class ControlClient {
     private let socket: Socket
     /// Watches the handshake when CURVE is on: a refused key shows only there.
     private let monitor: SocketMonitor?
+    private let hasKey: Bool
     private var nextRequest: UInt64 = 0
 
     /// The most frames a reply may have: a `REPLAY` batch of 10,000 events is three frames each.
     static let maxReplyFrames = 3 * ReplayRequest.maxMaxEvents + 16
 
     /// `curve`: the CURVE keys (default: `CurveCredentials.processDefault`, from the environment). Not
-    /// applied to `inproc://` endpoints, which have no handshake.
+    /// applied to `inproc://` endpoints, which have no handshake. `watchHandshake`: watch the handshake
+    /// also without keys, so that a broker that requires one is reported at once (the CLI does).
     public init(
         endpoint: String, timeout: Double = 5, context: ZMQContext? = nil,
-        curve: CurveCredentials? = CurveCredentials.processDefault
+        curve: CurveCredentials? = CurveCredentials.processDefault, watchHandshake: Bool = false
     ) throws(ClientError) {
         self.endpoint = endpoint
         self.timeout = timeout
         do {
             self.context = try context ?? ZMQContext()
             socket = try self.context.socket(.dealer)
-            if let curve, !endpoint.hasPrefix("inproc://") {
-                try curve.apply(to: socket)
-                monitor = try SocketMonitor(socket, context: self.context)
-            } else {
-                monitor = nil
-            }
+            hasKey = curve != nil
+            if let curve, !endpoint.hasPrefix("inproc://") { try curve.apply(to: socket) }
+            monitor =
+                (curve != nil || watchHandshake) && !endpoint.hasPrefix("inproc://")
+                ? try SocketMonitor(socket, context: self.context) : nil
             try socket.connect(endpoint)
         } catch let error as ZMQError {
             throw .transport(error)
@@ -121,8 +122,8 @@ public final class ControlClient {
                     throw ClientError.timeout(command: command.name, endpoint: endpoint, seconds: timeout)
                 }
                 guard try poller.poll(timeoutMilliseconds: Int((remaining * 1000).rounded(.up))) > 0 else { continue }
-                if let monitor, let monitorIndex, poller.isReadable(monitorIndex), try keyRefused(monitor) {
-                    throw ClientError.keyRefused(endpoint: endpoint)
+                if let monitor, let monitorIndex, poller.isReadable(monitorIndex), let problem = try handshakeProblem(monitor) {
+                    throw problem
                 }
                 guard let reply = try socket.receiveMultipart(dontWait: true, maxFrames: Self.maxReplyFrames) else { continue }
                 guard let (_, body) = ControlEnvelope.split([[]] + reply) else { continue }
@@ -149,13 +150,17 @@ public final class ControlClient {
         }
     }
 
-    /// Whether the monitor reports that the broker refused the key (it reads what is waiting).
-    private func keyRefused(_ monitor: SocketMonitor) throws(ZMQError) -> Bool {
+    /// What the monitor reports about the handshake: a refused key, or a mechanism mismatch (CURVE on one
+    /// side only); nil when neither (it reads what is waiting).
+    private func handshakeProblem(_ monitor: SocketMonitor) throws(ZMQError) -> ClientError? {
         for _ in 0..<64 {
-            guard let event = try monitor.next(timeoutMilliseconds: 0) else { return false }
-            if event.event == SocketMonitor.Event.handshakeFailedAuth { return true }
+            guard let event = try monitor.next(timeoutMilliseconds: 0) else { return nil }
+            if event.event == SocketMonitor.Event.handshakeFailedAuth { return .keyRefused(endpoint: endpoint) }
+            if event.event == SocketMonitor.Event.handshakeFailedProtocol, event.value == SocketMonitor.Event.mechanismMismatch {
+                return .mechanismMismatch(endpoint: endpoint, hasKey: hasKey)
+            }
         }
-        return false
+        return nil
     }
 
     /// Sends a command without waiting for the answer. The socket lingers up to `timeout` so that the

@@ -96,7 +96,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
                 detail: "the broker did not answer \(command) within \(seconds) s")
         case .backpressure:
             Problem(status: 503, error: "unavailable", detail: error.description)
-        case .transport, .badReply, .keyRefused, .badKey:
+        case .transport, .badReply, .keyRefused, .badKey, .mechanismMismatch:
             Problem(status: 502, error: "bad_gateway", detail: error.description)
         }
     }

@@ -19,6 +19,9 @@ public final class SocketMonitor {
         /// A handshake failed for a reason libzmq does not detail (e.g. a CURVE server key that is wrong).
         public static let handshakeFailedNoDetail = UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         public static let handshakeSucceeded = UInt16(ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        /// The value of `handshakeFailedProtocol` when one side speaks CURVE and the other not
+        /// (`ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`, a draft constant in libzmq 4.3's header).
+        public static let mechanismMismatch: UInt32 = 0x1100_0002
 
         /// Whether the event is one of the handshake failures.
         public var isHandshakeFailure: Bool {

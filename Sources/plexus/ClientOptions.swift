@@ -55,7 +55,7 @@ struct ClientOptions: ParsableArguments {
         }
         // Every socket the command opens from here on (control, subscriber, publisher) uses these keys.
         CurveCredentials.useByDefault(try curveCredentials())
-        return try ControlClient(endpoint: endpoint, timeout: seconds(default: defaultTimeout))
+        return try ControlClient(endpoint: endpoint, timeout: seconds(default: defaultTimeout), watchHandshake: true)
     }
 
     /// The CURVE keys from `--key-file`/`--server-key`, each falling back to the environment; nil when

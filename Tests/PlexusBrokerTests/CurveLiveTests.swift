@@ -191,6 +191,25 @@ struct CurveLiveTests {
         #expect(mesh.broker.log.contains("is not the sender"))
     }
 
+    @Test("the CLI: a known key is answered, a wrong key and no key fail at once with a clear message")
+    func cli() throws {
+        let mesh = try Mesh()
+        defer { mesh.stop() }
+        let keys = mesh.directory.appendingPathComponent("tester.key")
+        try (mesh.tester.keys.secretKey + "\n").write(to: keys, atomically: true, encoding: .utf8)
+        let stranger = mesh.directory.appendingPathComponent("stranger.key")
+        try (try mesh.stranger().keys.secretKey + "\n").write(to: stranger, atomically: true, encoding: .utf8)
+        let broker = ["--broker", mesh.broker.control, "--timeout", "5"]
+        let known = try runPlexus(["ping"] + broker + ["--key-file", keys.path, "--server-key", mesh.serverKey])
+        #expect(known.status == 0, "\(known.stderr)")
+        let started = Date()
+        let wrong = try runPlexus(["ping"] + broker + ["--key-file", stranger.path, "--server-key", mesh.serverKey])
+        #expect(wrong.status == 1 && wrong.stderr.contains("the broker refused the key"), "\(wrong.stderr)")
+        let none = try runPlexus(["ping"] + broker)
+        #expect(none.status == 1 && none.stderr.contains("requires a CURVE key"), "\(none.stderr)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
     @Test("an attached Swift plugin with an unknown key exits 77 with a clear message")
     func attachedPluginWithUnknownKeyExits() throws {
         let mesh = try Mesh()
