@@ -226,6 +226,45 @@ struct CurveLiveTests {
         #expect(plugin.stderr.contains(CurveEnvironment.deniedMessage))
     }
 
+    @Test("the example topology.yaml with security on: every plugin runs and the housekeeping task fans out")
+    func exampleMeshWithSecurity() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        let server = try CurveKeyPair.generate()
+        try (server.secretKey + "\n").write(
+            to: directory.appendingPathComponent("broker.key"), atomically: true, encoding: .utf8)
+        let client = CurveCredentials(serverKey: server.publicKey, keys: try CurveKeyPair.generate())
+        // The repository's file as ExampleTaskTests runs it, plus a security: block.
+        let text =
+            try String(contentsOf: Paths.root.appendingPathComponent("topology.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "[.build/debug/greeter]", with: "[\(yamlQuoted(Paths.greeter))]")
+            .replacingOccurrences(of: "plugins/audit/audit.py", with: Paths.auditPlugin)
+            .replacingOccurrences(of: "\"*/10 * * * * *\"", with: "\"*/2 * * * * *\"")
+            .replacingOccurrences(of: "7780", with: String(try ProbeTests.freePort()))
+            .replacingOccurrences(of: "--directory, docs", with: "--directory, .")
+            .replacingOccurrences(of: "[python3, -m, http.server", with: "[\(Paths.pythonCommand), -m, http.server")
+                + """
+
+                security:
+                  curve: true
+                  secret_key_file: broker.key
+                  clients:
+                    tester: {public_key: "\(client.keys.publicKey)"}
+                """
+        let broker = try TestBroker(
+            topology: text, directory: directory, arguments: ["--http", "127.0.0.1:*"], curve: client)
+        defer { broker.stop() }
+        for plugin in ["audit", "web", "greeter"] { _ = try broker.waitForRunning(plugin, timeout: 30) }
+        let task = try broker.waitForTask("housekeeping", timeout: 30) { task in
+            task.history?.contains { $0.outcome == "succeeded" } == true
+        }
+        let run = try #require(task.history?.first { $0.outcome == "succeeded" })
+        #expect(Set(run.instances.keys) == ["audit-1", "greeter-1"])
+        let welcomes = try broker.subscribe("user.welcome")
+        try broker.publish("user.created", text: #"{"name": "ada"}"#)
+        #expect(try welcomes.waitForEvent(topic: "user.welcome", timeout: 10).meta.source == "greeter-1")
+    }
+
     @Test("without CURVE a non-loopback bind is refused unless --insecure")
     func insecureBindRefused() throws {
         let directory = try TestDirectory.make()
