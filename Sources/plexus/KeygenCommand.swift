@@ -28,6 +28,13 @@ struct KeygenCommand: ParsableCommand {
             throw fail("keygen: NAME must be 1 to 64 letters, digits, '-', '_' or '.' (got '\(name)')")
         }
         let directory = URL(fileURLWithPath: dir, isDirectory: true)
+        do {
+            // Only its owner may list the directory that holds secret keys, when keygen makes it.
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw fail("keygen: cannot make \(directory.path): \(error.localizedDescription)")
+        }
         let secretURL = directory.appendingPathComponent("\(name).key")
         let publicURL = directory.appendingPathComponent("\(name).pub")
         for url in [secretURL, publicURL] where !force && FileManager.default.fileExists(atPath: url.path) {

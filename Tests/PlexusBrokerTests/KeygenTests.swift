@@ -27,6 +27,11 @@ struct KeygenTests {
         let replaced = try String(contentsOf: directory.appendingPathComponent("alice.pub"), encoding: .utf8)
         #expect(!replaced.contains(`public`))
 
+        // A directory that does not exist yet is made.
+        let nested = directory.appendingPathComponent("keys/more").path
+        #expect(try runPlexus(["keygen", "broker", "--dir", nested]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: nested + "/broker.pub"))
+
         let badName = try runPlexus(["keygen", "../x", "--dir", directory.path])
         #expect(badName.status == 1 && badName.stderr.contains("NAME must be"))
     }
