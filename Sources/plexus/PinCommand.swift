@@ -57,31 +57,21 @@ struct PinCommand: ParsableCommand {
         guard let path = spec.pinnedPath(baseDirectory: loaded.baseDirectory) else {
             throw fail("pin: plugins.\(name) has no file to pin (no program found, or an interpreter without a script)")
         }
-        let digest: String
+        let copy: VerifiedCopy
         do {
-            digest = try VerifiedCopy.sha256(of: path)
+            copy = try VerifiedCopy.make(path: path)
         } catch {
             throw fail("pin: \(error.description)")
         }
-        print("sha256: \"\(digest)\"    # \(path)")
+        close(copy.descriptor)
+        print("sha256: \"\(copy.sha256)\"    # \(path)")
         guard let signingKey else { return }
         guard let text = try? String(contentsOfFile: signingKey, encoding: .utf8),
             let secret = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
-            let signature = SignatureVerifier.sign(digest: hexBytes(digest), secretKey: [UInt8](secret))
+            let signature = SignatureVerifier.sign(digest: copy.digest, secretKey: [UInt8](secret))
         else {
             throw fail("pin: \(signingKey) does not hold a base64 ed25519 secret key (64 bytes)")
         }
         print("signature: \"\(Data(signature).base64EncodedString())\"")
-    }
-
-    private func hexBytes(_ hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
     }
 }
