@@ -34,7 +34,7 @@ import tempfile
 import time
 import unittest
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 if __name__ == "__main__":  # run as the plugin or the agent: the SDK directory (which holds `tests`) goes last
     sys.path.append(str(Path(__file__).resolve().parents[1]))
@@ -292,7 +292,7 @@ def stop_process(proc: "subprocess.Popen[bytes]") -> None:
             proc.wait(TIMEOUT)
 
 
-def wait_until(what: str, check: Any, timeout: float = TIMEOUT, interval: float = 0.05) -> Any:
+def wait_until(what: str, check: Callable[[], Any], timeout: float = TIMEOUT, interval: float = 0.05) -> Any:
     """Calls ``check()`` until it returns something truthy (returned); fails after ``timeout``, with the last
     value it saw."""
     deadline = time.monotonic() + timeout
@@ -376,7 +376,9 @@ class MultiHost(unittest.TestCase):
 
     def diagnostics(self) -> str:
         plugin_log = Path(self.tmp, "plugin.log").read_text(errors="replace")[-3000:]
-        return f"\nbroker log:\n{self.broker.log_tail()}\nplugin log:\n{plugin_log}"
+        exited = self.plugin.poll()
+        state = "running" if exited is None else f"exited with {exited}"
+        return f"\nbroker log:\n{self.broker.log_tail()}\nplugin ({state}) log:\n{plugin_log}"
 
     def running_instance(self) -> Dict[str, Any]:
         """The plugin's instance once STATUS shows it running and PLUGINS lists it."""
