@@ -383,6 +383,8 @@ class MultiHost(unittest.TestCase):
     def running_instance(self) -> Dict[str, Any]:
         """The plugin's instance once STATUS shows it running and PLUGINS lists it."""
         def check() -> Optional[Dict[str, Any]]:
+            if self.plugin.poll() is not None:  # e.g. 77, its key refused: no use waiting
+                raise AssertionError(f"{PLUGIN_NAME} exited before it ran")  # diagnostics added below
             status = [i for i in self.agent.json_request("STATUS") if i.get("name") == PLUGIN_NAME]
             if not status or status[0].get("state") != "running":
                 return None
