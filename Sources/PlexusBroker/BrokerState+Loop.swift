@@ -77,6 +77,7 @@ extension BrokerState {
         }
         healthTick(now: now)
         badInput.rollWindow(now: now, logger: logger)
+        rollViolations(now: now)
         // Also records that the broker is alive, which bounds the downtime that misfire recovery assumes.
         flushTasks(force: true)
         return takeEffects()

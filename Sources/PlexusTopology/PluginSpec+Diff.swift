@@ -36,6 +36,8 @@ extension PluginSpec {
         compare("protocol", old.plainProcess, plainProcess) { $0 ? "none" : "plexus" }
         compare("startsecs", old.startSecondsMilliseconds, startSecondsMilliseconds) { "\($0)ms" }
         if old.health != health { lines.append("health: changed") }
+        // A restart, so that subscriptions the new permissions refuse do not outlive them.
+        if old.permissions != permissions { lines.append("permissions: changed") }
         return lines
     }
 

@@ -342,9 +342,14 @@ class MultiHost(unittest.TestCase):
             f.write("security:\n"
                     "  curve: true\n"
                     "  secret_key_file: keys/broker.key\n"
-                    f"  clients: {{{CLIENT_NAME}: {{public_key_file: keys/{CLIENT_NAME}.pub}}}}\n"
+                    "  clients:\n"
+                    f"    {CLIENT_NAME}:\n"
+                    f"      public_key_file: keys/{CLIENT_NAME}.pub\n"
+                    "      permissions: {admin: [status], call: [remote.echo], subscribe: [remote.reading]}\n"
                     "plugins:\n"
-                    f"  {PLUGIN_NAME}: {{public_key_file: keys/{PLUGIN_NAME}.pub}}   # attached, from namespace B\n")
+                    f"  {PLUGIN_NAME}:   # attached, from namespace B\n"
+                    f"    public_key_file: keys/{PLUGIN_NAME}.pub\n"
+                    "    permissions: {serve: [remote.echo], publish: [remote.reading]}\n")
 
         cls.broker = BrokerProcess(cls.tmp, topology, host=cls.net.address_a, wrapper=Namespaces.exec(cls.net.a))
         cls.addClassCleanup(cls.broker.stop)  # SIGTERM to the broker's PID (ip netns exec exec'd it)
