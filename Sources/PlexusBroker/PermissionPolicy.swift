@@ -54,11 +54,15 @@ struct PermissionPolicy: BrokerPolicy {
         return !instance.isEmpty && (peer.instance.map { $0 == instance } ?? true)
     }
 
-    /// Subscriptions every identity may hold: the readiness probes and the event heartbeat (which gap
-    /// detection needs; it carries sequence numbers, not events).
+    /// Subscriptions every identity may hold, because the SDKs make them for every plugin: the readiness
+    /// probes, the event heartbeat (gap detection; it carries sequence numbers, not events) and
+    /// `plexus.mesh.ready` (the plugin hook of the same name). No broker topic extends the last two.
     private static func isImplicit(prefix: String) -> Bool {
-        prefix == EventHeartbeat.topic || (prefix.hasPrefix(syncPrefix) && prefix.count > syncPrefix.count)
+        prefix == EventHeartbeat.topic || prefix == meshReadyTopic
+            || (prefix.hasPrefix(syncPrefix) && prefix.count > syncPrefix.count)
     }
+
+    private static let meshReadyTopic = "plexus.mesh.ready"
 
     private static let syncPrefix = "plexus.sync."
 
