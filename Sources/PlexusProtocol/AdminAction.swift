@@ -1,6 +1,6 @@
 /// The administrative actions a `permissions.admin` list names (docs/SECURITY.md, "Permissions"). Each
 /// client command that manages the broker needs one; the same names gate the HTTP API's tokens.
-public enum AdminAction: String, Sendable, CaseIterable, Comparable {
+public enum AdminAction: String, Sendable, CaseIterable, Comparable, Codable {
     /// Read the mesh: `STATUS`, `PLUGINS`, `SERVICES`, `STATS`, `EVENTS` (the log's state), `TASKS LIST`/`SHOW`.
     case status
     /// `METRICS`.
@@ -18,6 +18,9 @@ public enum AdminAction: String, Sendable, CaseIterable, Comparable {
     case audit
     /// `DURABLE LIST`/`DELETE`, and `ACK`/`DEAD` on durable subscriptions of other names.
     case durable
+
+    /// What reading needs: a viewer token's actions.
+    public static let reads: Set<AdminAction> = [.status, .logs, .metrics, .audit]
 
     /// The five lifecycle verbs, which `lifecycle` in a permission list stands for.
     public static let lifecycle: [AdminAction] = [.start, .stop, .restart, .reload, .upgrade]

@@ -72,7 +72,8 @@ enum PermissionsParser {
         return patterns
     }
 
-    private static func adminActions(_ value: Any, path: String, fail: (String, String) -> TopologyError)
+    /// A list of admin action names (`*` and `lifecycle` included), as `admin:` and HTTP tokens take it.
+    static func adminActions(_ value: Any, path: String, fail: (String, String) -> TopologyError)
         throws(TopologyError) -> Set<AdminAction>
     {
         let items: [Any] = (value as? String).map { [$0] } ?? (value as? [Any] ?? [])

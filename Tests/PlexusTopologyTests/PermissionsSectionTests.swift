@@ -89,4 +89,20 @@ struct PermissionsSectionTests {
         let lines = try #require(after.plugin("p")).changedFields(from: try #require(before.plugin("p")))
         #expect(lines == ["permissions: changed"])
     }
+
+    @Test("an HTTP token's admin: list takes the same action names")
+    func httpTokenActions() throws {
+        let topology = try load(
+            """
+            broker:
+              http_tokens:
+                - {name: restarter, role: admin, env: RESTARTER_TOKEN, admin: [status, restart]}
+                - {name: dash, role: viewer, env: DASH_TOKEN}
+            plugins: {}
+            """)
+        #expect(topology.broker.httpTokens.map(\.actions) == [[.status, .restart], nil])
+        #expect {
+            _ = try load("broker:\n  http_tokens:\n    - {role: admin, env: X, admin: [reboot]}\nplugins: {}\n")
+        } throws: { "\($0)".contains("broker.http_tokens[0].admin[0]") }
+    }
 }
