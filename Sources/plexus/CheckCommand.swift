@@ -43,6 +43,10 @@ struct CheckCommand: ParsableCommand {
                     if !output.isJSON { warn("\(file): warning: plugins.\(spec.name).\(problem)") }
                 }
             }
+            for warning in topology.permissionWarnings {
+                report.warnings.append(warning)
+                if !output.isJSON { warn("\(file): warning: \(warning)") }
+            }
             // A pinned file that does not match would not be launched: say so now (docs/SECURITY.md).
             if report.problems.isEmpty {
                 report.integrity = topology.integrityProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
