@@ -11,7 +11,8 @@ extension Topology {
             return places.map { "\($0): not enforced: permissions need security.curve (every peer may do everything)" }
         }
         guard security.defaultPermissions == nil else { return [] }
-        let bare = plugins.filter { $0.permissions == nil && !$0.plainProcess }.map { "plugins.\($0.name)" }
+        let bare =
+            plugins.filter { $0.permissions == nil && !$0.plainProcess }.map { "plugins.\($0.name)" }
             + security.clients.keys.sorted().filter { security.clientPermissions[$0] == nil }.map { "security.clients.\($0)" }
         return bare.map {
             "\($0): no permissions: it may register and connect, nothing else (deny by default; see security.default_permissions)"

@@ -114,6 +114,8 @@ struct PermissionsLiveTests {
         #expect(event["actor"] == .string("viewer") && event["kind"] == .string("client"))
         #expect(event["key"] == .string(mesh.viewer.keys.publicKey))
         #expect(try mesh.violations()["admin"] == 2)
+        let metrics = String(decoding: try mesh.broker.client().request(.metrics).first ?? [], as: UTF8.self)
+        #expect(metrics.contains(#"plexus_security_violations_total{verb="admin"} 2"#), "\(metrics.prefix(3_000))")
         let record = try #require(waitFor(timeout: 5) { try? mesh.audit("violation.admin").first })
         #expect(record.actor.name == "viewer" && record.decision == "denied" && record.target == "restart")
         #expect(mesh.broker.log.contains(#"admin violation: client "viewer", action "restart""#))
