@@ -63,6 +63,9 @@ public final class Broker: @unchecked Sendable {
     let resourceSampler: ResourceSampler
     /// The ZAP handler's thread when `security.curve` is on (nil: no authentication, as before).
     let zap: ZAPHandler?
+    /// With CURVE: monitors of the three server sockets, for the handshakes the ZAP handler never sees (a
+    /// peer without CURVE fails on the mechanism first), so that those refusals are counted too.
+    private(set) var handshakeMonitors: [(name: String, monitor: SocketMonitor)] = []
     /// The broker's CURVE public key when `security.curve` is on (in `DISCOVER` and the ready file).
     public let curvePublicKey: String?
     /// Keys for this process's own TCP clients of the broker (the HTTP API's event streams), admitted
@@ -153,6 +156,13 @@ public final class Broker: @unchecked Sendable {
         // With CURVE, subscriptions are permissions: the loop applies each one the subscriber may hold.
         if curveKeys != nil { try eventsOut.setXPubManual(true) }
         let boundOut = try eventsOut.bind(configuration.eventsOutEndpoint)
+        if curveKeys != nil {
+            handshakeMonitors = [
+                ("control", try SocketMonitor(control, context: context)),
+                ("events_in", try SocketMonitor(eventsIn, context: context)),
+                ("events_out", try SocketMonitor(eventsOut, context: context)),
+            ]
+        }
 
         self.brokerID = brokerID
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
@@ -234,6 +244,7 @@ public final class Broker: @unchecked Sendable {
         let eventsInIndex = poller.add(eventsIn)
         let eventsOutIndex = poller.add(eventsOut)
         let wakeIndex = poller.add(waker.receiver)
+        let monitorIndices = handshakeMonitors.map { poller.add($0.monitor.socket) }
         let interval = Int64(configuration.heartbeatIntervalMilliseconds)
         var nextTick = Clock.monotonicMilliseconds() + interval
         execute(state.start())
@@ -259,6 +270,7 @@ public final class Broker: @unchecked Sendable {
             if poller.isReadable(eventsInIndex) { forwardEvents() }
             if poller.isReadable(controlIndex) { serveControl() }
             if poller.isReadable(eventsOutIndex) { readSubscriptions() }
+            for (slot, index) in monitorIndices.enumerated() where poller.isReadable(index) { readHandshakes(slot) }
             if poller.isReadable(wakeIndex) {
                 // Other threads queue their input before they signal, so the inbox needs looking at only
                 // after a wake-up: no lock on the event path.
@@ -304,6 +316,7 @@ public final class Broker: @unchecked Sendable {
         eventsIn.close()
         eventsOut.close()
         waker.close()
+        for (_, monitor) in handshakeMonitors { monitor.close() }
         zap?.stop()
         let waiters = finished.withLock { state in
             state.done = true

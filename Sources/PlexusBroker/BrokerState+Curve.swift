@@ -34,6 +34,8 @@ extension BrokerState {
         badInput.record(
             "auth", "connection refused: \(reason)", metadata: ["key": "\(key ?? "-")", "address": "\(address)"],
             now: Clock.monotonicMilliseconds(), logger: logger, label: "authentication")
+        // A peer that keeps reconnecting is one audit record per key (or address) per window, not one per try.
+        guard authAudited.count < 1_024, authAudited.insert(key ?? address).inserted else { return }
         audit(
             "auth", target: address, actor: AuditActor(name: "anonymous", key: key, address: address, via: "control"),
             decision: "denied", result: reason, durable: false)

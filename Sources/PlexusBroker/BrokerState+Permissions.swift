@@ -57,6 +57,7 @@ extension BrokerState {
     /// Closes the violation window: one line, event and audit record per key that repeated.
     mutating func rollViolations(now: Int64) {
         guard let (repeats, untracked) = violations.roll(now: now) else { return }
+        authAudited.removeAll(keepingCapacity: true)
         for (key, repeated) in repeats {
             logger.warning(
                 "\(repeated.count) more \(key.verb) violations: \(repeated.actor.kind) \"\(key.actor)\", \"\(key.target)\"")

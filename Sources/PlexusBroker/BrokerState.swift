@@ -39,6 +39,8 @@ struct BrokerState {
     var policy: any BrokerPolicy
     /// Permission refusals, counted and aggregated for the log, the bus and the audit log.
     var violations = ViolationLog()
+    /// Refused keys (or addresses) audited in the current violation window.
+    var authAudited: Set<String> = []
     /// The event path's remembered publish decisions (cleared when the policy changes).
     var publishDecisions: [PublishDecisionKey: Bool] = [:]
 
