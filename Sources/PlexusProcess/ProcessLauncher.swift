@@ -39,7 +39,14 @@ public enum ProcessLauncher {
         let workingDirectory = request.workingDirectory
         guard let program = command.first else { throw LaunchError(description: "empty command") }
         var execDescriptor: Int32 = -1
-        if let integrity = request.integrity {
+        if let integrity = request.integrity, integrity.isProgram {
+            // A native program runs from its verified copy, hashed once per version of the file.
+            do throws(IntegrityError) {
+                execDescriptor = try VerifiedProgramCache.shared.descriptor(for: integrity) ?? -1
+            } catch {
+                throw LaunchError(description: "integrity: \(error.description)")
+            }
+        } else if let integrity = request.integrity {
             do throws(IntegrityError) {
                 let copy = try VerifiedCopy.make(path: integrity.path)
                 do throws(IntegrityError) {

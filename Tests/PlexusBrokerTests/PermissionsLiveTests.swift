@@ -153,7 +153,7 @@ struct PermissionsLiveTests {
         #expect {
             _ = try mesh.viewerClient().publish(PublishRequest(topic: "user.created", payload: []))
         } throws: { isForbidden($0, containing: "publishing on 'user.created'") }
-        #expect(try waitFor(timeout: 5) { try? mesh.audit("violation.publish").first }?.actor.name == "viewer")
+        #expect(waitFor(timeout: 5) { try? mesh.audit("violation.publish").first }?.actor.name == "viewer")
     }
 
     @Test("subscribe: a prefix the permissions cover is applied; a wider one is never applied (XPUB_MANUAL)")
