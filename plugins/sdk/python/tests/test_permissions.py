@@ -67,6 +67,8 @@ class PermissionsBroker(unittest.TestCase):
         self.ctx = zmq.Context()
         self.addCleanup(self.ctx.destroy, 0)
         self.violations = self.sub(self.admin_keys, VIOLATION_TOPIC)
+        # Live before any test makes a violation, so that none is missed (a SUB joins asynchronously).
+        wait_for(lambda: self.admin.stats()["subscriptions"] >= 1 or None, what="the violation subscription")
 
     def socket(self, kind: int, keys: CurveKeys) -> "zmq.Socket[bytes]":
         sock = self.ctx.socket(kind)
@@ -100,8 +102,6 @@ class PermissionsBroker(unittest.TestCase):
         self.fail(f"no {verb} violation on {target!r}: {self.broker.log_tail()}")
 
     def test_subscriptions_are_applied_only_where_the_permissions_cover_them(self) -> None:
-        # Wait until the admin's own violation SUB is live, so that no violation is missed.
-        wait_for(lambda: self.admin.stats()["subscriptions"] >= 1 or None, what="the violation subscription")
         exact = self.sub(self.reader_keys, b"sensors.kitchen.temperature")
         wide = self.sub(self.reader_keys, b"sensors.")
         self.violation("subscribe", "sensors.")
