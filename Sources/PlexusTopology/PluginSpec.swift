@@ -34,6 +34,8 @@ public struct PluginSpec: Sendable, Equatable {
     public var integrity: IntegrityPin?
     /// The `limits:` block.
     public var limits = ResourceLimits()
+    /// The `sandbox:` block; nil when the plugin runs unconfined.
+    public var sandbox: SandboxSpec?
 
     /// Whether the broker launches it (it has a command).
     public var isLaunched: Bool { !command.isEmpty }
