@@ -80,7 +80,7 @@ extension BrokerState {
         }
         var cgroup: CgroupPlacement?
         do {
-            var request = launchRequest(spec, environment: environment)
+            var request = try launchRequest(spec, environment: environment)
             cgroup = try placeInCgroup(instance, spec)
             request.cgroupProcsPaths = cgroup?.procsPaths ?? []
             let pid = try processControl.launch(request)

@@ -69,10 +69,16 @@ public enum SandboxPlan {
         return paths.filter { seen.insert($0).inserted && $0 != "/" }
     }
 
-    /// What this host cannot enforce of `sandbox`: one sentence per missing piece, for `plexus check`
-    /// and the start log. The broker refuses to launch a plugin whose sandbox has a problem.
+    /// What this host cannot enforce of `sandbox`, and the paths it names that do not exist: one
+    /// sentence per problem, for `plexus check` and the start log. The broker refuses to launch a
+    /// plugin whose sandbox has a problem.
     public static func problems(for sandbox: SandboxSpec) -> [String] {
         var problems: [String] = []
+        for (key, paths) in [("read_only_paths", sandbox.readOnlyPaths), ("writable_paths", sandbox.writablePaths)] {
+            for path in paths where !FileManager.default.fileExists(atPath: path) {
+                problems.append("sandbox.\(key): \(path) does not exist")
+            }
+        }
         if plexus_landlock_abi() < 1 {
             problems.append("sandbox: Landlock is not available on this kernel (or disabled at boot with lsm=)")
         }

@@ -1,0 +1,102 @@
+import Foundation
+import PlexusProcess
+import PlexusProtocol
+import PlexusTesting
+import PlexusTopology
+import Testing
+
+/// `sandbox:` on a live broker (docs/SECURITY.md, "Sandbox"): plugins sandboxed without network
+/// register over the broker's `ipc://` endpoints and exchange events; a sandbox the broker cannot
+/// enforce (here: a path that does not exist) refuses the start, and `plexus check` says so first.
+@Suite("Sandbox (live broker)", .serialized)
+struct SandboxLiveTests {
+    static let enforceable = SandboxPlan.problems(for: SandboxSpec(network: false)).isEmpty
+
+    /// A Python with pyzmq and the SDK: `PLEXUS_PYTHON`, else the repository's venv. (pyenv's
+    /// `python3` on PATH is a shell script that runs pyenv from its root, which a sandbox need not
+    /// offer.)
+    static var python: String {
+        ProcessInfo.processInfo.environment["PLEXUS_PYTHON"] ?? Paths.root.appendingPathComponent(".build/venv/bin/python").path
+    }
+
+    /// The network namespace of a process (`net:[4026531840]`).
+    private func networkNamespace(_ pid: Int32) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+    }
+
+    @Test(
+        "network: false: the Swift greeter and a Python plugin register over ipc://, receive and publish events",
+        .enabled(if: enforceable, "needs Landlock and network namespaces"))
+    func sandboxedPluginsExchangeEvents() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        let spool = directory.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let record = spool.appendingPathComponent("events.txt").path
+        let topology = """
+            plugins:
+              greeter:
+                command: [\(yamlQuoted(Paths.greeter))]
+                sandbox: {network: false}
+              sealed:
+                command: [\(yamlQuoted(Self.python)), -u, \(yamlQuoted(Paths.fixture("test_plugin.py")))]
+                cwd: \(yamlQuoted(spool.path))
+                config: {record: \(yamlQuoted(record))}
+                sandbox:
+                  network: false
+                  read_only_paths: [\(yamlQuoted(Paths.root.appendingPathComponent("plugins/sdk/python").path))]
+                  writable_paths: [spool]
+            """
+        let broker = try TestBroker(topology: topology, directory: directory)
+        defer { broker.stop() }
+        let greeter = try broker.waitForRunning("greeter", timeout: 30)[0]
+        let sealed = try broker.waitForRunning("sealed", timeout: 30)[0]
+
+        // Both are in network namespaces of their own: the host's 127.0.0.1 is not theirs.
+        let own = networkNamespace(getpid())
+        #expect(own != nil && networkNamespace(greeter.pid) != own && networkNamespace(sealed.pid) != own)
+
+        // The greeter receives user.created through its SUB and publishes user.welcome through its PUB,
+        // both on ipc://.
+        let welcomes = try broker.subscribe("user.welcome")
+        try broker.publish("user.created", text: #"{"name": "ada"}"#)
+        let welcome = try welcomes.waitForEvent(topic: "user.welcome", timeout: 10)
+        #expect(welcome.meta.source == greeter.instance)
+
+        // The Python plugin gets its events and writes them where its sandbox lets it.
+        let seen = waitFor(timeout: 10) { () -> String? in
+            _ = try? broker.publish("test.sandboxed", text: "{}")
+            let text = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
+            return text.contains("test.sandboxed") ? text : nil
+        }
+        #expect(seen != nil, "the sandboxed Python plugin recorded nothing: \(broker.log.suffix(2_000))")
+        #expect(broker.log.contains("/ipc"))
+    }
+
+    @Test(
+        "a sandbox the broker cannot enforce is not ignored: check fails, and the plugin does not start",
+        .enabled(if: enforceable, "needs Landlock and network namespaces"))
+    func unenforceableSandboxRefusesTheStart() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        let topology = """
+            plugins:
+              greeter:
+                command: [\(yamlQuoted(Paths.greeter))]
+                restart: never
+                sandbox: {read_only_paths: [missing/models]}
+            """
+        let file = directory.appendingPathComponent("check.yaml")
+        try topology.write(to: file, atomically: true, encoding: .utf8)
+        let check = try TestProcess(Paths.plexus, ["check", file.path], name: "check", directory: directory)
+        let status = check.waitForExit(timeout: 30)
+        #expect(status == 1, "\(check.stdout) \(check.stderr)")
+        #expect(check.stderr.contains("plugins.greeter.sandbox.read_only_paths: \(directory.path)/missing/models does not exist"))
+
+        let broker = try TestBroker(topology: topology, directory: directory)
+        defer { broker.stop() }
+        let failed = try broker.waitForInstances("greeter", timeout: 20) { $0.state == .failed }
+        #expect(failed[0].reason?.hasPrefix("cannot start: sandbox.read_only_paths:") == true, "\(failed[0].reason ?? "")")
+        #expect(broker.log.contains("plugin cannot start: sandbox.read_only_paths"))
+    }
+}
