@@ -1,9 +1,12 @@
 import Foundation
+import PlexusClient
+import PlexusIntegrity
 import PlexusProcess
 import PlexusProtocol
 import PlexusTesting
 import PlexusTopology
 import Testing
+import ZeroMQ
 
 /// `sandbox:` on a live broker (docs/SECURITY.md, "Sandbox"): plugins sandboxed without network
 /// register over the broker's `ipc://` endpoints and exchange events; a sandbox the broker cannot
@@ -71,6 +74,81 @@ struct SandboxLiveTests {
         }
         #expect(seen != nil, "the sandboxed Python plugin recorded nothing: \(broker.log.suffix(2_000))")
         #expect(broker.log.contains("/ipc"))
+    }
+
+    @Test(
+        "with security.curve, a pinned greeter sandboxed without network: CURVE over ipc://, run from its sealed copy",
+        .enabled(if: enforceable, "needs Landlock and network namespaces"))
+    func curveAndIntegrityOverIPC() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        let server = try CurveKeyPair.generate()
+        try (server.secretKey + "\n").write(to: directory.appendingPathComponent("broker.key"), atomically: true, encoding: .utf8)
+        let tester = CurveCredentials(serverKey: server.publicKey, keys: try CurveKeyPair.generate())
+        let digest = try VerifiedCopy.sha256(of: Paths.greeter)
+        let topology = """
+            security:
+              curve: true
+              secret_key_file: broker.key
+              clients:
+                tester: {public_key: "\(tester.keys.publicKey)"}
+            plugins:
+              greeter:
+                command: [\(yamlQuoted(Paths.greeter))]
+                sha256: "\(digest)"
+                sandbox: {network: false}
+            """
+        let broker = try TestBroker(topology: topology, directory: directory, curve: tester)
+        defer { broker.stop() }
+        let greeter = try broker.waitForRunning("greeter", timeout: 30)[0]
+        // The pinned executable runs from the sealed memfd the broker verified, inside the sandbox.
+        let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(greeter.pid)/exe")
+        #expect(executable?.hasPrefix("/memfd:") == true, "\(executable ?? "none")")
+        let welcomes = try broker.subscribe("user.welcome")
+        try broker.publish("user.created", text: #"{"name": "ada"}"#)
+        let welcome = try welcomes.waitForEvent(topic: "user.welcome", timeout: 10)
+        #expect(welcome.meta.source == greeter.instance)
+
+        // The ipc:// control endpoint is a CURVE server with the same ZAP handler: a key it does not
+        // know is refused there too, and one it knows is answered.
+        let ipc = directory.appendingPathComponent(".plexus/ipc/control.sock").path
+        #expect(FileManager.default.fileExists(atPath: ipc))
+        let strangerKeys = CurveCredentials(serverKey: server.publicKey, keys: try CurveKeyPair.generate())
+        let stranger = try ControlClient(endpoint: "ipc://" + ipc, timeout: 5, curve: strangerKeys)
+        #expect {
+            _ = try stranger.ping()
+        } throws: { error in
+            if case ClientError.keyRefused = error { return true }
+            return false
+        }
+        let known = try ControlClient(endpoint: "ipc://" + ipc, timeout: 5, curve: tester)
+        #expect(try known.ping().0.broker.hasPrefix("b-"))
+    }
+
+    static let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(
+        "a broker that is not root: the greeter without network in a user and network namespace, over ipc://",
+        .enabled(if: enforceable && getuid() == 0 && setpriv != nil, "needs root (to become nobody) and setpriv"))
+    func unprivilegedBroker() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        // The broker runs as nobody (65534) through a wrapper; its directory must be nobody's.
+        let wrapper = directory.appendingPathComponent("plexus-as-nobody").path
+        try "#!/bin/sh\nexec \(Self.setpriv!) --reuid=65534 --regid=65534 --clear-groups \(yamlQuoted(Paths.plexus)) \"$@\"\n"
+            .write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+        chown(directory.path, 65_534, 65_534)
+        let topology = "plugins:\n  greeter:\n    command: [\(yamlQuoted(Paths.greeter))]\n    sandbox: {network: false}\n"
+        let broker = try TestBroker(plexus: wrapper, topology: topology, directory: directory)
+        defer { broker.stop() }
+        let greeter = try broker.waitForRunning("greeter", timeout: 30)[0]
+        let status = (try? String(contentsOfFile: "/proc/\(greeter.pid)/status", encoding: .utf8)) ?? ""
+        #expect(status.contains("Uid:\t65534"), "\(status.prefix(400))")
+        #expect(networkNamespace(greeter.pid) != networkNamespace(getpid()))
+        let welcomes = try broker.subscribe("user.welcome")
+        try broker.publish("user.created", text: #"{"name": "ada"}"#)
+        #expect(try welcomes.waitForEvent(topic: "user.welcome", timeout: 10).meta.source == greeter.instance)
     }
 
     @Test(
