@@ -151,6 +151,24 @@ struct SandboxLiveTests {
         #expect(try welcomes.waitForEvent(topic: "user.welcome", timeout: 10).meta.source == greeter.instance)
     }
 
+    @Test("a data directory too long for a unix socket path: a clear error when a plugin needs ipc://, else a warning")
+    func ipcPathTooLong() throws {
+        let directory = try TestDirectory.make()
+        defer { TestDirectory.remove(directory) }
+        let data = directory.appendingPathComponent(String(repeating: "d", count: 100)).path
+        let sealed = "plugins:\n  greeter:\n    command: [\(yamlQuoted(Paths.greeter))]\n    sandbox: {network: false}\n"
+        #expect {
+            _ = try TestBroker(topology: sealed, directory: directory, arguments: ["--data", data], readyTimeout: 10)
+        } throws: { error in
+            "\(error)".contains("longer than a unix socket path may be (107 bytes): use a shorter data directory (--data)")
+        }
+        let open = "plugins:\n  greeter:\n    command: [\(yamlQuoted(Paths.greeter))]\n"
+        let broker = try TestBroker(topology: open, directory: directory, arguments: ["--data", data])
+        defer { broker.stop() }
+        _ = try broker.waitForRunning("greeter", timeout: 30)
+        #expect(broker.log.contains("cannot bind the ipc:// endpoints for plugins sandboxed without network"))
+    }
+
     @Test(
         "a sandbox the broker cannot enforce is not ignored: check fails, and the plugin does not start",
         .enabled(if: enforceable, "needs Landlock and network namespaces"))
