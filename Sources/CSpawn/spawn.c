@@ -119,6 +119,20 @@ static void enter_network_namespace(int mode, int report_fd) {
     if (length == 0 || write_file("/proc/self/gid_map", map, length) != 0) child_fail_at(report_fd, PLEXUS_SPAWN_STEP_USER_MAP);
 }
 
+// A sandboxed process that runs as root keeps no capability: every one leaves the bounding set (and
+// the ambient set), so after exec it cannot reboot, load modules or change the system's settings.
+// A process that is not root loses its capabilities at exec anyway.
+static void drop_capabilities(int report_fd) {
+    if (geteuid() != 0) return;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        child_fail_at(report_fd, PLEXUS_SPAWN_STEP_CAPABILITIES);
+    for (int capability = 0; capability < 64; capability++) {
+        // EINVAL: past the last capability this kernel knows.
+        if (prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 && errno != EINVAL)
+            child_fail_at(report_fd, PLEXUS_SPAWN_STEP_CAPABILITIES);
+    }
+}
+
 // The child's Landlock domain: its own /proc/self readable (resolved here, in the child, so that it is
 // this process's directory and not the broker's), then enforced. No instruction of the program runs
 // outside it.
@@ -177,6 +191,7 @@ pid_t plexus_spawn_with(const char *file, char *const argv[], char *const envp[]
                 enter_network_namespace(options->network_namespace, report[1]);
             }
             if (options->landlock_ruleset_fd >= 0) {
+                drop_capabilities(report[1]);
                 enter_landlock(options->landlock_ruleset_fd, options->landlock_abi, report[1]);
             }
             if (options->exec_fd >= 0) {

@@ -127,6 +127,7 @@ public enum ProcessLauncher {
         switch Int(step) {
         case Int(PLEXUS_SPAWN_STEP_NETWORK): return "sandbox: cannot make a network namespace: \(text)"
         case Int(PLEXUS_SPAWN_STEP_USER_MAP): return "sandbox: cannot map the user namespace's uid and gid: \(text)"
+        case Int(PLEXUS_SPAWN_STEP_CAPABILITIES): return "sandbox: cannot drop capabilities: \(text)"
         case Int(PLEXUS_SPAWN_STEP_NO_NEW_PRIVS): return "sandbox: cannot set no_new_privs: \(text)"
         case Int(PLEXUS_SPAWN_STEP_LANDLOCK): return "sandbox: cannot enforce the Landlock ruleset: \(text)"
         case Int(PLEXUS_SPAWN_STEP_EXEC) where sandboxed && error == EACCES:

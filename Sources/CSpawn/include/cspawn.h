@@ -41,7 +41,8 @@ struct plexus_spawn_options {
     /// caller's uid and gid to themselves, for a broker that is not root); PLEXUS_NETWORK_KEEP for none.
     int network_namespace;
     /// When >= 0: a Landlock ruleset (`plexus_landlock_ruleset`) the child adds its own /proc/self to,
-    /// then enforces on itself after PR_SET_NO_NEW_PRIVS, as the last step before exec.
+    /// then enforces on itself after PR_SET_NO_NEW_PRIVS, as the last step before exec. A root child
+    /// first drops every capability from its bounding and ambient sets.
     int landlock_ruleset_fd;
     /// The Landlock ABI the ruleset was made for (`plexus_landlock_abi`).
     int landlock_abi;
@@ -64,6 +65,7 @@ enum {
     PLEXUS_SPAWN_STEP_NO_NEW_PRIVS = 3,
     PLEXUS_SPAWN_STEP_LANDLOCK = 4,
     PLEXUS_SPAWN_STEP_EXEC = 5,
+    PLEXUS_SPAWN_STEP_CAPABILITIES = 6,
 };
 
 /// The Landlock ABI version this kernel offers (1 and up), or 0 when it has none or it is disabled.
