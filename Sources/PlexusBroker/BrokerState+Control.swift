@@ -172,7 +172,7 @@ extension BrokerState {
                             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds,
                             liveness: configuration.heartbeatLiveness,
                             maxMessageBytes: Int(PlexusConstants.maxMessageBytes), maxEventBytes: configuration.maxEventBytes,
-                            curvePublicKey: curve?.serverPublicKey))
+                            curvePublicKey: curve?.serverPublicKey, ipc: ipcEndpoints))
                 ])
         case .publish:
             preconditionFailure("PUBLISH is answered by the event path")

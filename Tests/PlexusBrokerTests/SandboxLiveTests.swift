@@ -123,6 +123,11 @@ struct SandboxLiveTests {
         }
         let known = try ControlClient(endpoint: "ipc://" + ipc, timeout: 5, curve: tester)
         #expect(try known.ping().0.broker.hasPrefix("b-"))
+        // DISCOVER over ipc:// names the ipc event endpoints (a client without network uses them).
+        let discovered = try known.discover()
+        #expect(discovered.eventsOut == "ipc://" + directory.appendingPathComponent(".plexus/ipc/events_out.sock").path)
+        #expect(try broker.client().discover().ipc?.control == "ipc://" + ipc)
+        #expect(try broker.client().discover().eventsOut.hasPrefix("tcp://"))
     }
 
     static let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
