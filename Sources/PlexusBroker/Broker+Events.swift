@@ -12,6 +12,9 @@ extension Broker {
     /// payload messages received from SUB are handed to XPUB as they are.
     func forwardEvents() {
         let (topic, payload, headers) = (inbound.topic, inbound.payload, inbound.headers)
+        // Without a policy that refuses anything, the event path does not ask it (once per batch: an
+        // applied topology can change the policy).
+        let checksEvents = !(state.policy is AllowEverything)
         for _ in 0..<Self.eventBatch {
             do {
                 guard try eventsIn.receive(into: topic, dontWait: true) else { return }
@@ -43,13 +46,15 @@ extension Broker {
                     }
                 }
                 // Identity binding (CURVE on): the source is the sender's, as its key was admitted.
-                if zap != nil, let name = topic.property("User-Id"), !name.isEmpty {
-                    let instance = topic.property(ZAPHandler.instanceProperty)
+                var sender: PeerIdentity? = nil
+                if zap != nil, let identity = PeerIdentity(of: topic) {
+                    sender = identity
                     if source == PlexusConstants.anonymousSource {
-                        source = instance ?? name
-                    } else if !state.sourceAllowed(source, name: name, instance: instance) {
+                        source = identity.instance ?? identity.name
+                    } else if !state.sourceAllowed(source, name: identity.name, instance: identity.instance) {
                         state.badInput.record(
-                            "source", "event refused: source '\(source)' is not the sender '\(instance ?? name)'",
+                            "source",
+                            "event refused: source '\(source)' is not the sender '\(identity.instance ?? identity.name)'",
                             now: Clock.monotonicMilliseconds(), logger: logger)
                         continue
                     }
@@ -59,7 +64,7 @@ extension Broker {
                     rejectEvent("event has \(size) bytes; the limit is \(configuration.maxEventBytes) (broker.max_event_bytes)")
                     continue
                 }
-                guard let counter = counter(forTopicIn: topic) else { continue }
+                guard let counter = counter(forTopicIn: topic, from: sender, checksEvents: checksEvents) else { continue }
                 let (seq, prev) = state.events.stamp(counter: counter, payloadBytes: payload.count)
                 store.reserve(seq)
                 let time = Clock.wallMicroseconds()
@@ -87,11 +92,12 @@ extension Broker {
         }
     }
 
-    /// The counter for the topic in `frame`, validating the topic the first time it is seen;
-    /// `nil` (and counted as bad input) for an invalid topic.
-    private func counter(forTopicIn frame: Message) -> TopicCounter? {
+    /// The counter for the topic in `frame`, validating the topic the first time it is seen; `nil` (and
+    /// counted) for an invalid topic or one `sender`'s permissions do not allow.
+    private func counter(forTopicIn frame: Message, from sender: PeerIdentity?, checksEvents: Bool) -> TopicCounter? {
         if let cached = frame.withUnsafeBytes({ state.events.topicCache.lookup($0) }) {
-            return policyAllowsEveryEvent || state.allowsEvent(topic: cached.name) ? cached.counter : denyEvent(cached.name)
+            if checksEvents, !state.mayPublish(cached.name, from: sender) { return denied() }
+            return cached.counter
         }
         switch frame.withUnsafeBytes({ Topic.parse($0) }) {
         case .success(let name) where Topic.isReserved(name):
@@ -100,18 +106,19 @@ extension Broker {
         case .success(let name):
             let counter = state.events.statistics.counter(for: name)
             state.events.topicCache.insert(TopicCache.Entry(bytes: frame.bytes, name: name, counter: counter))
-            return policyAllowsEveryEvent || state.allowsEvent(topic: name) ? counter : denyEvent(name)
+            if checksEvents, !state.mayPublish(name, from: sender) { return denied() }
+            return counter
         case .failure(let error):
             rejectEvent(error.message)
             return nil
         }
     }
 
-    /// The policy point refused an event on `topic`: counted and logged, never forwarded.
-    private func denyEvent(_ topic: String) -> TopicCounter? {
+    /// The policy point refused an event: counted as refused (`denied`), never forwarded; the violation's
+    /// report (event, audit record, the plugin's session) goes out now.
+    private func denied() -> TopicCounter? {
         state.events.statistics.recordDenied()
-        state.badInput.record(
-            "denied", "publishing on '\(topic)' is not allowed", now: Clock.monotonicMilliseconds(), logger: logger)
+        execute(state.takeEffects())
         return nil
     }
 
@@ -133,11 +140,12 @@ extension Broker {
     }
 
     /// Reads the rest of an over-long multipart message so the socket stays in step; returns how many.
-    private func drainRest() throws(ZMQError) -> Int {
+    private func drainRest(of socket: Socket? = nil) throws(ZMQError) -> Int {
+        let socket = socket ?? eventsIn
         let scratch = Message()
         var count = 0
         repeat {
-            try eventsIn.receive(into: scratch)
+            try socket.receive(into: scratch)
             count += 1
         } while scratch.hasMore
         return count
@@ -194,13 +202,58 @@ extension Broker {
     }
 
     /// Applies subscription messages from the XPUB socket (subscribers joining or leaving prefixes).
+    ///
+    /// With CURVE the socket is in `ZMQ_XPUB_MANUAL` mode: a subscription takes effect only when the loop
+    /// applies it, right after receiving it, which it does when the subscriber's permissions grant the
+    /// prefix (`PolicyRequest.subscribe`). A refused prefix is never applied: the subscriber gets nothing
+    /// under it, and the violation is reported. `subscriptions` in `STATS` counts what subscribers asked
+    /// for (libzmq reports the unsubscriptions of a closed connection for refused prefixes too).
     func readSubscriptions() {
+        let frame = inboundSubscription
         for _ in 0..<Self.eventBatch {
-            guard let frames = try? eventsOut.receiveMultipart(dontWait: true, maxFrames: 4) else { return }
-            if frames.count != 1 || !state.events.statistics.applySubscription(frames[0]) {
-                state.badInput.record(
-                    "subscriptions", "unexpected message on events_out", now: Clock.monotonicMilliseconds(), logger: logger)
+            do {
+                guard try eventsOut.receive(into: frame, dontWait: true) else { return }
+                if frame.hasMore {
+                    let extra = try drainRest(of: eventsOut)
+                    state.badInput.record(
+                        "subscriptions", "a \(extra + 1)-frame message on events_out", now: Clock.monotonicMilliseconds(),
+                        logger: logger)
+                    continue
+                }
+                let bytes = frame.bytes
+                if zap != nil, bytes.first == 1 { applyIfPermitted(bytes, identity: PeerIdentity(of: frame)) }
+                if zap != nil, bytes.first == 0 { try eventsOut.unsubscribe(Array(bytes.dropFirst())) }
+                if !state.events.statistics.applySubscription(bytes) {
+                    state.badInput.record(
+                        "subscriptions", "unexpected message on events_out", now: Clock.monotonicMilliseconds(), logger: logger)
+                }
+            } catch {
+                logger.error("reading subscriptions failed", metadata: ["error": "\(error)"])
+                return
             }
+        }
+    }
+
+    /// Applies the subscription in `message` (`1` + prefix) to the subscriber that sent it, if it may hold it.
+    private func applyIfPermitted(_ message: [UInt8], identity: PeerIdentity?) {
+        let prefix = Array(message.dropFirst())
+        if let identity {
+            // A prefix that is not UTF-8 cannot be judged against patterns: refused.
+            guard let text = String(validating: prefix, as: UTF8.self) else {
+                state.badInput.record(
+                    "subscriptions", "a subscription prefix that is not UTF-8 from '\(identity.name)'",
+                    now: Clock.monotonicMilliseconds(), logger: logger)
+                return
+            }
+            if state.refusal(.subscribe(prefix: text), from: identity) != nil {
+                execute(state.takeEffects())
+                return
+            }
+        }
+        do {
+            try eventsOut.subscribe(prefix)
+        } catch {
+            logger.error("applying a subscription failed", metadata: ["error": "\(error)"])
         }
     }
 }

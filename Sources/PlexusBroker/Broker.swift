@@ -62,8 +62,8 @@ public final class Broker: @unchecked Sendable {
     let inbound = (topic: Message(), payload: Message(), headers: Message())
     /// The frame control messages are received into when their sender's identity is read (CURVE on).
     let inboundControl = Message()
-    /// Whether the policy lets every event through, so that the event path can skip asking it.
-    let policyAllowsEveryEvent: Bool
+    /// The message `readSubscriptions` receives into (its properties carry the subscriber's identity).
+    let inboundSubscription = Message()
     /// Reads the supervised processes' resource use from /proc off the loop.
     let resourceSampler: ResourceSampler
     /// The ZAP handler's thread when `security.curve` is on (nil: no authentication, as before).
@@ -155,6 +155,8 @@ public final class Broker: @unchecked Sendable {
         // A full subscriber queue fails the send instead of dropping silently: the loop counts the loss,
         // then sends again lossily so that the other subscribers still get the event.
         try eventsOut.setXPubNoDrop(true)
+        // With CURVE, subscriptions are permissions: the loop applies each one the subscriber may hold.
+        if curveKeys != nil { try eventsOut.setXPubManual(true) }
         let boundOut = try eventsOut.bind(configuration.eventsOutEndpoint)
 
         self.brokerID = brokerID
@@ -169,8 +171,10 @@ public final class Broker: @unchecked Sendable {
         state = BrokerState(
             configuration: configuration, brokerID: brokerID, endpoints: endpoints, tasks: tasks,
             processes: SystemProcesses { relay.deliver($0) }, events: events, probes: probes, logger: logger)
-        policyAllowsEveryEvent = state.policy is AllowEverything
-        if let curveKeys { state.curve = CurveSecurity(serverPublicKey: curveKeys.publicKey, keys: keyTable) }
+        if let curveKeys {
+            state.curve = CurveSecurity(serverPublicKey: curveKeys.publicKey, keys: keyTable)
+            state.policy = PermissionPolicy(topology: configuration.topology)
+        }
         state.ipcEndpoints = ipc?.endpoints
         relay.broker = self
         if let log = store.log {

@@ -28,12 +28,6 @@ extension BrokerState {
         audit(action, target: target, actor: auditActor(envelope), result: result, detail: detail, durable: true)
     }
 
-    /// Records a command the policy refused.
-    mutating func auditDenied(_ command: ClientCommand, from envelope: ControlEnvelope, error: ProtocolError) {
-        guard let (action, target) = Self.administrativeAction(command) else { return }
-        audit(action, target: target, actor: auditActor(envelope), decision: "denied", result: error.description, durable: true)
-    }
-
     /// Queues one record.
     mutating func audit(
         _ action: String, target: String, actor: AuditActor, decision: String = "allowed", result: String = "ok",

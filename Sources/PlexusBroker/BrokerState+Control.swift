@@ -26,7 +26,6 @@ extension BrokerState {
         // Any message from a session's connection is a sign of life.
         let hasSession = registry.touch(route: envelope.routingID, wall: wall, monotonic: monotonic)
         if MajordomoInbound.isMajordomo(frames.dropFirst()) {
-            guard authorized(.majordomo, envelope: envelope, reply: nil) else { return }
             handleMajordomo(envelope.routingID, frames.dropFirst(), wall: wall, monotonic: monotonic)
             return
         }
@@ -45,24 +44,14 @@ extension BrokerState {
             counters.controlRequest(request.command.name)
             guard
                 authorized(
-                    .command(request.command.name), envelope: envelope,
-                    reply: { ClientReply.error(requestID: request.requestID, $0).encode() }, auditing: request.command)
+                    .command(request.command.requiredAccess), envelope: envelope,
+                    reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
             else { return }
             switch request.command {
             case .call(let service, let body, let options):
-                guard
-                    authorized(
-                        .call(service: service), envelope: envelope,
-                        reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
-                else { return }
                 // Answered later, by the instance that handles it (or by a deadline).
                 call(service, body: body, options: options, from: envelope, requestID: request.requestID)
             case .publish(let event):
-                guard
-                    authorized(
-                        .publish(topic: event.topic), envelope: envelope,
-                        reply: { ClientReply.error(requestID: request.requestID, $0).encode() })
-                else { return }
                 acknowledgedPublish(event, from: envelope, requestID: request.requestID)
             case .events, .replay, .durable:
                 emit(.eventStore(request.command, to: envelope, requestID: request.requestID))
@@ -79,23 +68,21 @@ extension BrokerState {
                 sendControl(envelope, reply.encode())
             }
         case .plugin(let pluginMessage):
-            guard authorized(.session(pluginMessage.name), envelope: envelope, reply: { BrokerMessage.error($0).encode() })
-            else { return }
+            // Session messages are the sender's own business (identity binding checks REGISTER); what a
+            // registration offers is checked as `serve`.
             handlePlugin(pluginMessage, from: envelope, hasSession: hasSession, wall: wall, monotonic: monotonic)
         }
     }
 
     /// The policy point for the control endpoint: asks `policy` about `request` from the connection's
-    /// sender; a refusal is answered (when `reply` can build an answer), counted and logged.
-    private mutating func authorized(
-        _ request: PolicyRequest, envelope: ControlEnvelope, reply: ((ProtocolError) -> [[UInt8]])?,
-        auditing command: ClientCommand? = nil
+    /// sender; a refusal is a violation (counted, logged, published and audited by `refusal`,
+    /// aggregated so that a loop of refused commands cannot flood the audit log with fsyncs), answered
+    /// when `reply` can build an answer.
+    mutating func authorized(
+        _ request: PolicyRequest, envelope: ControlEnvelope, reply: ((ProtocolError) -> [[UInt8]])?
     ) -> Bool {
         let session = registry.session(route: envelope.routingID)
-        let peer = PolicyPeer(instance: session?.instance, plugin: session?.registration.name, routingID: envelope.routingID)
-        guard case .deny(let error) = policy.authorize(request, from: peer) else { return true }
-        badInput.record("denied", error.message, now: Clock.monotonicMilliseconds(), logger: logger)
-        if let command { auditDenied(command, from: envelope, error: error) }
+        guard let error = refusal(request, from: peer, sessionInstance: session?.instance) else { return true }
         if let reply { sendControl(envelope, reply(error)) }
         return false
     }
@@ -107,12 +94,6 @@ extension BrokerState {
         clientErrors.record(
             error.error, "\(command): \(error.message)", metadata: ["code": "\(error.code)"],
             now: Clock.monotonicMilliseconds(), logger: logger, label: "client error")
-    }
-
-    /// The policy point for `events_in`: whether an event on `topic` from a plain publisher may go on.
-    func allowsEvent(topic: String) -> Bool {
-        if case .deny = policy.authorize(.publish(topic: topic), from: PolicyPeer()) { return false }
-        return true
     }
 
     /// `PUBLISH`: checked here, stamped by the event path, which then answers with the sequence number.
@@ -138,7 +119,18 @@ extension BrokerState {
             sendControl(envelope, ClientReply.error(requestID: id, error).encode())
             return
         }
-        let source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
+        var source = registry.session(route: envelope.routingID)?.instance ?? headerSource ?? PlexusConstants.anonymousSource
+        // Identity binding (CURVE on): as on events_in, the source is the sender's.
+        if let peer, registry.session(route: envelope.routingID) == nil {
+            if let headerSource, !sourceAllowed(headerSource, name: peer.name, instance: peer.instance) {
+                let error = ProtocolError(
+                    .forbidden, "source '\(headerSource)' is not the sender '\(peer.instance ?? peer.name)'")
+                badInput.record("source", "event refused: \(error.message)", now: Clock.monotonicMilliseconds(), logger: logger)
+                sendControl(envelope, ClientReply.error(requestID: id, error).encode())
+                return
+            }
+            source = headerSource ?? peer.instance ?? peer.name
+        }
         let stamped = BrokerEvent(
             topic: event.topic, payload: event.payload, source: source,
             headersJSON: others.isEmpty ? nil : JSONCoding.encode(others))
@@ -259,6 +251,7 @@ extension BrokerState {
         var full = reply
         full.eventLog = eventLogState
         full.subscribers = subscribers.listed(now: Clock.wallMicroseconds())
+        if curve != nil { full.violations = violations.counts }
         return [
             JSONCoding.encode(full),
             JSONCoding.encode(PageInfo(total: names.count, offset: start, returned: shown.count, nextOffset: next)),
@@ -328,6 +321,14 @@ extension BrokerState {
         if let problem = identityProblem(registration) {
             refuse(ProtocolError(.forbidden, problem))
             return
+        }
+        // Permissions: every service the registration offers needs `serve`. Refused whole, so that a
+        // plugin never runs believing it serves what the broker will not route to it.
+        for service in registration.services {
+            if let error = refusal(.serve(service: service), from: peer, sessionInstance: registration.instance) {
+                sendControl(envelope, BrokerMessage.error(error).encode())
+                return
+            }
         }
         if let owner = supervisor.instances[registration.instance] {
             guard let pid = owner.pid, let credential = registrationTokens[registration.instance], credential.pid == pid else {

@@ -22,6 +22,10 @@ extension BrokerState {
 
     /// Launches the topology's plugins and restores the scheduled tasks.
     mutating func start() -> [BrokerEffect] {
+        // Without CURVE, permissions written ahead of turning it on are a note; with it, an identity
+        // that may do nothing is worth a warning.
+        let level: Logger.Level = supervisor.topology.security.curve ? .warning : .info
+        for warning in supervisor.topology.permissionWarnings { logger.log(level: level, "\(warning)") }
         enqueue(supervisor.start(now: Clock.monotonicMilliseconds()))
         drain()
         restoreTasks()
@@ -77,6 +81,7 @@ extension BrokerState {
         }
         healthTick(now: now)
         badInput.rollWindow(now: now, logger: logger)
+        rollViolations(now: now)
         // Also records that the broker is alive, which bounds the downtime that misfire recovery assumes.
         flushTasks(force: true)
         return takeEffects()

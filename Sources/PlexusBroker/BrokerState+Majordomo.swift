@@ -30,12 +30,16 @@ extension BrokerState {
                 sendMajordomo(routingID, try? reply.encode())
                 return
             }
+            if let error = refusal(.call(service: request.service), from: peer) {
+                majordomoAnswer(routingID, request, .error(error))
+                return
+            }
             // Plexus services take one body frame; a multi-frame Majordomo body is joined.
             let body = request.body.count == 1 ? request.body[0] : Array(request.body.joined())
             enqueue(
                 dispatcher.call(
                     request.service, body: body, caller: .majordomo(routingID: routingID, request: request),
-                    callerName: "majordomo client", options: CallOptions(), now: monotonic, wall: wall,
+                    callerName: peer?.name ?? "majordomo client", options: CallOptions(), now: monotonic, wall: wall,
                     nowMicroseconds: Clock.monotonicMicroseconds()))
         case .worker(let message):
             handleMajordomoWorker(routingID, message, wall: wall, monotonic: monotonic)
@@ -49,6 +53,12 @@ extension BrokerState {
         case .ready(let service):
             if let problem = ServiceName.validationError(service) {
                 badInput.record("majordomo", "worker READY for '\(service)': \(problem)", now: monotonic, logger: logger)
+                sendMajordomo(routingID, MajordomoBrokerCommand.disconnect(message.dialect))
+                return
+            }
+            if let error = refusal(.serve(service: service), from: peer) {
+                // Majordomo has no error reply for a worker: it is told to go, and the refusal is recorded.
+                logger.warning("majordomo worker refused", metadata: ["service": "\(service)", "error": "\(error.message)"])
                 sendMajordomo(routingID, MajordomoBrokerCommand.disconnect(message.dialect))
                 return
             }

@@ -59,6 +59,7 @@ extension BrokerState {
         snapshot.controlRequests = counters.controlRequests
         snapshot.badInput = badInput.counts
         snapshot.clientErrors = clientErrors.counts
+        snapshot.violations = violations.counts
         snapshot.uptimeSeconds = Double(Clock.monotonicMilliseconds() - startedMonotonic) / 1000
         return snapshot
     }

@@ -52,7 +52,8 @@ extension BrokerState {
     /// `CALL` from a client (or a plugin's session).
     mutating func call(_ service: String, body: [UInt8], options: CallOptions, from envelope: ControlEnvelope, requestID: [UInt8])
     {
-        let callerName = registry.session(route: envelope.routingID)?.instance ?? "client"
+        // With CURVE the caller is who the key says, never what the request claims.
+        let callerName = registry.session(route: envelope.routingID)?.instance ?? peer?.name ?? "client"
         enqueue(
             dispatcher.call(
                 service, body: body, caller: .plexus(envelope, requestID: requestID), callerName: callerName, options: options,

@@ -311,6 +311,10 @@ extension BrokerState {
         reconcileTasks(with: new, now: Date())
         // New client and plugin keys count from now; the sockets' mechanism is fixed at start.
         curve?.keys.configure(from: new)
+        if curve != nil {
+            policy = PermissionPolicy(topology: new)
+            publishDecisions.removeAll()
+        }
         if new.security.curve != (curve != nil) {
             logger.warning("security.curve changed: that takes effect when the broker restarts")
         }

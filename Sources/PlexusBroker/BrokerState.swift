@@ -34,8 +34,13 @@ struct BrokerState {
     /// Runs the probes of supervised instances (docs/PROTOCOL.md section 4, "Health").
     let probes: any ProbeControl
     let startedMonotonic = Clock.monotonicMilliseconds()
-    /// Who may do what: every request passes `authorize` (docs/ARCHITECTURE.md).
-    let policy: any BrokerPolicy
+    /// Who may do what: every request passes `authorize` (docs/ARCHITECTURE.md). With `security.curve`,
+    /// the topology's permissions, rebuilt when a topology is applied.
+    var policy: any BrokerPolicy
+    /// Permission refusals, counted and aggregated for the log, the bus and the audit log.
+    var violations = ViolationLog()
+    /// The event path's remembered publish decisions (cleared when the policy changes).
+    var publishDecisions: [PublishDecisionKey: Bool] = [:]
 
     var registry = Registry()
     var supervisor: Supervisor

@@ -63,5 +63,7 @@ struct MetricsSnapshot: Sendable, Equatable {
     var badInput: [String: UInt64] = [:]
     /// Answers of 404 and 409 by error name (what `STATS` reports as `client_errors`).
     var clientErrors: [String: UInt64] = [:]
+    /// Permission refusals by verb (`STATS` `violations`).
+    var violations: [String: UInt64] = [:]
     var uptimeSeconds: Double = 0
 }

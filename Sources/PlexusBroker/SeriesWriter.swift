@@ -119,6 +119,11 @@ struct SeriesWriter {
                 "plexus_client_errors_total", ["error": error], ["": Double(count)],
                 "Answers of 404 and 409 by error name: what a correct client meets in normal use (STATS client_errors).")
         }
+        for (verb, count) in snapshot.violations {
+            total(
+                "plexus_security_violations_total", ["verb": verb], ["": Double(count)],
+                "Requests the permissions refused, by verb (STATS violations; docs/SECURITY.md).")
+        }
         gauge("plexus_broker_uptime_seconds", [:], snapshot.uptimeSeconds, "Seconds since the broker started.")
     }
 

@@ -1,3 +1,5 @@
+import PlexusProtocol
+
 /// The roles of the HTTP API: `viewer` reads (GET, streams, metrics), `admin` also changes (POST, DELETE).
 public enum HTTPRole: String, Sendable, Codable, CaseIterable, Comparable {
     case viewer
@@ -6,17 +8,28 @@ public enum HTTPRole: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (lhs: HTTPRole, rhs: HTTPRole) -> Bool { lhs == .viewer && rhs == .admin }
 }
 
-/// One configured bearer token: its name (for the logs, never the secret), role and secret.
+/// One configured bearer token: its name (for the logs, never the secret), role, secret, and the admin
+/// actions it may use: the names of `permissions.admin` (docs/SECURITY.md), so that a token and a CURVE
+/// client with the same list may do the same.
 public struct HTTPToken: Sendable, Equatable {
     public var name: String
     public var role: HTTPRole
     public var secret: String
+    public var actions: Set<AdminAction>
 
-    public init(name: String, role: HTTPRole, secret: String) {
+    /// `actions` nil: the role's (`HTTPRole.actions`).
+    public init(name: String, role: HTTPRole, secret: String, actions: Set<AdminAction>? = nil) {
         self.name = name
         self.role = role
         self.secret = secret
+        self.actions = actions ?? role.actions
     }
+}
+
+extension HTTPRole {
+    /// The admin actions a token of this role has unless its `admin:` list says otherwise: a viewer's
+    /// reads, an admin's everything.
+    public var actions: Set<AdminAction> { self == .admin ? Set(AdminAction.allCases) : AdminAction.reads }
 }
 
 /// Who made a request, for the access decision and the mutation log.
@@ -35,11 +48,15 @@ public struct HTTPIdentity: Sendable, Equatable, Codable {
     public var name: String
     public var role: HTTPRole?
     public var via: Via
+    /// The admin actions it may use (every one when the API is open).
+    public var actions: Set<AdminAction>
 
-    public init(name: String, role: HTTPRole?, via: Via) {
+    /// `actions` nil: the role's (none without a role).
+    public init(name: String, role: HTTPRole?, via: Via, actions: Set<AdminAction>? = nil) {
         self.name = name
         self.role = role
         self.via = via
+        self.actions = actions ?? role?.actions ?? []
     }
 }
 
@@ -86,6 +103,29 @@ public struct AccessPolicy: Sendable {
         return isMutation(method) ? .admin : .viewer
     }
 
+    /// The admin action a route needs, named as in `permissions.admin`: what the command it sends needs
+    /// (`ClientCommand.requiredAccess`). Nil for publishing and calling, which need the admin role.
+    public static func action(method: String, path: String) -> AdminAction? {
+        let parts = path.split(separator: "/").map(String.init)
+        if !isMutation(method) {
+            if parts.last == "logs" { return .logs }
+            if path == "/metrics" { return .metrics }
+            if parts.starts(with: ["api", "v1", "audit"]) { return .audit }
+            return .status
+        }
+        if parts.starts(with: ["api", "v1", "topology"]) { return .apply }
+        if parts.starts(with: ["api", "v1", "tasks"]) || parts.first == "scheduler" { return .tasks }
+        if parts.starts(with: ["api", "v1", "shutdown"]) { return .shutdown }
+        // Lifecycle: /api/v1/plugins/{name}/{verb}, /plugins/{name}/restart, /exts/{verb}.
+        let lifecycle = parts.first == "exts" || parts.starts(with: ["api", "v1", "plugins"]) || parts.first == "plugins"
+        if lifecycle, let verb = parts.last, let action = AdminAction(rawValue: verb),
+            AdminAction.lifecycle.contains(action)
+        {
+            return action
+        }
+        return nil
+    }
+
     /// POST, PUT, PATCH and DELETE change things; the API itself uses only POST and DELETE.
     public static func isMutation(_ method: String) -> Bool {
         ["POST", "PUT", "PATCH", "DELETE"].contains(method.uppercased())
@@ -117,7 +157,7 @@ public struct AccessPolicy: Sendable {
                 return .unauthorized("the Authorization header must be 'Bearer TOKEN'")
             }
             guard let token = token(secret: secret) else { return .unauthorized("unknown bearer token") }
-            identity = HTTPIdentity(name: token.name, role: token.role, via: .bearer)
+            identity = HTTPIdentity(name: token.name, role: token.role, via: .bearer, actions: token.actions)
         } else if let session {
             if Self.isMutation(method), origin == nil, needs != .open {
                 return .forbidden("a \(method.uppercased()) with a session cookie must carry an Origin header")
@@ -133,6 +173,10 @@ public struct AccessPolicy: Sendable {
             }
             if needs == .admin, role < .admin {
                 return .forbidden("the \(role.rawValue) token '\(identity.name)' may not \(method.uppercased()) \(path)")
+            }
+            if let action = Self.action(method: method, path: path), !identity.actions.contains(action) {
+                return .forbidden(
+                    "the token '\(identity.name)' may not use admin action '\(action.rawValue)' (\(method.uppercased()) \(path))")
             }
             return .allow(identity)
         }

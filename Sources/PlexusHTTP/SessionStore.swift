@@ -28,7 +28,8 @@ public final class SessionStore: Sendable {
         var generator = SystemRandomNumberGenerator()
         let id = (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
         let entry = Entry(
-            identity: HTTPIdentity(name: token.name, role: token.role, via: .cookie), expires: now + lifetimeSeconds)
+            identity: HTTPIdentity(name: token.name, role: token.role, via: .cookie, actions: token.actions),
+            expires: now + lifetimeSeconds)
         sessions.withLock { sessions in
             sessions = sessions.filter { $0.value.expires > now }
             if sessions.count >= maxSessions, let oldest = sessions.min(by: { $0.value.expires < $1.value.expires }) {

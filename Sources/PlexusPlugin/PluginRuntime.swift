@@ -170,8 +170,13 @@ public struct PluginRuntime<P: Plugin>: Sendable {
             case .cancel(let rid):
                 requests.cancel(rid)
             case .rejected(let error):
-                exitCode = 1
+                // Refused by security (identity or permissions): the status of a refused key, which the
+                // supervisor reports as `denied` and does not restart.
+                exitCode = error.knownCode == .forbidden ? CurveEnvironment.deniedExitCode : 1
                 stopReason = "registration refused: \(error.message)"
+                if error.knownCode == .forbidden {
+                    FileHandle.standardError.write(Data("plexus: \(stopReason)\n".utf8))
+                }
                 break reports
             case .keyRefused:
                 // A distinct exit status, so that the supervisor reports `denied` instead of restarting.

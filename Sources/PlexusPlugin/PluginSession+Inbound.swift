@@ -60,7 +60,10 @@ extension PluginSession {
             retryDelay = 0
             return [.log(.info, "broker does not know this session; registering again")]
         }
-        if !isRegistered, error.knownCode == .badRequest || error.knownCode == .unsupportedProtocol {
+        // 403 before a session: the broker's security refused this name or a service it offers.
+        if !isRegistered,
+            error.knownCode == .badRequest || error.knownCode == .unsupportedProtocol || error.knownCode == .forbidden
+        {
             var actions: [Action] = [.log(.error, "broker refused the registration", ["error": "\(error)"])]
             // Retrying cannot help: the runtime stops the plugin.
             if !isStopping {

@@ -203,6 +203,9 @@ public struct StatsReply: Codable, Sendable, Equatable {
     public var eventLog: EventLogState?
     /// The last report of each SDK subscriber that reported in the last minute (section 10).
     public var subscribers: [SubscriberReport]?
+    /// With `security.curve`: requests the permissions refused, by verb (`publish`, `subscribe`, `serve`,
+    /// `call`, `admin`; docs/SECURITY.md, "Permissions").
+    public var violations: [String: UInt64]?
 
     /// Scheduled-task firing delay, milliseconds.
     public struct TaskJitter: Codable, Sendable, Equatable {
@@ -249,7 +252,7 @@ public struct StatsReply: Codable, Sendable, Equatable {
         case topicCount = "topic_count"
         case taskStorage = "task_storage"
         case eventLog = "event_log"
-        case subscribers
+        case subscribers, violations
         case eventsIn = "events_in"
         case eventsOut = "events_out"
         case clientErrors = "client_errors"

@@ -11,7 +11,7 @@
 /// pattern.matches("user.a.b")       // false
 /// ```
 public struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
-    private enum Token: Hashable, Sendable {
+    enum Token: Hashable, Sendable {
         case literal(Substring)
         case one
         case rest
@@ -19,7 +19,7 @@ public struct TopicPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The pattern as written.
     public let pattern: String
-    private let tokens: [Token]
+    let tokens: [Token]
     /// The byte prefix to subscribe to with `ZMQ_SUBSCRIBE`.
     public let zmqPrefix: String
 

@@ -24,14 +24,18 @@ public struct HTTPTokenSpec: Sendable, Equatable {
     /// `admin` or `viewer`.
     public var role: String
     public var source: Source
+    /// `admin:`: the admin actions the token may use (the names of `permissions.admin`); nil for its
+    /// role's: a viewer's reads (`status`, `logs`, `metrics`, `audit`), an admin's every action.
+    public var actions: Set<AdminAction>?
 
-    public init(name: String, role: String, source: Source) {
+    public init(name: String, role: String, source: Source, actions: Set<AdminAction>? = nil) {
         self.name = name
         self.role = role
         self.source = source
+        self.actions = actions
     }
 
-    static let keys: Set<String> = ["name", "role", "file", "env"]
+    static let keys: Set<String> = ["name", "role", "file", "env", "admin"]
     /// The roles of the API.
     public static let roles = ["admin", "viewer"]
     /// The most tokens a file may list.
@@ -61,7 +65,7 @@ public struct HTTPTokenSpec: Sendable, Equatable {
             let path = "broker.http_tokens[\(index)]"
             guard let map = entry as? [String: Any] else { throw fail(path, "must be a mapping {name, role, file | env}") }
             for key in map.keys.sorted() where !keys.contains(key) {
-                throw fail("\(path).\(key)", "unknown key (expected name, role, file or env)")
+                throw fail("\(path).\(key)", "unknown key (expected name, role, file, env or admin)")
             }
             guard let role = map["role"] as? String, roles.contains(role) else {
                 throw fail("\(path).role", "must be admin or viewer")
@@ -70,12 +74,15 @@ public struct HTTPTokenSpec: Sendable, Equatable {
             if let problem = Identifier.validationError(name, what: "token name") { throw fail("\(path).name", problem) }
             let file = map["file"] as? String
             let env = map["env"] as? String
+            let actions = try map["admin"].map { raw throws(TopologyError) in
+                try PermissionsParser.adminActions(raw, path: "\(path).admin", fail: fail)
+            }
             switch (file, env) {
             case (let file?, nil) where !file.isEmpty:
                 let resolved = file.hasPrefix("/") ? file : "\(baseDirectory)/\(file)"
-                specs.append(HTTPTokenSpec(name: name, role: role, source: .file(resolved)))
+                specs.append(HTTPTokenSpec(name: name, role: role, source: .file(resolved), actions: actions))
             case (nil, let env?) where !env.isEmpty:
-                specs.append(HTTPTokenSpec(name: name, role: role, source: .env(env)))
+                specs.append(HTTPTokenSpec(name: name, role: role, source: .env(env), actions: actions))
             default:
                 throw fail(path, "needs exactly one of file (a path) or env (a variable name); never the secret itself")
             }

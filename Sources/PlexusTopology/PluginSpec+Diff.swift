@@ -38,6 +38,8 @@ extension PluginSpec {
         if old.health != health { lines.append("health: changed") }
         if old.limits != limits { lines.append("limits: changed") }
         if old.sandbox != sandbox { lines.append("sandbox: " + Self.sandboxChange(old.sandbox, sandbox)) }
+        // A restart, so that subscriptions the new permissions refuse do not outlive them.
+        if old.permissions != permissions { lines.append("permissions: changed") }
         return lines
     }
 

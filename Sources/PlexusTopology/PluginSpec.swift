@@ -32,6 +32,8 @@ public struct PluginSpec: Sendable, Equatable {
     public var publicKey: String?
     /// `sha256:` and `signature:`: the executable (or script) that may run (docs/SECURITY.md).
     public var integrity: IntegrityPin?
+    /// The `permissions:` block (enforced with `security.curve`); nil means none: deny by default.
+    public var permissions: Permissions?
     /// The `limits:` block.
     public var limits = ResourceLimits()
     /// The `sandbox:` block; nil when the plugin runs unconfined.

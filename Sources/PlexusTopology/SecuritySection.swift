@@ -13,6 +13,11 @@ public struct SecuritySection: Sendable, Equatable {
     public var secretKeyFile: String?
     /// `clients:` name → Z85 public key: CLIs, dashboards, scripts that may connect under that name.
     public var clients: [String: String] = [:]
+    /// `default_permissions:`: what a plugin or client without a `permissions:` block of its own may do.
+    /// Without it, such an identity may do nothing (deny by default).
+    public var defaultPermissions: Permissions?
+    /// The `permissions:` of `clients:` entries that have one, by client name.
+    public var clientPermissions: [String: Permissions] = [:]
     /// `allow_anonymous:`. Only `false` is accepted so far: every peer needs a known key.
     public var allowAnonymous = false
 
@@ -20,7 +25,9 @@ public struct SecuritySection: Sendable, Equatable {
         self.trustedKeys = trustedKeys
     }
 
-    static let keys: Set<String> = ["trusted_keys", "curve", "secret_key_file", "clients", "allow_anonymous"]
+    static let keys: Set<String> = [
+        "trusted_keys", "curve", "secret_key_file", "clients", "allow_anonymous", "default_permissions",
+    ]
 
     static func parse(
         _ value: Any, baseDirectory: String = FileManager.default.currentDirectoryPath,
@@ -64,8 +71,12 @@ public struct SecuritySection: Sendable, Equatable {
                 guard let entry = clients[name] as? [String: Any] else {
                     throw fail(path, "must be a mapping with public_key or public_key_file")
                 }
-                for key in entry.keys.sorted() where !["public_key", "public_key_file"].contains(key) {
-                    throw fail("\(path).\(key)", "unknown key (expected public_key or public_key_file)")
+                for key in entry.keys.sorted() where !["public_key", "public_key_file", "permissions"].contains(key) {
+                    throw fail("\(path).\(key)", "unknown key (expected public_key, public_key_file or permissions)")
+                }
+                if let raw = entry["permissions"] {
+                    section.clientPermissions[name] = try PermissionsParser.parse(
+                        raw, path: "permissions", fail: { key, message in fail("\(path).\(key)", message) })
                 }
                 guard
                     let key = try CurveKeyText.parsePublicKey(
@@ -73,6 +84,10 @@ public struct SecuritySection: Sendable, Equatable {
                 else { throw fail(path, "needs public_key or public_key_file") }
                 section.clients[name] = key
             }
+        }
+        if let raw = map["default_permissions"] {
+            section.defaultPermissions = try PermissionsParser.parse(
+                raw, path: "default_permissions", fail: { key, message in fail("security.\(key)", message) })
         }
         if section.curve, section.secretKeyFile == nil {
             throw fail("security.secret_key_file", "curve: true needs the broker's secret key file (plexus keygen broker)")

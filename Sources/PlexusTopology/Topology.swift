@@ -87,7 +87,7 @@ public struct Topology: Sendable, Equatable {
     static let pluginKeys: Set<String> = [
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
         "restart", "start_timeout", "stop_timeout", "protocol", "start_seconds", "health", "sha256", "signature",
-        "limits", "public_key", "public_key_file",
+        "limits", "permissions", "public_key", "public_key_file",
         "sandbox",
     ]
 

@@ -54,6 +54,6 @@ enum BrokerHTTP {
             secret = value.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard !secret.isEmpty else { throw HTTPConfigurationError("HTTP token '\(spec.name)' is empty") }
-        return HTTPToken(name: spec.name, role: role, secret: secret)
+        return HTTPToken(name: spec.name, role: role, secret: secret, actions: spec.actions)
     }
 }

@@ -51,7 +51,9 @@ struct BrokerLogHandler: LogHandler {
             return "\(time) \(instance) | \(stripTimestamp(message))"
         }
         let pairs = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(value($0.value))" }
-        let padded = level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+        // Padded to the width of "warning", and never cut: "warning" and "critical" still get a space.
+        let name = level.rawValue
+        let padded = name.count < 7 ? name.padding(toLength: 7, withPad: " ", startingAt: 0) : name + " "
         return ([time, padded + message] + pairs).joined(separator: " ")
     }
 

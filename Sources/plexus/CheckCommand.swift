@@ -51,6 +51,10 @@ struct CheckCommand: ParsableCommand {
                 guard let sandbox = spec.sandbox else { continue }
                 report.sandbox += SandboxPlan.problems(for: sandbox).map { LaunchProblem(plugin: spec.name, problem: $0) }
             }
+            for warning in topology.permissionWarnings {
+                report.warnings.append(warning)
+                if !output.isJSON { warn("\(file): warning: \(warning)") }
+            }
             // A pinned file that does not match would not be launched: say so now (docs/SECURITY.md).
             if report.problems.isEmpty {
                 report.integrity = topology.integrityProblems().map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }

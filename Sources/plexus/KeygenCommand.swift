@@ -10,7 +10,7 @@ struct KeygenCommand: ParsableCommand {
         discussion: """
             Each file holds one 40-character Z85 key on one line. Give the broker NAME.pub's key as the \
             plugin's or client's `public_key:` in topology.yaml; keep NAME.key where only its owner reads it \
-            and point the owner at it (`--key-file`, or PLEXUS_SECRET_KEY_FILE).
+            and point the owner at it (`--key-file`, or PLEXUS_CURVE_SECRET_KEY_FILE).
             """)
 
     @Argument(help: "The name the pair is for: a plugin, a client, or 'broker'.")

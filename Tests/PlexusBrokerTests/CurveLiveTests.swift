@@ -31,6 +31,8 @@ struct CurveLiveTests {
                   secret_key_file: broker.key
                   clients:
                     tester: {public_key: "\(client.publicKey)"}
+                  # These tests are about authentication: every known identity may do everything.
+                  default_permissions: {publish: [">"], subscribe: [">"], serve: [">"], call: [">"], admin: ["*"]}
                 plugins:
                   greeter:
                     command: [\(yamlQuoted(Paths.greeter))]
@@ -249,7 +251,9 @@ struct CurveLiveTests {
                   curve: true
                   secret_key_file: broker.key
                   clients:
-                    tester: {public_key: "\(client.keys.publicKey)"}
+                    tester:
+                      public_key: "\(client.keys.publicKey)"
+                      permissions: {admin: [status], publish: [user.created], subscribe: [user.welcome]}
                 """
         let broker = try TestBroker(
             topology: text, directory: directory, arguments: ["--http", "127.0.0.1:*"], curve: client)

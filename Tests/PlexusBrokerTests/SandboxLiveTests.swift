@@ -92,6 +92,8 @@ struct SandboxLiveTests {
               secret_key_file: broker.key
               clients:
                 tester: {public_key: "\(tester.keys.publicKey)"}
+              # This test is about the transport: every known identity may do everything.
+              default_permissions: {publish: [">"], subscribe: [">"], serve: [">"], call: [">"], admin: ["*"]}
             plugins:
               greeter:
                 command: [\(yamlQuoted(Paths.greeter))]

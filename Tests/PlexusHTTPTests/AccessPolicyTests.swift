@@ -1,3 +1,4 @@
+import PlexusProtocol
 import Testing
 
 @testable import PlexusHTTP
@@ -91,5 +92,39 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.bearer("Bearer   abc ") == "abc")
         #expect(AccessPolicy.bearer("Bearer") == nil)
         #expect(AccessPolicy.bearer("Token abc") == nil)
+    }
+
+    @Test("a token's admin: list is the permissions' admin actions; roles give their defaults")
+    func adminActions() {
+        let scoped = AccessPolicy(tokens: [
+            HTTPToken(name: "restarter", role: .admin, secret: "restart-secret-0123456789", actions: [.status, .restart]),
+            HTTPToken(name: "dash", role: .viewer, secret: "viewer-secret-0123456789"),
+            HTTPToken(name: "blind", role: .viewer, secret: "blind-secret-0123456789", actions: [.status]),
+        ])
+        func allowed(_ method: String, _ path: String, _ bearer: String) -> Bool {
+            if case .allow = decide(method, path, bearer: bearer, policy: scoped) { return true }
+            return false
+        }
+        #expect(allowed("POST", "/api/v1/plugins/greeter/restart", "restart-secret-0123456789"))
+        #expect(allowed("POST", "/plugins/greeter/restart", "restart-secret-0123456789"))
+        #expect(!allowed("POST", "/api/v1/plugins/greeter/stop", "restart-secret-0123456789"))
+        #expect(!allowed("POST", "/api/v1/topology/apply", "restart-secret-0123456789"))
+        #expect(!allowed("DELETE", "/api/v1/tasks/nightly", "restart-secret-0123456789"))
+        #expect(!allowed("GET", "/api/v1/plugins/greeter/logs", "restart-secret-0123456789"))
+        #expect(allowed("GET", "/api/v1/plugins", "restart-secret-0123456789"))
+        #expect(allowed("GET", "/api/v1/plugins/greeter/logs", "viewer-secret-0123456789"))
+        #expect(allowed("GET", "/metrics", "viewer-secret-0123456789"))
+        #expect(!allowed("GET", "/api/v1/plugins/greeter/logs", "blind-secret-0123456789"))
+        #expect(!allowed("GET", "/metrics", "blind-secret-0123456789"))
+        guard
+            case .forbidden(let why) = decide(
+                "POST", "/api/v1/plugins/greeter/stop", bearer: "restart-secret-0123456789", policy: scoped)
+        else {
+            Issue.record("expected 403")
+            return
+        }
+        #expect(why.contains("admin action 'stop'"))
+        #expect(AccessPolicy.action(method: "POST", path: "/exts/upgrade") == .upgrade)
+        #expect(AccessPolicy.action(method: "POST", path: "/api/v1/events") == nil)
     }
 }

@@ -327,6 +327,12 @@ class Plugin(ServiceSupport, DurableSupport, HealthSupport, SessionProtocol):
             # hand did.
             self._drained.wait()
             if self._io_error is not None:
+                if isinstance(self._io_error, PlexusError) and self._io_error.code == 403:
+                    # Refused by the broker's security (identity or permissions): restarting cannot help,
+                    # so the same status as a refused key, which the supervisor reports as `denied`.
+                    log.error("the broker refused this plugin: %s", self._io_error.message)
+                    sys.stderr.write(f"plexus: registration refused: {self._io_error.message}\n")
+                    raise SystemExit(C.DENIED_EXIT)
                 raise self._io_error
             reason = self._stop_reason or reason
         except C.KeyRefused as exc:

@@ -246,7 +246,8 @@ class SessionProtocol(SessionIO):
             # The broker does not know this session (it restarted, or evicted us): register again now.
             log.info("broker says we are not registered (%s); registering again", err.message)
             self._register()
-        elif err.code == 400 and self._state == _REGISTERING:
+        elif err.code in (400, 403) and self._state == _REGISTERING:
+            # 403: the key may not register this name, or offer one of these services (permissions).
             log.error("broker rejected the registration: %s", err)
             raise err
         else:

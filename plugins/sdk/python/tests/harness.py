@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
 import zmq
 
@@ -36,7 +36,7 @@ DEFAULT_BIN = REPO / ".build" / "debug" / "plexus"
 TIMEOUT = 10.0
 
 
-_missing: set = set()  # binaries found missing once: the other tests fail at once, without the grace
+_missing: Set[Path] = set()  # binaries found missing once: the other tests fail at once, without the grace
 
 
 def broker_binary(grace: float = 2.0) -> Path:
@@ -74,19 +74,24 @@ class BrokerProcess:
 
     ``start()`` waits for its ready file; ``stop()`` sends SIGTERM (the broker stops its plugins and says
     ``DISCONNECT`` to attached ones), ``kill()`` SIGKILL; both wait for the process, by its PID.
+    ``host`` is the address the ephemeral ports are bound on; ``wrapper`` goes before the command and must
+    exec it, so that the PID stays the broker's (the multi-host test's ``ip netns exec NS``).
     """
 
-    def __init__(self, workdir: str, topology: Optional[str] = None, control: str = "tcp://127.0.0.1:*",
-                 name: str = "broker", extra_args: Optional[List[str]] = None) -> None:
+    def __init__(self, workdir: str, topology: Optional[str] = None, control: Optional[str] = None,
+                 name: str = "broker", extra_args: Optional[List[str]] = None, host: str = "127.0.0.1",
+                 wrapper: Sequence[str] = ()) -> None:
         self.workdir = workdir
         #: More `plexus broker` options (the HTTP API's tests add --http).
         self.extra_args = list(extra_args or [])
         self.topology = topology
-        self.control_arg = control
+        self.host = host
+        self.wrapper = list(wrapper)
+        self.control_arg = control or f"tcp://{host}:*"
         self.name = name
         self.log_path = os.path.join(workdir, f"{name}.log")
         self.ready_path = os.path.join(workdir, f"{name}.ready.json")
-        self.proc: Optional[subprocess.Popen] = None
+        self.proc: "Optional[subprocess.Popen[bytes]]" = None
         self.endpoints: Dict[str, str] = {}
         self._client: Optional[Client] = None
 
@@ -98,17 +103,19 @@ class BrokerProcess:
         binary = broker_binary()
         if os.path.exists(self.ready_path):
             os.unlink(self.ready_path)
-        args = [str(binary), "broker", "--control", self.control_arg, "--events-in", "tcp://127.0.0.1:*",
-                "--events-out", "tcp://127.0.0.1:*", "--ready-file", self.ready_path]
+        args = [*self.wrapper, str(binary), "broker", "--control", self.control_arg,
+                "--events-in", f"tcp://{self.host}:*", "--events-out", f"tcp://{self.host}:*",
+                "--ready-file", self.ready_path]
         if self.topology:
             args += ["--topology", self.topology]
         args += self.extra_args
         log = open(self.log_path, "ab")
+        proc: "Optional[subprocess.Popen[bytes]]" = None
         try:
             for attempt in range(5):
                 try:
-                    self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                                 cwd=self.workdir)
+                    proc = self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                                        cwd=self.workdir)
                     break
                 except OSError as exc:  # ETXTBSY, ENOEXEC: the binary is being rebuilt; try again
                     if attempt == 4:
@@ -116,10 +123,11 @@ class BrokerProcess:
                     time.sleep(1.0)
         finally:
             log.close()
+        assert proc is not None
         deadline = time.monotonic() + TIMEOUT
         while not os.path.exists(self.ready_path):
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
+            if proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {proc.returncode} before it was ready:\n"
                                      f"{self.log_tail()}")
             if time.monotonic() > deadline:
                 self.kill()
@@ -200,7 +208,7 @@ class Subscriber:
         Subscriber._count += 1
         self.topic = f"plexus.sync.test-{os.getpid()}-{Subscriber._count}"
         self.patterns = [Pattern(p) for p in patterns]
-        self.sock = zmq.Context.instance().socket(zmq.SUB)
+        self.sock: "zmq.Socket[bytes]" = zmq.Context.instance().socket(zmq.SUB)
         self.sock.setsockopt(zmq.LINGER, 0)
         for pattern in self.patterns:
             self.sock.setsockopt(zmq.SUBSCRIBE, pattern.prefix)

@@ -61,6 +61,8 @@ class CurveBroker(unittest.TestCase):
                   secret_key_file: broker.key
                   clients:
                     tester: {{public_key: "{self.tester_public}"}}
+                  # These tests are about authentication: every known identity may do everything.
+                  default_permissions: {{publish: [">"], subscribe: [">"], serve: [">"], call: [">"], admin: ["*"]}}
                 plugins:
                   pyrelay:
                     command: [{json.dumps(sys.executable)}, {json.dumps(script)}]
