@@ -52,6 +52,20 @@ extension BrokerState {
             ipcDirectory: ipcDirectory)
     }
 
+    /// The sandboxes of `topology` this broker could not enforce (`sandbox…` problems, as `plexus check`
+    /// finds them, and `network: false` without the ipc:// endpoints): `APPLY` refuses such a topology
+    /// before it stops anything.
+    func sandboxProblems(_ topology: Topology) -> [(plugin: String, problem: String)] {
+        topology.plugins.filter { $0.enabled && $0.isLaunched }.flatMap { spec -> [(plugin: String, problem: String)] in
+            guard let sandbox = spec.sandbox else { return [] }
+            var problems = SandboxPlan.problems(for: sandbox)
+            if !sandbox.network, ipcEndpoints == nil {
+                problems.append("sandbox.network: false needs the broker's ipc:// endpoints, which it could not bind")
+            }
+            return problems.map { (spec.name, $0) }
+        }
+    }
+
     /// The event endpoints a session of `instance` gets in `WELCOME`: the ipc:// ones for an instance
     /// sandboxed without network, which cannot reach the TCP ones.
     func eventEndpoints(forInstance instance: String) -> BoundEndpoints {

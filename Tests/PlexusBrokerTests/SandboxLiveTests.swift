@@ -201,5 +201,14 @@ struct SandboxLiveTests {
         let failed = try broker.waitForInstances("greeter", timeout: 20) { $0.state == .failed }
         #expect(failed[0].reason?.hasPrefix("cannot start: sandbox.read_only_paths:") == true, "\(failed[0].reason ?? "")")
         #expect(broker.log.contains("plugin cannot start: sandbox.read_only_paths"))
+
+        // APPLY refuses a topology with such a sandbox before it changes anything.
+        let edited = topology.replacingOccurrences(of: "missing/models", with: "missing/other")
+        #expect {
+            _ = try broker.client().request(.apply(yaml: edited, baseDirectory: directory.path))
+        } throws: { error in
+            "\(error)".contains(
+                "not applied, nothing changed: plugins.greeter.sandbox.read_only_paths: \(directory.path)/missing/other")
+        }
     }
 }
