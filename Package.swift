@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(name: "PlexusTasksTests", dependencies: ["PlexusTasks"]),
         .testTarget(name: "PlexusMajordomoTests", dependencies: ["PlexusMajordomo"]),
         .testTarget(name: "PlexusTopologyTests", dependencies: ["PlexusTopology", "PlexusProtocol", "PlexusTasks"]),
-        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess", "PlexusProtocol"]),
+        .testTarget(name: "PlexusProcessTests", dependencies: ["PlexusProcess", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusProbesTests", dependencies: ["PlexusProbes", "PlexusProtocol", "PlexusTopology"]),
         .testTarget(name: "PlexusEventLogTests", dependencies: ["PlexusEventLog"]),
         .testTarget(name: "PlexusSupervisorTests", dependencies: ["PlexusSupervisor", "PlexusTopology", "PlexusProtocol"]),

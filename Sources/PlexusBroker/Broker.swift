@@ -28,6 +28,11 @@ import ZeroMQ
 public final class Broker: @unchecked Sendable {
     /// The endpoints actually bound, ports resolved.
     public let endpoints: BoundEndpoints
+    /// The same sockets on `ipc://` in the data directory, for plugins sandboxed without network; nil
+    /// when they could not be bound (a data directory too long for a unix socket path), which the
+    /// broker then refuses for such plugins.
+    public var ipcEndpoints: BoundEndpoints? { ipc?.endpoints }
+    let ipc: IPCEndpoints?
     /// A fresh id per broker run, so that plugins can tell a restart.
     public let brokerID: String
     /// The control endpoint inside this process (`inproc://`), for `client(timeout:)`.
@@ -166,6 +171,7 @@ public final class Broker: @unchecked Sendable {
 
         self.brokerID = brokerID
         endpoints = BoundEndpoints(control: boundControl, eventsIn: boundIn, eventsOut: boundOut)
+        ipc = try Self.bindIPC(configuration, brokerID: brokerID, sockets: [control, eventsIn, eventsOut], logger: logger)
         // The watcher reports from its own thread; `post` hands the events to the loop.
         let probes = ScheduledProbes { instance, check in relay.broker?.post(.probe(instance: instance, check: check)) }
         resourceSampler = ResourceSampler { samples in relay.broker?.post(.resources(samples)) }
@@ -179,6 +185,7 @@ public final class Broker: @unchecked Sendable {
             state.curve = CurveSecurity(serverPublicKey: curveKeys.publicKey, keys: keyTable)
             state.policy = PermissionPolicy(topology: configuration.topology)
         }
+        state.ipcEndpoints = ipc?.endpoints
         relay.broker = self
         if let log = store.log {
             replayWorker = ReplayWorker(log: log, epoch: store.epoch) { [weak self] envelope, frames in
@@ -186,6 +193,26 @@ public final class Broker: @unchecked Sendable {
             }
         }
         state.eventLogState = store.state(headSeq: state.events.sequence)
+    }
+
+    /// Binds the control, events_in and events_out sockets a second time on `ipc://` (always, so that
+    /// an `APPLY` may add a plugin sandboxed without network). When that fails, a topology that has
+    /// such a plugin now fails the start; otherwise the broker warns and runs on TCP alone.
+    private static func bindIPC(_ configuration: BrokerConfiguration, brokerID: String, sockets: [Socket], logger: Logger)
+        throws -> IPCEndpoints?
+    {
+        let needed = configuration.topology?.plugins.contains { $0.enabled && $0.sandbox?.network == false } ?? false
+        do {
+            let ipc = try IPCEndpoints.prepare(dataDirectory: configuration.dataDirectory, brokerID: brokerID)
+            let endpoints = [ipc.endpoints.control, ipc.endpoints.eventsIn, ipc.endpoints.eventsOut]
+            for (socket, endpoint) in zip(sockets, endpoints) { try socket.bind(endpoint) }
+            return ipc
+        } catch {
+            let message = "cannot bind the ipc:// endpoints for plugins sandboxed without network: \(error)"
+            if needed { throw BrokerSecurityError(description: message) }
+            logger.warning("\(message); a plugin with sandbox.network: false cannot start")
+            return nil
+        }
     }
 
     /// Asks the loop to stop: supervised plugins are stopped in reverse dependency order, attached plugins
@@ -234,6 +261,7 @@ public final class Broker: @unchecked Sendable {
             metadata: [
                 "broker": "\(brokerID)", "control": "\(endpoints.control)",
                 "events_in": "\(endpoints.eventsIn)", "events_out": "\(endpoints.eventsOut)",
+                "ipc": "\(ipc?.directory ?? "none")",
             ])
         // For a newcomer whose first screen is this log: what to do next, in one line.
         let brokerFlag = endpoints.control == "tcp://127.0.0.1:7700" ? "" : " --broker \(endpoints.control)"
@@ -317,6 +345,7 @@ public final class Broker: @unchecked Sendable {
         eventsOut.close()
         waker.close()
         for (_, monitor) in handshakeMonitors { monitor.close() }
+        ipc?.remove()
         zap?.stop()
         let waiters = finished.withLock { state in
             state.done = true

@@ -164,7 +164,7 @@ extension BrokerState {
                             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds,
                             liveness: configuration.heartbeatLiveness,
                             maxMessageBytes: Int(PlexusConstants.maxMessageBytes), maxEventBytes: configuration.maxEventBytes,
-                            curvePublicKey: curve?.serverPublicKey))
+                            curvePublicKey: curve?.serverPublicKey, ipc: ipcEndpoints))
                 ])
         case .publish:
             preconditionFailure("PUBLISH is answered by the event path")
@@ -382,7 +382,8 @@ extension BrokerState {
             instance: registration.instance, broker: brokerID,
             config: configBlock(for: registration.name, supervised: supervisedName != nil, instance: registration.instance),
             heartbeatMilliseconds: configuration.heartbeatIntervalMilliseconds, liveness: configuration.heartbeatLiveness,
-            eventsIn: endpoints.eventsIn, eventsOut: endpoints.eventsOut)
+            eventsIn: eventEndpoints(forInstance: registration.instance).eventsIn,
+            eventsOut: eventEndpoints(forInstance: registration.instance).eventsOut)
         sendControl(envelope, BrokerMessage.welcome(welcome).encode())
         logger.info(outcome == .reconnected ? "plugin re-registered" : "plugin registered", metadata: session.logMetadata)
         publishLifecycle("plexus.plugin.registered", session: session)

@@ -80,7 +80,7 @@ extension BrokerState {
         }
         var cgroup: CgroupPlacement?
         do {
-            var request = launchRequest(spec, environment: environment)
+            var request = try launchRequest(spec, environment: environment)
             cgroup = try placeInCgroup(instance, spec)
             request.cgroupProcsPaths = cgroup?.procsPaths ?? []
             let pid = try processControl.launch(request)
@@ -285,21 +285,22 @@ extension BrokerState {
 
     private mutating func applyTopology(_ new: Topology, dryRun: Bool = false) throws(ProtocolError) -> ApplyPlan {
         let problems = new.launchProblems()
+        let sandboxProblems = sandboxProblems(new)
         if dryRun {
             // The supervisor is a value: the plan is worked out on a copy, whose actions are dropped.
             var copy = supervisor
             var (plan, _) = copy.apply(new, now: Clock.monotonicMilliseconds())
             plan.dryRun = true
-            plan.problems = problems.map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
+            plan.problems = (problems + sandboxProblems).map { LaunchProblem(plugin: $0.plugin, problem: $0.problem) }
             addTaskPlan(to: &plan, new)
             return plan
         }
         // Before anything is stopped: a plan that would leave a plugin unlaunchable is refused whole.
-        guard problems.isEmpty else {
-            throw ProtocolError(
-                .badRequest,
-                "not applied, nothing changed: "
-                    + problems.map { "plugins.\($0.plugin).command: \($0.problem)" }.joined(separator: "; "))
+        guard problems.isEmpty, sandboxProblems.isEmpty else {
+            let lines =
+                problems.map { "plugins.\($0.plugin).command: \($0.problem)" }
+                + sandboxProblems.map { "plugins.\($0.plugin).\($0.problem)" }
+            throw ProtocolError(.badRequest, "not applied, nothing changed: " + lines.joined(separator: "; "))
         }
         let before = supervisor.topology.plugins.map(\.name)
         var (plan, actions) = supervisor.apply(new, now: Clock.monotonicMilliseconds())

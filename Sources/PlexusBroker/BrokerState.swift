@@ -80,6 +80,8 @@ struct BrokerState {
 
     /// CurveZMQ authentication (`security.curve`); nil when it is off, and then nothing below changes.
     var curve: CurveSecurity?
+    /// The broker's `ipc://` endpoints, given to plugins sandboxed without network (nil: not bound).
+    var ipcEndpoints: BoundEndpoints?
     /// The authenticated sender of the control message being handled (CURVE on, a TCP peer); nil for
     /// a peer inside the process (`inproc://`: the HTTP API, embedders) and whenever CURVE is off.
     var peer: PeerIdentity?

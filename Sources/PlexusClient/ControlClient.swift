@@ -193,9 +193,14 @@ public final class ControlClient {
         return (reply, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
-    /// The broker's endpoints, wildcard hosts resolved against the control endpoint.
+    /// The broker's endpoints, wildcard hosts resolved against the control endpoint. A client that
+    /// reached the broker over `ipc://` gets the ipc event endpoints (it may have no network).
     public func discover() throws(ClientError) -> DiscoverReply {
         var reply = try request(.discover, as: DiscoverReply.self)
+        if endpoint.hasPrefix("ipc://"), let ipc = reply.ipc {
+            reply.eventsIn = ipc.eventsIn
+            reply.eventsOut = ipc.eventsOut
+        }
         reply.eventsIn = EndpointAddress.resolve(reply.eventsIn, relativeTo: endpoint)
         reply.eventsOut = EndpointAddress.resolve(reply.eventsOut, relativeTo: endpoint)
         return reply

@@ -12,6 +12,8 @@ public struct LaunchRequest: Sendable {
     public var rlimits: [ResourceLimit] = []
     /// `cgroup.procs` files the child joins before exec (from `CgroupPlacement`).
     public var cgroupProcsPaths: [String] = []
+    /// The sandbox the child enters just before exec (from `SandboxPlan`); nil for none.
+    public var sandbox: SandboxRequest?
 
     public init(command: [String], environment: [String: String], workingDirectory: String?) {
         self.command = command

@@ -78,6 +78,9 @@ public enum ProcessLauncher {
             }
             cgroupDescriptors.append(descriptor)
         }
+        var sandbox = SandboxDescriptors(ruleset: -1, abi: 0, network: Int32(PLEXUS_NETWORK_KEEP))
+        if let wanted = request.sandbox { sandbox = try SandboxDescriptors.make(wanted) }
+        defer { if sandbox.ruleset >= 0 { close(sandbox.ruleset) } }
         let limits = request.rlimits.map { plexus_rlimit(resource: $0.resource, soft: $0.value, hard: $0.value) }
         var out: [Int32] = [0, 0]
         var err: [Int32] = [0, 0]
@@ -93,17 +96,22 @@ public enum ProcessLauncher {
             envp.forEach { free($0) }
         }
         var error: Int32 = 0
+        var step = Int32(PLEXUS_SPAWN_STEP_SETUP)
         let pid = argv.withUnsafeBufferPointer { argvBuffer in
             envp.withUnsafeBufferPointer { envBuffer in
                 limits.withUnsafeBufferPointer { limitBuffer in
                     cgroupDescriptors.withUnsafeBufferPointer { cgroupBuffer in
-                        var options = plexus_spawn_options(
-                            limits: limitBuffer.baseAddress, limit_count: Int32(limits.count),
-                            cgroup_procs_fds: cgroupBuffer.baseAddress, cgroup_procs_count: Int32(cgroupDescriptors.count),
-                            exec_fd: execDescriptor)
-                        return plexus_spawn_with(
-                            program, argvBuffer.baseAddress, envBuffer.baseAddress, workingDirectory, out[1], err[1], &options,
-                            &error)
+                        withUnsafeMutablePointer(to: &step) { stepPointer in
+                            var options = plexus_spawn_options(
+                                limits: limitBuffer.baseAddress, limit_count: Int32(limits.count),
+                                cgroup_procs_fds: cgroupBuffer.baseAddress, cgroup_procs_count: Int32(cgroupDescriptors.count),
+                                exec_fd: execDescriptor, network_namespace: sandbox.network,
+                                landlock_ruleset_fd: sandbox.ruleset, landlock_abi: sandbox.abi, failed_step: stepPointer)
+                            return plexus_spawn_with(
+                                program, argvBuffer.baseAddress, envBuffer.baseAddress, workingDirectory, out[1], err[1],
+                                &options,
+                                &error)
+                        }
                     }
                 }
             }
@@ -113,11 +121,26 @@ public enum ProcessLauncher {
         close(err[1])
         guard pid > 0 else {
             close(out[0]); close(err[0])
-            let what = error == ENOENT ? "command not found: \(program)" : "\(program): \(String(cString: strerror(error)))"
-            throw LaunchError(description: what)
+            throw LaunchError(
+                description: Self.failure(program: program, step: step, error: error, sandboxed: request.sandbox != nil))
         }
         let pidfd = plexus_pidfd_open(pid)
         return LaunchedProcess(pid: pid, pidfd: pidfd, stdout: out[0], stderr: err[0])
+    }
+
+    /// What a failed spawn says: the step of the child that failed, with its errno text.
+    static func failure(program: String, step: Int32, error: Int32, sandboxed: Bool) -> String {
+        let text = String(cString: strerror(error))
+        switch Int(step) {
+        case Int(PLEXUS_SPAWN_STEP_NETWORK): return "sandbox: cannot make a network namespace: \(text)"
+        case Int(PLEXUS_SPAWN_STEP_USER_MAP): return "sandbox: cannot map the user namespace's uid and gid: \(text)"
+        case Int(PLEXUS_SPAWN_STEP_CAPABILITIES): return "sandbox: cannot drop capabilities: \(text)"
+        case Int(PLEXUS_SPAWN_STEP_NO_NEW_PRIVS): return "sandbox: cannot set no_new_privs: \(text)"
+        case Int(PLEXUS_SPAWN_STEP_LANDLOCK): return "sandbox: cannot enforce the Landlock ruleset: \(text)"
+        case Int(PLEXUS_SPAWN_STEP_EXEC) where sandboxed && error == EACCES:
+            return "sandbox: \(program): \(text) (the sandbox does not let it run: add its directory to read_only_paths)"
+        default: return error == ENOENT ? "command not found: \(program)" : "\(program): \(text)"
+        }
     }
 
     /// Sends `signal` to the process group of `pid` (plugins run in a group of their own), falling back to

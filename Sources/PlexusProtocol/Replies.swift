@@ -46,12 +46,17 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
     public var maxEventBytes: Int?
     /// The broker's CURVE public key (Z85) when `security.curve` is on: what clients set as the server key.
     public var curvePublicKey: String?
+    /// The same endpoints on `ipc://` (docs/SECURITY.md, "Sandbox"): a client that reached the broker
+    /// over ipc (a process without network) uses these event endpoints. Nil when not bound.
+    public var ipc: BoundEndpoints?
 
     public init(
         broker: String, control: String, eventsIn: String, eventsOut: String, heartbeatMilliseconds: Int,
-        liveness: Int, maxMessageBytes: Int? = nil, maxEventBytes: Int? = nil, curvePublicKey: String? = nil
+        liveness: Int, maxMessageBytes: Int? = nil, maxEventBytes: Int? = nil, curvePublicKey: String? = nil,
+        ipc: BoundEndpoints? = nil
     ) {
         self.curvePublicKey = curvePublicKey
+        self.ipc = ipc
         self.maxMessageBytes = maxMessageBytes
         self.maxEventBytes = maxEventBytes
         self.protocol = PlexusConstants.protocolVersion
@@ -64,7 +69,7 @@ public struct DiscoverReply: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case `protocol`, broker, control, liveness
+        case `protocol`, broker, control, liveness, ipc
         case eventsIn = "events_in"
         case eventsOut = "events_out"
         case heartbeatMilliseconds = "heartbeat_ms"

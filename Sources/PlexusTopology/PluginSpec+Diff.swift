@@ -36,9 +36,22 @@ extension PluginSpec {
         compare("protocol", old.plainProcess, plainProcess) { $0 ? "none" : "plexus" }
         compare("startsecs", old.startSecondsMilliseconds, startSecondsMilliseconds) { "\($0)ms" }
         if old.health != health { lines.append("health: changed") }
+        if old.limits != limits { lines.append("limits: changed") }
+        if old.sandbox != sandbox { lines.append("sandbox: " + Self.sandboxChange(old.sandbox, sandbox)) }
         // A restart, so that subscriptions the new permissions refuse do not outlive them.
         if old.permissions != permissions { lines.append("permissions: changed") }
         return lines
+    }
+
+    /// A sandbox change in words: added, removed, or which of its keys changed.
+    private static func sandboxChange(_ old: SandboxSpec?, _ new: SandboxSpec?) -> String {
+        guard let old else { return "added" }
+        guard let new else { return "removed" }
+        var keys: [String] = []
+        if old.network != new.network { keys.append("network \(old.network) -> \(new.network)") }
+        if old.readOnlyPaths != new.readOnlyPaths { keys.append("read_only_paths") }
+        if old.writablePaths != new.writablePaths { keys.append("writable_paths") }
+        return keys.joined(separator: ", ")
     }
 
     /// The top-level keys of a config block that were added (+), removed (-) or changed (~).

@@ -99,6 +99,7 @@ extension PluginSpec {
         spec.integrity = try IntegrityPin.parse(entry, fail: fail)
         spec.publicKey = try CurveKeyText.parsePublicKey(entry, path: "", baseDirectory: baseDirectory, fail: fail)
         if let value = entry["limits"] { spec.limits = try ResourceLimits.parse(value, fail: fail) }
+        if let value = entry["sandbox"] { spec.sandbox = try SandboxSpec.parse(value, baseDirectory: baseDirectory, fail: fail) }
         if let value = entry["permissions"] {
             spec.permissions = try PermissionsParser.parse(value, path: "permissions", fail: fail)
         }

@@ -36,6 +36,8 @@ public struct PluginSpec: Sendable, Equatable {
     public var permissions: Permissions?
     /// The `limits:` block.
     public var limits = ResourceLimits()
+    /// The `sandbox:` block; nil when the plugin runs unconfined.
+    public var sandbox: SandboxSpec?
 
     /// Whether the broker launches it (it has a command).
     public var isLaunched: Bool { !command.isEmpty }

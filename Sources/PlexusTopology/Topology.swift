@@ -88,6 +88,7 @@ public struct Topology: Sendable, Equatable {
         "command", "env", "cwd", "type", "instances", "enabled", "depends_on", "after", "conflicts", "config",
         "restart", "start_timeout", "stop_timeout", "protocol", "start_seconds", "health", "sha256", "signature",
         "limits", "permissions", "public_key", "public_key_file",
+        "sandbox",
     ]
 
     /// Reads and validates a topology file; relative paths in it resolve against its directory.

@@ -23,6 +23,9 @@ struct CheckCommand: ParsableCommand {
         var tasks: Int?
         var problems: [LaunchProblem] = []
         var integrity: [LaunchProblem] = []
+        /// Sandboxes the broker could not enforce on this host, or whose paths do not exist: it would
+        /// refuse to start those plugins (`plugins.NAME.sandbox…`).
+        var sandbox: [LaunchProblem] = []
         /// Resource limits this host cannot apply (the plugin would run without them); not errors.
         var warnings: [String] = []
         var error: String?
@@ -43,6 +46,11 @@ struct CheckCommand: ParsableCommand {
                     if !output.isJSON { warn("\(file): warning: plugins.\(spec.name).\(problem)") }
                 }
             }
+            // A sandbox this host cannot enforce: the broker would refuse to start the plugin unconfined.
+            for spec in topology.plugins where spec.enabled && spec.isLaunched {
+                guard let sandbox = spec.sandbox else { continue }
+                report.sandbox += SandboxPlan.problems(for: sandbox).map { LaunchProblem(plugin: spec.name, problem: $0) }
+            }
             for warning in topology.permissionWarnings {
                 report.warnings.append(warning)
                 if !output.isJSON { warn("\(file): warning: \(warning)") }
@@ -54,7 +62,7 @@ struct CheckCommand: ParsableCommand {
         } catch {
             report.error = "\(error)"
         }
-        report.ok = report.error == nil && report.problems.isEmpty && report.integrity.isEmpty
+        report.ok = report.error == nil && report.problems.isEmpty && report.integrity.isEmpty && report.sandbox.isEmpty
         if output.isJSON {
             output.emitJSON(report)
             if !report.ok { throw ExitCode(1) }
@@ -66,6 +74,9 @@ struct CheckCommand: ParsableCommand {
         }
         guard report.integrity.isEmpty else {
             throw fail(report.integrity.map { "\(file): plugins.\($0.plugin).sha256: \($0.problem)" }.joined(separator: "\n"))
+        }
+        guard report.sandbox.isEmpty else {
+            throw fail(report.sandbox.map { "\(file): plugins.\($0.plugin).\($0.problem)" }.joined(separator: "\n"))
         }
         emit("\(file): OK (\(report.plugins ?? 0) plugins, \(report.tasks ?? 0) tasks)")
     }

@@ -57,8 +57,14 @@ class Client:
 
     def discover(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``DISCOVER``: the broker's endpoints and heartbeat settings. Wildcard hosts in the endpoints
-        are replaced by the host of this client's control endpoint."""
+        are replaced by the host of this client's control endpoint. A client that reached the broker over
+        ``ipc://`` (a sandboxed process without network) gets the ``ipc`` event endpoints."""
         info = self._json(self.request(P.DISCOVER, timeout=timeout), "DISCOVER reply")
+        ipc = info.get("ipc")
+        if self.endpoint.startswith("ipc://") and isinstance(ipc, dict):
+            for key in ("events_in", "events_out"):
+                if isinstance(ipc.get(key), str):
+                    info[key] = ipc[key]
         for key in ("control", "events_in", "events_out"):
             if isinstance(info.get(key), str):
                 info[key] = P.resolve_endpoint(info[key], self.endpoint)
