@@ -70,7 +70,8 @@ struct PermissionPolicy: BrokerPolicy {
         switch request {
         case .command(let access): "use \(Permissions.describe(access))"
         case .publish(let topic): "publish on '\(topic)'"
-        case .subscribe(let prefix): "subscribe to the prefix '\(prefix)'"
+        case .subscribe(let prefix):
+            "subscribe to the prefix '\(prefix)': ZeroMQ would deliver every topic starting with it, and not all of those are allowed; subscribe to a narrower prefix"
         case .serve(let service): "serve '\(service)'"
         case .call(let service): "call '\(service)'"
         }
