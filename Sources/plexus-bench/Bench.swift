@@ -6,7 +6,7 @@ import ZeroMQ
 
 /// `plexus-bench`: the broker against raw-libzmq baselines measured in the same run.
 ///
-///     swift run -c release plexus-bench [--quick] [--only events|log|services|lifecycle|tasks]
+///     swift run -c release plexus-bench [--quick] [--only events|log|services|lifecycle|tasks|security]
 ///
 /// Prints each figure, its baseline and the ratio. Medians of several repetitions; compare figures
 /// from one run only (this VM's idle CPUs sleep, which moves absolute numbers between runs).
@@ -83,6 +83,13 @@ enum Bench {
         threeFrames.stop()
         broker.stop()
 
+        if wanted(.security) {
+            do {
+                rows += try SecurityBench(context: context, repetitions: repetitions, quick: quick).rows()
+            } catch {
+                print("security: failed: \(error)")
+            }
+        }
         if wanted(.services) { rows += serviceRows(context: context, quick: quick) }
         if wanted(.lifecycle) { rows += lifecycleRows(quick: quick) }
         if wanted(.tasks) { rows += taskRows(context: context, quick: quick) }

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The benchmark's sections, each measured against its own baseline.
 enum BenchSection: String, CaseIterable, ExpressibleByArgument {
-    case events, log, services, lifecycle, tasks
+    case events, log, services, lifecycle, tasks, security
 }
 
 /// `plexus-bench`: its options, parsed by swift-argument-parser so that `--help` explains them instead of
@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Sections: events (pub/sub throughput and latency), log (the durable event log on and off), services \
             (CALL round trips: SDK, raw worker, raw DEALER), lifecycle (start, restart, upgrade times), tasks \
-            (schedule jitter of 1,000 tasks). Build with -c release for figures worth recording \
+            (schedule jitter of 1,000 tasks), security (throughput with CURVE and permissions against none). Build with -c release for figures worth recording \
             (docs/BENCHMARKS.md); compare ratios from one run only, this VM is noisy.
             """)
 

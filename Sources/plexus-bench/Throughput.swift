@@ -1,4 +1,5 @@
 import Foundation
+import PlexusClient
 import ZeroMQ
 
 /// Measures one PUB → (something) → SUB path: a publisher thread sends `count` messages as fast as it
@@ -15,14 +16,18 @@ struct Throughput {
     let count: Int
     /// Frames a subscriber gets per message (2 direct/proxy, 3 through the broker with META).
     let framesPerMessage: Int
+    /// CURVE keys for both sockets (a broker with `security.curve`).
+    var curve: CurveCredentials? = nil
 
     func run() throws -> Double {
         let publisher = try context.socket(.pub)
         try publisher.setSendHighWaterMark(0)
+        if let curve { try curve.apply(to: publisher) }
         var subscribeTo = subscribeTo
         if let publishTo { try publisher.connect(publishTo) } else { subscribeTo = try publisher.bind("tcp://127.0.0.1:*") }
         let subscriber = try context.socket(.sub)
         try subscriber.setReceiveHighWaterMark(0)
+        if let curve { try curve.apply(to: subscriber) }
         try subscriber.subscribe("bench.")
         try subscriber.connect(subscribeTo ?? "")
         try subscriber.setReceiveTimeout(milliseconds: 2_000)
