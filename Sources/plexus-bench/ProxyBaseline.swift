@@ -16,14 +16,18 @@ final class ProxyBaseline: @unchecked Sendable {
     private let thread: JoinableThread
     private let context: ZMQContext
 
-    init() throws {
+    /// `curveSecretKey`: make both sides CURVE servers with this key (no ZAP handler: any client key is
+    /// admitted, which is right for a baseline of the encryption's cost and wrong anywhere else).
+    init(curveSecretKey: String? = nil) throws {
         let context = try ZMQContext(ioThreads: 1)
         self.context = context
         frontend = try context.socket(.xsub)
         try frontend.setReceiveHighWaterMark(0)
+        if let curveSecretKey { try frontend.setCurveServer(secretKey: curveSecretKey) }
         inbound = try frontend.bind("tcp://127.0.0.1:*")
         backend = try context.socket(.xpub)
         try backend.setSendHighWaterMark(0)
+        if let curveSecretKey { try backend.setCurveServer(secretKey: curveSecretKey) }
         outbound = try backend.bind("tcp://127.0.0.1:*")
         let endpoint = "inproc://proxy-control-\(UUID().uuidString)"
         control = try context.socket(.pair)

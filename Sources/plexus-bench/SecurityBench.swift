@@ -34,25 +34,36 @@ struct SecurityBench {
         defer { secured.stop() }
         let plain = try LocalBroker(eventsHighWaterMark: 0)
         defer { plain.stop() }
+        // What the encryption alone costs: zmq_proxy with CURVE on both sides, and without.
+        let curveProxy = try ProxyBaseline(curveSecretKey: server.secretKey)
+        defer { curveProxy.stop() }
+        let proxy = try ProxyBaseline()
+        defer { proxy.stop() }
         let credentials = CurveCredentials(serverKey: server.publicKey, keys: client)
         var rows: [(String, String, String, String)] = []
         for size in [64, 1024] {
             let count = quick ? 20_000 : (size == 64 ? 300_000 : 150_000)
-            func measure(_ broker: LocalBroker, curve: CurveCredentials?) throws -> Double {
+            func measure(_ inbound: String, _ outbound: String, frames: Int, curve: CurveCredentials?) throws -> Double {
                 try Throughput(
-                    context: context, publishTo: broker.endpoints.eventsIn, subscribeTo: broker.endpoints.eventsOut,
-                    payloadSize: size, count: count, framesPerMessage: 3, curve: curve
+                    context: context, publishTo: inbound, subscribeTo: outbound, payloadSize: size, count: count,
+                    framesPerMessage: frames, curve: curve
                 ).run()
             }
-            // Interleaved, so that a noisy moment hits both alike.
-            var open: [Double] = [], guarded: [Double] = []
+            // Interleaved, so that a noisy moment hits all four alike.
+            var open: [Double] = [], guarded: [Double] = [], proxied: [Double] = [], proxiedCurve: [Double] = []
             for _ in 0..<repetitions {
-                open.append(try measure(plain, curve: nil))
-                guarded.append(try measure(secured, curve: credentials))
+                open.append(try measure(plain.endpoints.eventsIn, plain.endpoints.eventsOut, frames: 3, curve: nil))
+                guarded.append(
+                    try measure(secured.endpoints.eventsIn, secured.endpoints.eventsOut, frames: 3, curve: credentials))
+                proxied.append(try measure(proxy.inbound, proxy.outbound, frames: 2, curve: nil))
+                proxiedCurve.append(try measure(curveProxy.inbound, curveProxy.outbound, frames: 2, curve: credentials))
             }
             let (o, g) = (Bench.median(open), Bench.median(guarded))
+            let (p, pc) = (Bench.median(proxied), Bench.median(proxiedCurve))
+            rows.append(("events \(size) B: CURVE + permissions", Bench.rate(g), "no security \(Bench.rate(o))", Bench.ratio(g / o)))
+            rows.append(("events \(size) B: zmq_proxy, CURVE", Bench.rate(pc), "zmq_proxy \(Bench.rate(p))", Bench.ratio(pc / p)))
             rows.append(
-                ("events \(size) B: CURVE + permissions", Bench.rate(g), "no security \(Bench.rate(o))", Bench.ratio(g / o)))
+                ("events \(size) B: CURVE + permissions", Bench.rate(g), "zmq_proxy, CURVE \(Bench.rate(pc))", Bench.ratio(g / pc)))
         }
         return rows
     }
