@@ -60,10 +60,14 @@ struct SecurityBench {
             }
             let (o, g) = (Bench.median(open), Bench.median(guarded))
             let (p, pc) = (Bench.median(proxied), Bench.median(proxiedCurve))
-            rows.append(("events \(size) B: CURVE + permissions", Bench.rate(g), "no security \(Bench.rate(o))", Bench.ratio(g / o)))
+            rows.append(
+                ("events \(size) B: CURVE + permissions", Bench.rate(g), "no security \(Bench.rate(o))", Bench.ratio(g / o)))
             rows.append(("events \(size) B: zmq_proxy, CURVE", Bench.rate(pc), "zmq_proxy \(Bench.rate(p))", Bench.ratio(pc / p)))
             rows.append(
-                ("events \(size) B: CURVE + permissions", Bench.rate(g), "zmq_proxy, CURVE \(Bench.rate(pc))", Bench.ratio(g / pc)))
+                (
+                    "events \(size) B: CURVE + permissions", Bench.rate(g), "zmq_proxy, CURVE \(Bench.rate(pc))",
+                    Bench.ratio(g / pc)
+                ))
         }
         return rows
     }
