@@ -39,30 +39,15 @@ public enum ProcessLauncher {
         let workingDirectory = request.workingDirectory
         guard let program = command.first else { throw LaunchError(description: "empty command") }
         var execDescriptor: Int32 = -1
-        if let integrity = request.integrity, integrity.isProgram {
-            // A native program runs from its verified copy, hashed once per version of the file.
+        if let integrity = request.integrity {
             do throws(IntegrityError) {
-                execDescriptor = try VerifiedProgramCache.shared.descriptor(for: integrity) ?? -1
-            } catch {
-                throw LaunchError(description: "integrity: \(error.description)")
-            }
-        } else if let integrity = request.integrity {
-            do throws(IntegrityError) {
-                let copy = try VerifiedCopy.make(path: integrity.path)
-                do throws(IntegrityError) {
-                    try IntegrityCheck.verify(
-                        copy, path: integrity.path, sha256: integrity.pin.sha256, signature: integrity.pin.signature,
-                        trustedKeys: integrity.trustedKeys)
-                } catch {
-                    close(copy.descriptor)
-                    throw error
-                }
-                // A native executable runs from the verified copy; a script (or an interpreter's script)
-                // is read again by its interpreter, the window docs/SECURITY.md describes.
-                if copy.isScript || !integrity.isProgram {
-                    close(copy.descriptor)
+                if integrity.isProgram {
+                    // A native program runs from its verified copy, hashed once per version of the file.
+                    execDescriptor = try VerifiedProgramCache.shared.descriptor(for: integrity) ?? -1
                 } else {
-                    execDescriptor = copy.descriptor
+                    // An interpreter's script is checked at every launch and read again by its interpreter:
+                    // the window docs/SECURITY.md describes.
+                    close(try VerifiedProgramCache.verifiedCopy(integrity).descriptor)
                 }
             } catch {
                 throw LaunchError(description: "integrity: \(error.description)")

@@ -53,16 +53,8 @@ final class VerifiedProgramCache: Sendable {
             return dup(entry.copy.descriptor)
         }
         if let cached, cached >= 0 { return cached }
-        let copy = try VerifiedCopy.make(path: requirement.path)
         state.withLock { $0.hashed += 1 }
-        do throws(IntegrityError) {
-            try IntegrityCheck.verify(
-                copy, path: requirement.path, sha256: requirement.pin.sha256, signature: requirement.pin.signature,
-                trustedKeys: requirement.trustedKeys)
-        } catch {
-            close(copy.descriptor)
-            throw error
-        }
+        let copy = try Self.verifiedCopy(requirement)
         if copy.isScript {
             close(copy.descriptor)
             return nil
@@ -87,6 +79,23 @@ final class VerifiedProgramCache: Sendable {
         if state.withLock({ $0.entries[key]?.copy.descriptor != copy.descriptor }) { close(copy.descriptor) }
         guard handed >= 0 else { throw IntegrityError("dup: \(String(cString: strerror(errno)))") }
         return handed
+    }
+}
+
+extension VerifiedProgramCache {
+    /// `requirement`'s file copied into a sealed memfd while hashed, and checked against its pin (and
+    /// signature); the caller owns the copy's descriptor. A mismatch closes it and throws.
+    static func verifiedCopy(_ requirement: IntegrityRequirement) throws(IntegrityError) -> VerifiedCopy {
+        let copy = try VerifiedCopy.make(path: requirement.path)
+        do throws(IntegrityError) {
+            try IntegrityCheck.verify(
+                copy, path: requirement.path, sha256: requirement.pin.sha256, signature: requirement.pin.signature,
+                trustedKeys: requirement.trustedKeys)
+        } catch {
+            close(copy.descriptor)
+            throw error
+        }
+        return copy
     }
 }
 
