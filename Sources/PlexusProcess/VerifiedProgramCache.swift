@@ -60,8 +60,8 @@ final class VerifiedProgramCache: Sendable {
             return nil
         }
         let handed = dup(copy.descriptor)
-        state.withLock { state in
-            guard let fingerprint else { return }
+        let kept = state.withLock { state -> Bool in
+            guard let fingerprint else { return false }
             // One copy per file: a new pin or a new version of the file replaces the old copy.
             for (old, entry) in state.entries where old.path == key.path {
                 close(entry.copy.descriptor)
@@ -75,8 +75,9 @@ final class VerifiedProgramCache: Sendable {
             }
             state.uses += 1
             state.entries[key] = Entry(copy: copy, fingerprint: fingerprint, lastUse: state.uses)
+            return true
         }
-        if state.withLock({ $0.entries[key]?.copy.descriptor != copy.descriptor }) { close(copy.descriptor) }
+        if !kept { close(copy.descriptor) }
         guard handed >= 0 else { throw IntegrityError("dup: \(String(cString: strerror(errno)))") }
         return handed
     }

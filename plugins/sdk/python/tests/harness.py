@@ -56,6 +56,12 @@ def broker_binary(grace: float = 2.0) -> Path:
     return path
 
 
+def curve_keypair() -> Tuple[str, str]:
+    """A fresh CURVE pair as Z85 text: (public, secret)."""
+    public, secret = zmq.curve_keypair()
+    return public.decode("ascii"), secret.decode("ascii")
+
+
 def wait_for(predicate: Callable[[], Optional[T]], timeout: float = TIMEOUT, what: str = "condition",
              interval: float = 0.01) -> T:
     """Polls ``predicate()`` until it returns something truthy, and returns that; fails after ``timeout``."""

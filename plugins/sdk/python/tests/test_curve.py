@@ -20,6 +20,7 @@ from plexus import Client, CurveKeys, KeyRefused
 from plexus import curve as C
 from plexus import protocol as P
 from tests.harness import TIMEOUT, BrokerProcess, wait_for
+from tests.harness import curve_keypair as keypair
 
 PLUGIN = textwrap.dedent("""\
     import sys
@@ -33,11 +34,6 @@ PLUGIN = textwrap.dedent("""\
 
     plugin.run()
     """)
-
-
-def keypair() -> "tuple[str, str]":
-    public, secret = zmq.curve_keypair()
-    return public.decode("ascii"), secret.decode("ascii")
 
 
 class CurveBroker(unittest.TestCase):

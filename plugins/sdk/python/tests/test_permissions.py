@@ -19,13 +19,9 @@ from plexus import Client, CurveKeys, PlexusError
 from plexus import curve as C
 from plexus import protocol as P
 from tests.harness import TIMEOUT, BrokerProcess, wait_for
+from tests.harness import curve_keypair as keypair
 
 VIOLATION_TOPIC = b"plexus.security.violation"
-
-
-def keypair() -> "tuple[str, str]":
-    public, secret = zmq.curve_keypair()
-    return public.decode("ascii"), secret.decode("ascii")
 
 
 class PermissionsBroker(unittest.TestCase):
